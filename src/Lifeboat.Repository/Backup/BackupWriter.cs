@@ -1,0 +1,151 @@
+using System.Security.Cryptography;
+using Lifeboat.Repository.Chunking;
+using Lifeboat.Repository.Format;
+
+namespace Lifeboat.Repository.Backup;
+
+/// <summary>Tuning of a backup's parallelism.</summary>
+public sealed record BackupWriterOptions
+{
+    /// <summary>Chunks of one stream processed (hashed, compressed, sealed) at once.</summary>
+    public int ChunkConcurrency { get; init; } = Math.Max(2, Environment.ProcessorCount * 2);
+
+    /// <summary>Packs uploaded at once (also bounds memory: ~16 MiB each).</summary>
+    public int UploadConcurrency { get; init; } = 2;
+}
+
+/// <summary>
+/// Writes one snapshot: streams are added (concurrently, if wished), chunked, deduplicated,
+/// compressed, sealed, packed and uploaded as they are read; <see cref="CommitAsync"/> then
+/// writes the index and, last, the snapshot. Nothing is visible until the snapshot exists; an
+/// interruption leaves only unreferenced data, which prune removes.
+/// </summary>
+public sealed class BackupWriter
+{
+    private readonly Repository _repository;
+    private readonly BlobSaver _saver;
+    private readonly BackupWriterOptions _options;
+    private readonly List<SnapshotStream> _streams = [];
+    private readonly DateTimeOffset _started;
+
+    public BackupWriter(Repository repository, MasterIndex index, BackupWriterOptions options)
+    {
+        _repository = repository;
+        _options = options;
+        _saver = new BlobSaver(repository, index, Stats, options.UploadConcurrency);
+        _started = repository.Context.Time.GetUtcNow();
+    }
+
+    public BackupStats Stats { get; } = new();
+
+    /// <summary>Reads <paramref name="source"/> to its end and stores it as stream <paramref name="name"/>.</summary>
+    public async Task<SnapshotStream> AddStreamAsync(string name, Stream source, CancellationToken cancellationToken)
+    {
+        lock (_streams)
+        {
+            if (_streams.Any(s => s.Name == name))
+            {
+                throw new InvalidRequestException($"the snapshot has a stream named '{name}' already");
+            }
+        }
+
+        var reader = new ChunkReader(source, _repository.Chunker);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var chunks = new List<ChunkRef>();
+        var window = new Queue<Task<ChunkRef>>();
+        try
+        {
+            while (await reader.ReadAsync(cancellationToken) is { } chunk)
+            {
+                hash.AppendData(chunk.Span);
+                Stats.AddRead(chunk.Length);
+                window.Enqueue(Task.Run(() => SaveChunkAsync(chunk, cancellationToken), cancellationToken));
+                while (window.Count >= _options.ChunkConcurrency || (window.Count > 0 && window.Peek().IsCompleted))
+                {
+                    chunks.Add(await window.Dequeue());
+                }
+            }
+
+            while (window.Count > 0)
+            {
+                chunks.Add(await window.Dequeue());
+            }
+        }
+        catch
+        {
+            // Let in-flight work finish so pooled buffers are returned, then rethrow.
+            await Task.WhenAll(window).ContinueWith(_ => { }, TaskScheduler.Default);
+            throw;
+        }
+
+        var trees = new List<string>();
+        for (var i = 0; i < chunks.Count || (i == 0 && chunks.Count == 0); i += TreeBlob.MaxEntries)
+        {
+            var part = chunks.GetRange(i, Math.Min(TreeBlob.MaxEntries, chunks.Count - i));
+            var tree = TreeBlob.Encode(part);
+            var treeId = _repository.Key.ComputeId(tree);
+            await _saver.SaveAsync(BlobType.Tree, treeId, tree, cancellationToken);
+            trees.Add(treeId.ToString());
+        }
+
+        var stream = new SnapshotStream(name, reader.BytesRead, Convert.ToHexStringLower(hash.GetHashAndReset()), trees);
+        lock (_streams)
+        {
+            _streams.Add(stream);
+        }
+
+        return stream;
+    }
+
+    /// <summary>Uploads what is pending, writes the index, then the snapshot: the commit point.</summary>
+    public async Task<SnapshotRecord> CommitAsync(SnapshotDescription description, CancellationToken cancellationToken)
+    {
+        await _saver.FlushAsync(cancellationToken);
+        var now = _repository.Context.Time.GetUtcNow();
+        List<SnapshotStream> streams;
+        lock (_streams)
+        {
+            streams = [.. _streams.OrderBy(s => s.Name, StringComparer.Ordinal)];
+        }
+
+        var snapshot = new Snapshot
+        {
+            Time = description.Time ?? _started,
+            Host = _repository.Context.Identity.Host,
+            User = _repository.Context.Identity.User,
+            Kind = description.Kind,
+            Source = description.Source,
+            Tags = description.Tags,
+            Streams = streams,
+            Manifest = description.Manifest,
+            Program = description.Program,
+            Summary = new SnapshotSummary(
+                Stats.BytesRead, Stats.NewBytes, Stats.StoredBytes, (int)Stats.NewBlobs, (int)Stats.DuplicateBlobs, (int)Stats.NewPacks, (now - _started).TotalSeconds),
+        };
+        var id = await SnapshotStore.SaveAsync(_repository, snapshot, cancellationToken);
+        return new SnapshotRecord(id, snapshot);
+    }
+
+    private async Task<ChunkRef> SaveChunkAsync(RentedChunk chunk, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var id = _repository.Key.ComputeId(chunk.Span);
+            await _saver.SaveAsync(BlobType.Data, id, chunk.Memory, cancellationToken);
+            return new ChunkRef(id, (uint)chunk.Length);
+        }
+        finally
+        {
+            chunk.Return();
+        }
+    }
+}
+
+/// <summary>What describes a snapshot besides its streams.</summary>
+public sealed record SnapshotDescription(string Kind, string Source, IReadOnlyList<string> Tags, string Program)
+{
+    /// <summary>The snapshot's time; the start of the backup when null.</summary>
+    public DateTimeOffset? Time { get; init; }
+
+    public System.Text.Json.Nodes.JsonObject? Manifest { get; init; }
+}

@@ -1,0 +1,276 @@
+using System.Collections.Concurrent;
+using Lifeboat.Repository.Format;
+using Lifeboat.Repository.Restore;
+using Lifeboat.Storage;
+
+namespace Lifeboat.Repository.Check;
+
+/// <summary>
+/// Verifies a repository without trusting it: every key, index and snapshot object against its
+/// name (SHA-256) and authentication tag; every blob each snapshot needs is indexed and its pack
+/// exists with the expected size; with read-data, every byte of the chosen packs is downloaded,
+/// hashed, and every blob decrypted and checked against its id.
+/// </summary>
+public sealed class Checker(Repository repository)
+{
+    private long _bytesRead;
+    private int _packsRead;
+
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
+
+    public int PacksRead => Volatile.Read(ref _packsRead);
+
+    public int PacksToRead { get; private set; }
+
+    public async Task<CheckReport> RunAsync(CheckOptions options, CancellationToken cancellationToken)
+    {
+        var report = new CheckReport();
+        await CheckKeysAsync(report, cancellationToken);
+        var index = await LoadIndexAsync(report, cancellationToken);
+        var damagedSnapshots = new List<IntegrityException>();
+        var snapshots = await SnapshotStore.LoadAllAsync(repository, damagedSnapshots, cancellationToken);
+        report.Snapshots = snapshots.Count + damagedSnapshots.Count;
+        foreach (var damaged in damagedSnapshots)
+        {
+            report.Problems.Add(new CheckProblem(ObjectOf(damaged.Message), damaged.Message, []));
+        }
+
+        var reader = new BlobReader(repository, index);
+        var usage = await CheckSnapshotsAsync(report, reader, snapshots, cancellationToken);
+        var badPacks = await CheckPacksAsync(report, index, cancellationToken);
+        if (options.ReadDataPercent > 0)
+        {
+            badPacks.UnionWith(await ReadPacksAsync(report, index, options.ReadDataPercent, cancellationToken));
+        }
+
+        foreach (var pack in badPacks)
+        {
+            var affected = AffectedBy(index, pack, usage);
+            var existing = report.Problems.FindIndex(p => p.Object == Pack.ObjectName(pack));
+            if (existing >= 0)
+            {
+                report.Problems[existing] = report.Problems[existing] with { AffectedSnapshots = affected };
+            }
+        }
+
+        report.PacksRead = PacksRead;
+        report.BytesRead = BytesRead;
+        return report;
+    }
+
+    private async Task CheckKeysAsync(CheckReport report, CancellationToken cancellationToken)
+    {
+        var damaged = new List<string>();
+        await foreach (var info in repository.Storage.ListAsync(KeyRing.Prefix, cancellationToken))
+        {
+            await KeyRing.TryReadAsync(repository.Storage, info.Name, damaged, cancellationToken);
+        }
+
+        foreach (var name in damaged)
+        {
+            report.Problems.Add(new CheckProblem(name, $"key file '{name}' is damaged: its content does not match its name; the password it held no longer opens the repository", []));
+        }
+    }
+
+    private async Task<MasterIndex> LoadIndexAsync(CheckReport report, CancellationToken cancellationToken)
+    {
+        var index = new MasterIndex();
+        await foreach (var info in repository.Storage.ListAsync("index/", cancellationToken))
+        {
+            report.IndexFiles++;
+            try
+            {
+                var bytes = await repository.ReadHashedObjectAsync(info.Name, cancellationToken);
+                foreach (var pack in IndexFile.Decode(bytes, repository.Key, $"index file '{info.Name}'"))
+                {
+                    index.Add(pack);
+                }
+            }
+            catch (IntegrityException e)
+            {
+                report.Problems.Add(new CheckProblem(info.Name, e.Message, []));
+            }
+        }
+
+        return index;
+    }
+
+    /// <summary>Reads every snapshot's trees; returns, per snapshot, the set of blobs it needs.</summary>
+    private async Task<Dictionary<string, HashSet<BlobId>>> CheckSnapshotsAsync(
+        CheckReport report, BlobReader reader, List<SnapshotRecord> snapshots, CancellationToken cancellationToken)
+    {
+        var usage = new Dictionary<string, HashSet<BlobId>>();
+        var allBlobs = new HashSet<BlobId>();
+        foreach (var record in snapshots)
+        {
+            var needed = new HashSet<BlobId>();
+            usage[record.ShortId] = needed;
+            foreach (var stream in record.Snapshot.Streams)
+            {
+                foreach (var tree in stream.Trees)
+                {
+                    var treeId = BlobId.Parse(tree);
+                    needed.Add(treeId);
+                    try
+                    {
+                        var chunks = TreeBlob.Decode(await reader.ReadAsync(treeId, cancellationToken), $"tree blob {treeId.Short}");
+                        needed.UnionWith(chunks.Select(c => c.Id));
+                        var missing = chunks.Where(c => !reader.Index.Contains(c.Id)).ToList();
+                        if (missing.Count > 0)
+                        {
+                            report.Problems.Add(new CheckProblem(
+                                $"blob {missing[0].Id}",
+                                $"{missing.Count} chunk(s) of stream '{stream.Name}' are in no index (missing data), first {missing[0].Id.Short}",
+                                [record.ShortId]));
+                        }
+                    }
+                    catch (IntegrityException e)
+                    {
+                        report.Problems.Add(new CheckProblem($"blob {treeId}", $"stream '{stream.Name}': {e.Message}", [record.ShortId]));
+                    }
+                }
+            }
+
+            allBlobs.UnionWith(needed);
+        }
+
+        report.BlobsReferenced = allBlobs.Count;
+        return usage;
+    }
+
+    private async Task<HashSet<BlobId>> CheckPacksAsync(CheckReport report, MasterIndex index, CancellationToken cancellationToken)
+    {
+        var bad = new HashSet<BlobId>();
+        var stored = new Dictionary<BlobId, long>();
+        await foreach (var info in repository.Storage.ListAsync("data/", cancellationToken))
+        {
+            if (BlobId.TryParse(info.Name[(info.Name.LastIndexOf('/') + 1)..], out var id) && info.Name == Pack.ObjectName(id))
+            {
+                stored[id] = info.Size;
+            }
+            else
+            {
+                report.Notes.Add($"'{info.Name}' is not a pack name; it is ignored");
+            }
+        }
+
+        report.Packs = stored.Count;
+        foreach (var (packId, entries) in index.EntriesByPack())
+        {
+            var name = Pack.ObjectName(packId);
+            if (!stored.TryGetValue(packId, out var size))
+            {
+                bad.Add(packId);
+                report.Problems.Add(new CheckProblem(name, $"pack '{name}' is listed in the index but missing from storage", []));
+            }
+            else if (size != ExpectedPackSize(entries))
+            {
+                bad.Add(packId);
+                report.Problems.Add(new CheckProblem(name, $"pack '{name}' has {size} bytes, the index implies {ExpectedPackSize(entries)}", []));
+            }
+        }
+
+        var unreferenced = stored.Keys.Count(p => !index.ContainsPack(p));
+        report.UnreferencedPacks = unreferenced;
+        if (unreferenced > 0)
+        {
+            report.Notes.Add($"{unreferenced} pack(s) are in no index (left by an interrupted backup or prune): harmless, 'lifeboat prune' removes them");
+        }
+
+        return bad;
+    }
+
+    private async Task<HashSet<BlobId>> ReadPacksAsync(CheckReport report, MasterIndex index, double percent, CancellationToken cancellationToken)
+    {
+        var byPack = index.EntriesByPack();
+        var packs = byPack.Keys.ToList();
+        if (percent < 100)
+        {
+            var count = (int)Math.Ceiling(packs.Count * percent / 100.0);
+            packs = [.. packs.OrderBy(_ => Random.Shared.Next()).Take(count)];
+        }
+
+        PacksToRead = packs.Count;
+        var bad = new ConcurrentDictionary<BlobId, string>();
+        await Parallel.ForEachAsync(
+            packs,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount), CancellationToken = cancellationToken },
+            async (packId, ct) =>
+            {
+                var name = Pack.ObjectName(packId);
+                try
+                {
+                    var bytes = await repository.Storage.ReadAsync(name, 0, null, ct);
+                    Interlocked.Add(ref _bytesRead, bytes.Length);
+                    VerifyPack(packId, bytes, byPack[packId], name);
+                }
+                catch (IntegrityException e)
+                {
+                    bad[packId] = e.Message;
+                }
+                catch (StorageException e) when (e.Kind is StorageErrorKind.NotFound)
+                {
+                    // Reported by the structure check already.
+                }
+
+                Interlocked.Increment(ref _packsRead);
+            });
+        foreach (var (packId, message) in bad)
+        {
+            var name = Pack.ObjectName(packId);
+            if (!report.Problems.Any(p => p.Object == name))
+            {
+                report.Problems.Add(new CheckProblem(name, message, []));
+            }
+        }
+
+        return [.. bad.Keys];
+    }
+
+    private void VerifyPack(BlobId packId, byte[] bytes, List<PackEntry> indexed, string name)
+    {
+        if (BlobId.HashOf(bytes) != packId)
+        {
+            throw new IntegrityException($"pack '{name}' is damaged: its content does not match its name (SHA-256)");
+        }
+
+        var header = Pack.DecodeHeader(bytes, repository.Key, $"pack '{name}'");
+        var headerIds = header.ToDictionary(e => e.Id);
+        foreach (var entry in indexed)
+        {
+            if (!headerIds.TryGetValue(entry.Id, out var inHeader) || inHeader != entry)
+            {
+                throw new IntegrityException($"pack '{name}' does not hold blob {entry.Id.Short} where the index says");
+            }
+        }
+
+        foreach (var entry in header)
+        {
+            repository.Codec.Open(entry, bytes.AsSpan((int)entry.Offset, (int)entry.Length), $"pack '{name}'");
+        }
+    }
+
+    internal static long ExpectedPackSize(IReadOnlyCollection<PackEntry> entries) =>
+        entries.Sum(e => (long)e.Length) + Crypto.Sealer.Overhead + 4 + 1 + 4 + ((long)entries.Count * PackEntry.EncodedSize) + 4;
+
+    private static List<string> AffectedBy(MasterIndex index, BlobId packId, Dictionary<string, HashSet<BlobId>> usage)
+    {
+        var affected = new List<string>();
+        foreach (var (snapshot, blobs) in usage)
+        {
+            if (blobs.Any(b => index.TryGet(b, out var location) && index.PackOf(location) == packId))
+            {
+                affected.Add(snapshot);
+            }
+        }
+
+        return affected;
+    }
+
+    private static string ObjectOf(string message)
+    {
+        var start = message.IndexOf('\'', StringComparison.Ordinal);
+        var end = start >= 0 ? message.IndexOf('\'', start + 1) : -1;
+        return end > start ? message[(start + 1)..end] : "snapshot";
+    }
+}

@@ -1,0 +1,142 @@
+using System.Buffers;
+using Lifeboat.Repository.Crypto;
+using ZstdSharp;
+
+namespace Lifeboat.Repository.Format;
+
+/// <summary>
+/// Turns a blob's plaintext into its stored form and back: zstd (kept only when it shrinks
+/// the blob), then AES-256-GCM with the blob id as associated data. Opening verifies the
+/// authentication tag and then that HMAC(id key, plaintext) equals the id.
+/// </summary>
+public sealed class BlobCodec(MasterKey key, int compressionLevel)
+{
+    [ThreadStatic]
+    private static Compressor? t_compressor;
+
+    [ThreadStatic]
+    private static int t_compressorLevel;
+
+    [ThreadStatic]
+    private static Decompressor? t_decompressor;
+
+    public MasterKey Key { get; } = key;
+
+    public int CompressionLevel { get; } = compressionLevel;
+
+    /// <summary>A sealed blob in a pooled buffer, ready to append to a pack.</summary>
+    public SealedBlob Seal(BlobType type, BlobId id, ReadOnlySpan<byte> plaintext)
+    {
+        var bound = Compressor.GetCompressBound(plaintext.Length);
+        var scratch = ArrayPool<byte>.Shared.Rent(bound);
+        try
+        {
+            var compressedLength = CompressionLevel > 0 ? GetCompressor().Wrap(plaintext, scratch) : int.MaxValue;
+            var compressed = compressedLength < plaintext.Length;
+            var payload = compressed ? scratch.AsSpan(0, compressedLength) : plaintext;
+            var sealedLength = Sealer.SealedLength(payload.Length);
+            var output = ArrayPool<byte>.Shared.Rent(sealedLength);
+            Span<byte> aad = stackalloc byte[BlobId.Size];
+            id.Write(aad);
+            Sealer.Seal(Key.DataKey, payload, aad, output.AsSpan(0, sealedLength));
+            return new SealedBlob(type, id, output, sealedLength, (uint)plaintext.Length, compressed);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// The plaintext of a stored blob. Throws <see cref="IntegrityException"/> when the bytes
+    /// were altered, belong to another blob, or do not decode to the expected length.
+    /// </summary>
+    public byte[] Open(PackEntry entry, ReadOnlySpan<byte> stored, string where)
+    {
+        if (stored.Length != entry.Length || stored.Length < Sealer.Overhead)
+        {
+            throw new IntegrityException($"blob {entry.Id.Short} in {where} has the wrong length");
+        }
+
+        Span<byte> aad = stackalloc byte[BlobId.Size];
+        entry.Id.Write(aad);
+        var payloadLength = stored.Length - Sealer.Overhead;
+        var plaintext = new byte[entry.RawLength];
+        if (entry.Compressed)
+        {
+            var payload = ArrayPool<byte>.Shared.Rent(payloadLength);
+            try
+            {
+                if (!Sealer.TryOpen(Key.DataKey, stored, aad, payload))
+                {
+                    throw new IntegrityException($"blob {entry.Id.Short} in {where} failed authentication: the data was altered or damaged");
+                }
+
+                int written;
+                try
+                {
+                    written = GetDecompressor().Unwrap(payload.AsSpan(0, payloadLength), plaintext);
+                }
+                catch (ZstdException e)
+                {
+                    throw new IntegrityException($"blob {entry.Id.Short} in {where} does not decompress", e);
+                }
+
+                if (written != plaintext.Length)
+                {
+                    throw new IntegrityException($"blob {entry.Id.Short} in {where} decompressed to {written} bytes, expected {plaintext.Length}");
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(payload);
+            }
+        }
+        else
+        {
+            if (payloadLength != plaintext.Length || !Sealer.TryOpen(Key.DataKey, stored, aad, plaintext))
+            {
+                throw new IntegrityException($"blob {entry.Id.Short} in {where} failed authentication: the data was altered or damaged");
+            }
+        }
+
+        if (Key.ComputeId(plaintext) != entry.Id)
+        {
+            throw new IntegrityException($"blob {entry.Id.Short} in {where} does not match its id");
+        }
+
+        return plaintext;
+    }
+
+    private Compressor GetCompressor()
+    {
+        if (t_compressor is null || t_compressorLevel != CompressionLevel)
+        {
+            t_compressor?.Dispose();
+            t_compressor = new Compressor(CompressionLevel);
+            t_compressorLevel = CompressionLevel;
+        }
+
+        return t_compressor;
+    }
+
+    private static Decompressor GetDecompressor() => t_decompressor ??= new Decompressor();
+}
+
+/// <summary>A sealed blob in a pooled buffer; <see cref="Return"/> gives the buffer back.</summary>
+public sealed class SealedBlob(BlobType type, BlobId id, byte[] buffer, int length, uint rawLength, bool compressed)
+{
+    public BlobType Type { get; } = type;
+
+    public BlobId Id { get; } = id;
+
+    public ReadOnlySpan<byte> Bytes => buffer.AsSpan(0, Length);
+
+    public int Length { get; } = length;
+
+    public uint RawLength { get; } = rawLength;
+
+    public bool Compressed { get; } = compressed;
+
+    public void Return() => ArrayPool<byte>.Shared.Return(buffer);
+}

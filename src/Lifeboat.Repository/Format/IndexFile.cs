@@ -1,0 +1,90 @@
+using System.Text;
+using Lifeboat.Repository.Crypto;
+using ZstdSharp;
+
+namespace Lifeboat.Repository.Format;
+
+/// <summary>
+/// An index file (<c>index/&lt;sha256&gt;</c>): for each pack its id and entries, so blobs can be
+/// found without reading pack headers. Binary (magic "LBIX", version, pack count; per pack: id,
+/// entry count, entries), zstd-compressed, sealed. Index files may overlap; any pack listed
+/// must exist. Named by the SHA-256 of the stored bytes.
+/// </summary>
+public static class IndexFile
+{
+    private static readonly byte[] Magic = "LBIX"u8.ToArray();
+    private static readonly byte[] Aad = Encoding.ASCII.GetBytes("lifeboat index v1");
+    private const byte Version = 1;
+
+    /// <summary>Packs per index file (about 16 GiB of data at 16 MiB per pack).</summary>
+    public const int MaxPacks = 1024;
+
+    public static string ObjectName(BlobId id) => $"index/{id}";
+
+    public static byte[] Encode(IReadOnlyList<IndexedPack> packs, MasterKey key)
+    {
+        using var plain = new MemoryStream();
+        plain.Write(Magic);
+        plain.WriteByte(Version);
+        BinaryWriting.WriteUInt32(plain, (uint)packs.Count);
+        foreach (var pack in packs)
+        {
+            BinaryWriting.WriteId(plain, pack.PackId);
+            BinaryWriting.WriteUInt32(plain, (uint)pack.Entries.Count);
+            foreach (var entry in pack.Entries)
+            {
+                BinaryWriting.WriteEntry(plain, entry);
+            }
+        }
+
+        using var compressor = new Compressor(3);
+        var compressed = compressor.Wrap(plain.GetBuffer().AsSpan(0, (int)plain.Length));
+        return Sealer.Seal(key.DataKey, compressed, Aad);
+    }
+
+    public static List<IndexedPack> Decode(ReadOnlySpan<byte> stored, MasterKey key, string where)
+    {
+        var compressed = Sealer.TryOpen(key.DataKey, stored, Aad)
+            ?? throw new IntegrityException($"{where} failed authentication: the index was altered or damaged");
+        byte[] plain;
+        try
+        {
+            using var decompressor = new Decompressor();
+            plain = decompressor.Unwrap(compressed).ToArray();
+        }
+        catch (ZstdException e)
+        {
+            throw new IntegrityException($"{where} does not decompress", e);
+        }
+
+        var cursor = new BinaryCursor(plain, where);
+        cursor.ExpectMagic(Magic, Version);
+        var packCount = cursor.ReadUInt32();
+        var packs = new List<IndexedPack>((int)Math.Min(packCount, MaxPacks));
+        for (var p = 0; p < packCount; p++)
+        {
+            var packId = cursor.ReadId();
+            var count = cursor.ReadUInt32();
+            var entries = new List<PackEntry>((int)Math.Min(count, 100_000));
+            for (var i = 0; i < count; i++)
+            {
+                entries.Add(cursor.ReadEntry());
+            }
+
+            packs.Add(new IndexedPack(packId, entries));
+        }
+
+        if (!cursor.AtEnd)
+        {
+            throw new IntegrityException($"{where} has trailing bytes");
+        }
+
+        return packs;
+    }
+}
+
+/// <summary>A pack and the blobs it holds, as listed in an index file.</summary>
+public sealed record IndexedPack(BlobId PackId, IReadOnlyList<PackEntry> Entries)
+{
+    public long DataSize => Entries.Sum(e => (long)e.Length);
+}

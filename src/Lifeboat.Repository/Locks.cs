@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Lifeboat.Repository.Crypto;
+using Lifeboat.Storage;
+
+namespace Lifeboat.Repository;
+
+/// <summary>A lock file's content (sealed JSON under <c>locks/&lt;random id&gt;</c>).</summary>
+public sealed record LockInfo(
+    bool Exclusive, string Operation, string Host, string User, int ProcessId, DateTimeOffset ProcessStarted, DateTimeOffset Created, DateTimeOffset Refreshed)
+{
+    public string Describe() =>
+        $"{(Exclusive ? "an exclusive" : "a shared")} lock for '{Operation}' held by {User}@{Host} (pid {ProcessId}) since {Created:u}, refreshed {Refreshed:u}";
+}
+
+/// <summary>A lock found in the repository, and whether it is stale.</summary>
+public sealed record LockEntry(string Name, LockInfo? Info, bool Stale);
+
+/// <summary>
+/// The lock protocol. Backups, restores and checks take shared locks; prune takes an exclusive
+/// one. A holder refreshes its lock every <see cref="RefreshInterval"/> by writing a new lock
+/// object and removing the old one (objects are write-once). A lock is stale when it was not
+/// refreshed for <see cref="StaleAfter"/>, or when it belongs to this host and its process is
+/// gone. Acquiring: refuse if a conflicting live lock exists; write ours; list again and back
+/// off (remove ours) if a conflicting lock appeared meanwhile.
+/// </summary>
+public static class Locks
+{
+    public const string Prefix = "locks/";
+    public static readonly TimeSpan RefreshInterval = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(30);
+    private static readonly byte[] Aad = Encoding.ASCII.GetBytes("lifeboat lock v1");
+
+    public static async Task<RepositoryLock> AcquireAsync(Repository repository, bool exclusive, string operation, CancellationToken cancellationToken)
+    {
+        await ThrowOnConflictAsync(repository, exclusive, null, cancellationToken);
+        var info = NewInfo(repository, exclusive, operation);
+        var name = await WriteAsync(repository, info, cancellationToken);
+        try
+        {
+            await ThrowOnConflictAsync(repository, exclusive, name, cancellationToken);
+        }
+        catch
+        {
+            await repository.Storage.DeleteAsync(name, CancellationToken.None);
+            throw;
+        }
+
+        return new RepositoryLock(repository, name, info);
+    }
+
+    public static async Task<List<LockEntry>> ListAsync(Repository repository, CancellationToken cancellationToken)
+    {
+        var entries = new List<LockEntry>();
+        var now = repository.Context.Time.GetUtcNow();
+        await foreach (var info in repository.Storage.ListAsync(Prefix, cancellationToken))
+        {
+            LockInfo? lockInfo = null;
+            try
+            {
+                var stored = await repository.Storage.ReadAsync(info.Name, 0, null, cancellationToken);
+                var json = Sealer.TryOpen(repository.Key.DataKey, stored, Aad);
+                lockInfo = json is null ? null : JsonSerializer.Deserialize<LockInfo>(json, FormatJson.Options);
+            }
+            catch (StorageException e) when (e.Kind == StorageErrorKind.NotFound)
+            {
+                continue; // released meanwhile
+            }
+            catch (JsonException)
+            {
+            }
+
+            entries.Add(new LockEntry(info.Name, lockInfo, lockInfo is null || IsStale(lockInfo, repository.Context, now)));
+        }
+
+        return entries;
+    }
+
+    /// <summary>Removes stale locks (or every lock with <paramref name="all"/>); returns how many.</summary>
+    public static async Task<int> RemoveAsync(Repository repository, bool all, CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        foreach (var entry in await ListAsync(repository, cancellationToken))
+        {
+            if (all || entry.Stale)
+            {
+                await repository.Storage.DeleteAsync(entry.Name, cancellationToken);
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
+    internal static async Task<string> WriteAsync(Repository repository, LockInfo info, CancellationToken cancellationToken)
+    {
+        var name = Prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var json = JsonSerializer.SerializeToUtf8Bytes(info, FormatJson.Options);
+        await repository.Storage.WriteAsync(name, Sealer.Seal(repository.Key.DataKey, json, Aad), cancellationToken);
+        return name;
+    }
+
+    private static LockInfo NewInfo(Repository repository, bool exclusive, string operation)
+    {
+        var now = repository.Context.Time.GetUtcNow();
+        var identity = repository.Context.Identity;
+        return new LockInfo(exclusive, operation, identity.Host, identity.User, identity.ProcessId, ProcessStart(identity.ProcessId) ?? now, now, now);
+    }
+
+    private static async Task ThrowOnConflictAsync(Repository repository, bool exclusive, string? own, CancellationToken cancellationToken)
+    {
+        foreach (var entry in await ListAsync(repository, cancellationToken))
+        {
+            if (entry.Name == own || entry.Stale || entry.Info is null)
+            {
+                continue;
+            }
+
+            if (exclusive || entry.Info.Exclusive)
+            {
+                throw Locked(entry.Info);
+            }
+        }
+    }
+
+    private static RepositoryLockedException Locked(LockInfo holder) => new(
+        $"the repository is locked: {holder.Describe()}. Wait for it to finish; if that process is gone, " +
+        $"'lifeboat unlock' removes stale locks (a lock is stale {StaleAfter.TotalMinutes:0} minutes after its last refresh, or at once when its process on this host has ended)");
+
+    internal static bool IsStale(LockInfo info, RepositoryContext context, DateTimeOffset now)
+    {
+        if (now - info.Refreshed > StaleAfter)
+        {
+            return true;
+        }
+
+        if (info.Host == context.Identity.Host)
+        {
+            var started = ProcessStart(info.ProcessId);
+            return started is null || Math.Abs((started.Value - info.ProcessStarted).TotalSeconds) > 2;
+        }
+
+        return false;
+    }
+
+    private static DateTimeOffset? ProcessStart(int processId)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(processId);
+            return process.HasExited ? null : new DateTimeOffset(process.StartTime.ToUniversalTime(), TimeSpan.Zero);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>A held lock; refreshes itself until disposed, then removes its lock object.</summary>
+public sealed class RepositoryLock : IAsyncDisposable
+{
+    private readonly Repository _repository;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _refresher;
+    private LockInfo _info;
+    private string _name;
+
+    internal RepositoryLock(Repository repository, string name, LockInfo info)
+    {
+        _repository = repository;
+        _name = name;
+        _info = info;
+        _refresher = RefreshLoopAsync();
+    }
+
+    public string Name => _name;
+
+    private async Task RefreshLoopAsync()
+    {
+        using var timer = new PeriodicTimer(Locks.RefreshInterval, _repository.Context.Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+            {
+                try
+                {
+                    var refreshed = _info with { Refreshed = _repository.Context.Time.GetUtcNow() };
+                    var newName = await Locks.WriteAsync(_repository, refreshed, _stop.Token);
+                    var oldName = _name;
+                    (_name, _info) = (newName, refreshed);
+                    await _repository.Storage.DeleteAsync(oldName, _stop.Token);
+                }
+                catch (StorageException)
+                {
+                    // Try again at the next tick; the lock stays valid until it is stale.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _refresher;
+        _stop.Dispose();
+        try
+        {
+            await _repository.Storage.DeleteAsync(_name, CancellationToken.None);
+        }
+        catch (StorageException)
+        {
+            // Left behind, it becomes stale and 'unlock' removes it.
+        }
+    }
+}

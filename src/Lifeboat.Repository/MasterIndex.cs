@@ -1,0 +1,90 @@
+using Lifeboat.Repository.Format;
+
+namespace Lifeboat.Repository;
+
+/// <summary>
+/// Every blob's location, loaded from all index files: blob id → pack and position. About 60
+/// bytes per blob, so 1 TiB of 1 MiB chunks needs ~60 MiB. Read concurrently; built once.
+/// </summary>
+public sealed class MasterIndex
+{
+    private readonly Dictionary<BlobId, BlobLocation> _blobs = [];
+    private readonly List<BlobId> _packs = [];
+    private readonly Dictionary<BlobId, int> _packNumbers = [];
+
+    /// <summary>The index files this was loaded from.</summary>
+    public List<BlobId> IndexFiles { get; } = [];
+
+    public int BlobCount => _blobs.Count;
+
+    public IReadOnlyList<BlobId> Packs => _packs;
+
+    public bool Contains(BlobId id) => _blobs.ContainsKey(id);
+
+    public bool TryGet(BlobId id, out BlobLocation location) => _blobs.TryGetValue(id, out location);
+
+    public BlobId PackOf(BlobLocation location) => _packs[location.Pack];
+
+    public bool ContainsPack(BlobId packId) => _packNumbers.ContainsKey(packId);
+
+    public void Add(IndexedPack pack)
+    {
+        if (!_packNumbers.TryGetValue(pack.PackId, out var number))
+        {
+            number = _packs.Count;
+            _packs.Add(pack.PackId);
+            _packNumbers.Add(pack.PackId, number);
+        }
+
+        foreach (var entry in pack.Entries)
+        {
+            _blobs.TryAdd(entry.Id, new BlobLocation(number, entry));
+        }
+    }
+
+    /// <summary>Entries per pack, for check and prune.</summary>
+    public Dictionary<BlobId, List<PackEntry>> EntriesByPack()
+    {
+        var result = _packs.ToDictionary(p => p, _ => new List<PackEntry>());
+        foreach (var location in _blobs.Values)
+        {
+            result[_packs[location.Pack]].Add(location.Entry);
+        }
+
+        return result;
+    }
+
+    /// <summary>Loads every index file. A damaged one is an integrity error naming it.</summary>
+    public static async Task<MasterIndex> LoadAsync(Repository repository, CancellationToken cancellationToken)
+    {
+        var index = new MasterIndex();
+        var names = new List<string>();
+        await foreach (var info in repository.Storage.ListAsync("index/", cancellationToken))
+        {
+            names.Add(info.Name);
+        }
+
+        var loaded = new IndexedPack[names.Count][];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, names.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (i, ct) =>
+            {
+                var bytes = await repository.ReadHashedObjectAsync(names[i], ct);
+                loaded[i] = [.. IndexFile.Decode(bytes, repository.Key, $"index file '{names[i]}'")];
+            });
+        for (var i = 0; i < names.Count; i++)
+        {
+            index.IndexFiles.Add(BlobId.Parse(names[i]["index/".Length..]));
+            foreach (var pack in loaded[i])
+            {
+                index.Add(pack);
+            }
+        }
+
+        return index;
+    }
+}
+
+/// <summary>Where a blob lives: the pack's number in the index and the blob's entry.</summary>
+public readonly record struct BlobLocation(int Pack, PackEntry Entry);

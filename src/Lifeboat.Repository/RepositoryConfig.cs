@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Lifeboat.Repository.Chunking;
+
+namespace Lifeboat.Repository;
+
+/// <summary>
+/// The plaintext <c>config</c> object: format version, repository id, chunker sizes, pack size
+/// and compression level. No secrets. Its SHA-256 is sealed into every key file, so an altered
+/// config is detected when the repository is opened.
+/// </summary>
+public sealed record RepositoryConfig
+{
+    public const int CurrentVersion = 1;
+
+    public int Version { get; init; } = CurrentVersion;
+
+    public required string Id { get; init; }
+
+    public required DateTimeOffset Created { get; init; }
+
+    public required ChunkerParameters Chunker { get; init; }
+
+    /// <summary>A pack is closed once it holds at least this many bytes.</summary>
+    public required int PackSize { get; init; }
+
+    /// <summary>zstd level for blobs (0 stores them uncompressed).</summary>
+    public required int CompressionLevel { get; init; }
+
+    public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, FormatJson.Options);
+
+    public static RepositoryConfig Parse(ReadOnlySpan<byte> bytes, string where)
+    {
+        RepositoryConfig? config;
+        try
+        {
+            config = JsonSerializer.Deserialize<RepositoryConfig>(bytes, FormatJson.Options);
+        }
+        catch (JsonException e)
+        {
+            throw new IntegrityException($"{where} is not a valid repository config: {e.Message}", e);
+        }
+
+        if (config is null)
+        {
+            throw new IntegrityException($"{where} is empty");
+        }
+
+        if (config.Version != CurrentVersion)
+        {
+            throw new InvalidRequestException(
+                $"{where} has format version {config.Version}; this lifeboat reads version {CurrentVersion}: use a matching lifeboat release");
+        }
+
+        try
+        {
+            config.Chunker.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new IntegrityException($"{where}: {e.Message}", e);
+        }
+
+        if (config.PackSize < 1024 * 1024 || config.PackSize > 512 * 1024 * 1024 || config.CompressionLevel is < 0 or > 19)
+        {
+            throw new IntegrityException($"{where} has an invalid pack size or compression level");
+        }
+
+        return config;
+    }
+}
+
+/// <summary>Choices made at <c>init</c>.</summary>
+public sealed record RepositoryInitOptions
+{
+    public ChunkerParameters Chunker { get; init; } = ChunkerParameters.Default;
+
+    public int PackSize { get; init; } = 16 * 1024 * 1024;
+
+    public int CompressionLevel { get; init; } = 3;
+
+    public Crypto.KdfParameters Kdf { get; init; } = Crypto.KdfParameters.Default;
+}
+
+/// <summary>Who does the work, as recorded in key files, locks and snapshots.</summary>
+public sealed record Identity(string Host, string User, int ProcessId)
+{
+    public static Identity Current { get; } = new(Environment.MachineName, Environment.UserName, Environment.ProcessId);
+
+    public override string ToString() => $"{User}@{Host}";
+}

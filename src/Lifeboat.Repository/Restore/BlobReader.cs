@@ -1,0 +1,50 @@
+using Lifeboat.Repository.Format;
+using Lifeboat.Storage;
+
+namespace Lifeboat.Repository.Restore;
+
+/// <summary>Fetches and opens single blobs by id (range read of the pack, then verify).</summary>
+public sealed class BlobReader(Repository repository, MasterIndex index)
+{
+    public Repository Repository { get; } = repository;
+
+    public MasterIndex Index { get; } = index;
+
+    public async Task<byte[]> ReadAsync(BlobId id, CancellationToken cancellationToken)
+    {
+        if (!Index.TryGet(id, out var location))
+        {
+            throw new IntegrityException($"blob {id.Short} is missing: no index file lists it (run 'lifeboat check')");
+        }
+
+        var packName = Pack.ObjectName(Index.PackOf(location));
+        byte[] stored;
+        try
+        {
+            stored = await Repository.Storage.ReadAsync(packName, location.Entry.Offset, location.Entry.Length, cancellationToken);
+        }
+        catch (StorageException e) when (e.Kind == StorageErrorKind.NotFound)
+        {
+            throw new IntegrityException($"pack '{packName}' is missing: blob {id.Short} cannot be read", e);
+        }
+        catch (StorageException e) when (e.Kind == StorageErrorKind.Permanent)
+        {
+            throw new IntegrityException($"pack '{packName}' cannot be read at blob {id.Short}: {e.Message}", e);
+        }
+
+        return Repository.Codec.Open(location.Entry, stored, $"pack '{packName}'");
+    }
+
+    /// <summary>The chunk list of a stream, from its tree blobs.</summary>
+    public async Task<List<ChunkRef>> ReadChunkListAsync(SnapshotStream stream, CancellationToken cancellationToken)
+    {
+        var chunks = new List<ChunkRef>();
+        foreach (var tree in stream.Trees)
+        {
+            var treeId = BlobId.Parse(tree);
+            chunks.AddRange(TreeBlob.Decode(await ReadAsync(treeId, cancellationToken), $"tree blob {treeId.Short}"));
+        }
+
+        return chunks;
+    }
+}
