@@ -1,0 +1,77 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Lifeboat.Repository;
+
+namespace Lifeboat.Cli;
+
+/// <summary>Options every command accepts, and what a running command needs from the console.</summary>
+internal sealed class CliContext(ParseResult parseResult, CancellationToken cancellationToken)
+{
+    public static readonly Option<string?> RepoOption = new("--repo", "-r")
+    {
+        Description = $"Repository location: a directory path (or local:PATH). Default: ${StorageFactory.RepositoryVariable}",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> PasswordFileOption = new("--password-file")
+    {
+        Description = $"Read the repository password from the first line of this file. Default: ${PasswordSource.PasswordVariable}, else a prompt",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> JsonOption = new("--json")
+    {
+        Description = "Print machine-readable JSON on stdout (no progress, errors as JSON too)",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> QuietOption = new("--quiet", "-q")
+    {
+        Description = "Print only errors (and requested data)",
+        Recursive = true,
+    };
+
+    public static readonly JsonSerializerOptions JsonOutput = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public ParseResult ParseResult { get; } = parseResult;
+
+    public CancellationToken CancellationToken { get; } = cancellationToken;
+
+    public bool Json => ParseResult.GetValue(JsonOption);
+
+    public bool Quiet => ParseResult.GetValue(QuietOption) || Json;
+
+    /// <summary>Progress is shown only on a terminal, never in JSON or quiet mode.</summary>
+    public bool ShowProgress => !Quiet && !Console.IsErrorRedirected;
+
+    public string Location => StorageFactory.Resolve(ParseResult.GetValue(RepoOption));
+
+    public T? Get<T>(Option<T> option) => ParseResult.GetValue(option);
+
+    public T? Get<T>(Argument<T> argument) => ParseResult.GetValue(argument);
+
+    public async Task<Repository.Repository> OpenRepositoryAsync()
+    {
+        var storage = StorageFactory.Create(Location);
+        var password = PasswordSource.Get(ParseResult.GetValue(PasswordFileOption));
+        return await Repository.Repository.OpenAsync(storage, password, RepositoryContext.Default, CancellationToken);
+    }
+
+    /// <summary>Informational output (stderr when stdout carries data or JSON).</summary>
+    public void Info(string line)
+    {
+        if (!Quiet)
+        {
+            Console.Error.WriteLine(line);
+        }
+    }
+
+    public void WriteJson<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, JsonOutput));
+}

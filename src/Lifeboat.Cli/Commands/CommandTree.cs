@@ -1,0 +1,60 @@
+using System.CommandLine;
+
+namespace Lifeboat.Cli.Commands;
+
+/// <summary>Every top-level command, and the runner that maps failures to exit codes.</summary>
+internal static class CommandTree
+{
+    public static IEnumerable<Command> All() =>
+    [
+        RepositoryCommands.Init(),
+        RepositoryCommands.Key(),
+        BackupCommand.Create(),
+        SnapshotCommands.List(),
+        SnapshotCommands.Ls(),
+        SnapshotCommands.Dump(),
+        CheckCommand.Create(),
+        RepositoryCommands.Unlock(),
+    ];
+
+    /// <summary>Sets a command's action: runs it, turns every failure into a message and an exit code.</summary>
+    public static Command WithAction(this Command command, Func<CliContext, Task<int>> action)
+    {
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var context = new CliContext(parseResult, cancellationToken);
+            try
+            {
+                return await action(context);
+            }
+            catch (Exception e)
+            {
+                return Report(context, e);
+            }
+        });
+        return command;
+    }
+
+    private static int Report(CliContext context, Exception exception)
+    {
+        var code = ExitCodes.For(exception);
+        var message = code switch
+        {
+            ExitCodes.Interrupted => "interrupted: nothing was committed; data already uploaded is reused by the next backup or removed by prune",
+            ExitCodes.Failed => $"unexpected error: {exception.GetType().Name}: {exception.Message}",
+            _ => exception.Message,
+        };
+        if (context.Json)
+        {
+            context.WriteJson(new { error = message, exitCode = code });
+        }
+
+        Console.Error.WriteLine($"lifeboat: {message}");
+        if (code == ExitCodes.Failed && Environment.GetEnvironmentVariable("LIFEBOAT_DEBUG") == "1")
+        {
+            Console.Error.WriteLine(exception.ToString());
+        }
+
+        return code;
+    }
+}

@@ -1,0 +1,159 @@
+using System.CommandLine;
+using Lifeboat.Repository;
+using Lifeboat.Repository.Crypto;
+
+namespace Lifeboat.Cli.Commands;
+
+/// <summary><c>init</c>, <c>key ...</c> and <c>unlock</c>.</summary>
+internal static class RepositoryCommands
+{
+    private static readonly Option<int> KdfMemoryOption = new("--kdf-memory")
+    {
+        Description = "Argon2id memory in MiB for the password's key (8 to 4096; more is slower to guess)",
+        DefaultValueFactory = _ => KdfParameters.Default.MemoryKiB / 1024,
+    };
+
+    private static readonly Option<string?> NewPasswordFileOption = new("--new-password-file")
+    {
+        Description = $"Read the new password from this file. Default: ${PasswordSource.NewPasswordVariable}, else a prompt",
+    };
+
+    public static Command Init()
+    {
+        var compression = new Option<int>("--compression")
+        {
+            Description = "zstd level for stored data, 0 (off) to 19",
+            DefaultValueFactory = _ => 3,
+        };
+        var command = new Command("init", "Create a new, empty, encrypted repository") { KdfMemoryOption, compression };
+        return command.WithAction(async context =>
+        {
+            var location = context.Location;
+            var storage = StorageFactory.Create(location);
+            var password = PasswordSource.GetForInit(context.Get(CliContext.PasswordFileOption));
+            var options = new RepositoryInitOptions
+            {
+                Kdf = Kdf(context),
+                CompressionLevel = Validate(context.Get(compression), 0, 19, "--compression"),
+            };
+            var repository = await Repository.Repository.InitAsync(storage, password, options, RepositoryContext.Default, context.CancellationToken);
+            if (context.Json)
+            {
+                context.WriteJson(new { repository = location, id = repository.Config.Id, key = repository.KeyId.ToString() });
+            }
+            else
+            {
+                context.Info($"created repository {repository.Config.Id[..8]} at {storage.Location}");
+                context.Info("Keep the password safe: without it the backups cannot be read by anyone, including you.");
+            }
+
+            return ExitCodes.Ok;
+        });
+    }
+
+    public static Command Key()
+    {
+        var key = new Command("key", "Manage the passwords (keys) that open the repository");
+
+        var list = new Command("list", "List the keys");
+        key.Subcommands.Add(list.WithAction(async context =>
+        {
+            var repository = await context.OpenRepositoryAsync();
+            var keys = await KeyRing.ListAsync(repository, context.CancellationToken);
+            if (context.Json)
+            {
+                context.WriteJson(keys);
+                return ExitCodes.Ok;
+            }
+
+            Console.Out.WriteLine($"{"",1} {"ID",-10} {"CREATED",-20} {"USER@HOST",-30} LABEL");
+            foreach (var k in keys)
+            {
+                Console.Out.WriteLine(k.Damaged
+                    ? $"{"!",1} {k.Id[..Math.Min(8, k.Id.Length)],-10} DAMAGED"
+                    : $"{(k.Current ? "*" : " "),1} {k.Id[..8],-10} {k.Created,-20:yyyy-MM-dd HH:mm:ss} {k.User + "@" + k.Host,-30} {k.Label}");
+            }
+
+            return ExitCodes.Ok;
+        }));
+
+        var label = new Option<string?>("--label") { Description = "A note to recognise the key by, e.g. 'ops vault'" };
+        var add = new Command("add", "Add a password that also opens the repository") { NewPasswordFileOption, KdfMemoryOption, label };
+        key.Subcommands.Add(add.WithAction(async context =>
+        {
+            var repository = await context.OpenRepositoryAsync();
+            var newPassword = PasswordSource.GetNew(context.Get(NewPasswordFileOption));
+            var id = await KeyRing.AddAsync(repository, newPassword, Kdf(context), context.Get(label), context.CancellationToken);
+            Report(context, "added key", id.ToString());
+            return ExitCodes.Ok;
+        }));
+
+        var idArgument = new Argument<string>("ID") { Description = "The key's id, or enough of its first digits" };
+        var remove = new Command("remove", "Remove a key (not the one in use, never the last)") { idArgument };
+        key.Subcommands.Add(remove.WithAction(async context =>
+        {
+            var repository = await context.OpenRepositoryAsync();
+            var id = context.Get(idArgument)!;
+            await KeyRing.RemoveAsync(repository, id, context.CancellationToken);
+            Report(context, "removed key", id);
+            return ExitCodes.Ok;
+        }));
+
+        var passwd = new Command("passwd", "Change the password of the key in use") { NewPasswordFileOption, KdfMemoryOption };
+        key.Subcommands.Add(passwd.WithAction(async context =>
+        {
+            var repository = await context.OpenRepositoryAsync();
+            var newPassword = PasswordSource.GetNew(context.Get(NewPasswordFileOption));
+            var id = await KeyRing.ChangePasswordAsync(repository, newPassword, Kdf(context), context.CancellationToken);
+            Report(context, "changed the password; the key is now", id.ToString());
+            return ExitCodes.Ok;
+        }));
+        return key;
+    }
+
+    public static Command Unlock()
+    {
+        var all = new Option<bool>("--remove-all") { Description = "Remove every lock, also live ones (only when you are sure nothing runs)" };
+        var command = new Command("unlock", "Remove stale locks left by processes that died") { all };
+        return command.WithAction(async context =>
+        {
+            var repository = await context.OpenRepositoryAsync();
+            var live = (await Locks.ListAsync(repository, context.CancellationToken)).Where(l => !l.Stale).ToList();
+            var removed = await Locks.RemoveAsync(repository, context.Get(all), context.CancellationToken);
+            if (context.Json)
+            {
+                context.WriteJson(new { removed, remaining = context.Get(all) ? 0 : live.Count });
+                return ExitCodes.Ok;
+            }
+
+            context.Info($"removed {removed} lock(s)");
+            if (!context.Get(all))
+            {
+                foreach (var entry in live)
+                {
+                    context.Info($"kept live {entry.Info?.Describe()}");
+                }
+            }
+
+            return ExitCodes.Ok;
+        });
+    }
+
+    private static void Report(CliContext context, string what, string id)
+    {
+        if (context.Json)
+        {
+            context.WriteJson(new { key = id });
+        }
+        else
+        {
+            context.Info($"{what} {id[..Math.Min(8, id.Length)]}");
+        }
+    }
+
+    private static KdfParameters Kdf(CliContext context) =>
+        KdfParameters.Default with { MemoryKiB = Validate(context.Get(KdfMemoryOption), 8, 4096, "--kdf-memory") * 1024 };
+
+    private static int Validate(int value, int min, int max, string option) =>
+        value >= min && value <= max ? value : throw new UsageException($"{option} must be between {min} and {max}, not {value}");
+}

@@ -1,0 +1,140 @@
+using System.CommandLine;
+using Lifeboat.Operations;
+using Lifeboat.Repository;
+
+namespace Lifeboat.Cli.Commands;
+
+/// <summary><c>snapshots</c>, <c>ls</c> and <c>dump</c>.</summary>
+internal static class SnapshotCommands
+{
+    private static readonly Argument<string> SnapshotArgument = new("SNAPSHOT") { Description = "A snapshot id (or its first digits), or 'latest'" };
+
+    public static Command List()
+    {
+        var tag = new Option<string[]>("--tag") { Description = "Only snapshots with this tag (repeatable: any of them)" };
+        var command = new Command("snapshots", "List the snapshots, oldest first") { tag };
+        return command.WithAction(async context =>
+        {
+            var repository = await context.OpenRepositoryAsync();
+            var tags = context.Get(tag) ?? [];
+            var records = (await SnapshotStore.LoadAllAsync(repository, null, context.CancellationToken))
+                .Where(r => tags.Length == 0 || r.Snapshot.Tags.Any(tags.Contains))
+                .ToList();
+            if (context.Json)
+            {
+                context.WriteJson(records.Select(r => new
+                {
+                    id = r.Id.ToString(),
+                    shortId = r.ShortId,
+                    time = r.Snapshot.Time,
+                    host = r.Snapshot.Host,
+                    user = r.Snapshot.User,
+                    kind = r.Snapshot.Kind,
+                    source = r.Snapshot.Source,
+                    tags = r.Snapshot.Tags,
+                    size = r.Snapshot.TotalSize,
+                    streams = r.Snapshot.Streams.Count,
+                    summary = r.Snapshot.Summary,
+                }));
+                return ExitCodes.Ok;
+            }
+
+            Console.Out.WriteLine($"{"ID",-10} {"TIME",-20} {"HOST",-16} {"SOURCE",-30} {"SIZE",10}  TAGS");
+            foreach (var r in records)
+            {
+                var s = r.Snapshot;
+                Console.Out.WriteLine($"{r.ShortId,-10} {s.Time.UtcDateTime,-20:yyyy-MM-dd HH:mm:ss} {Clip(s.Host, 16),-16} {Clip(s.Source, 30),-30} {Bytes.Format(s.TotalSize),10}  {string.Join(",", s.Tags)}");
+            }
+
+            context.Info($"{records.Count} snapshot(s)");
+            return ExitCodes.Ok;
+        });
+    }
+
+    public static Command Ls()
+    {
+        var command = new Command("ls", "List the streams in a snapshot") { SnapshotArgument };
+        return command.WithAction(async context =>
+        {
+            var repository = await context.OpenRepositoryAsync();
+            var record = await SnapshotStore.FindAsync(repository, context.Get(SnapshotArgument)!, context.CancellationToken);
+            if (context.Json)
+            {
+                context.WriteJson(new
+                {
+                    id = record.Id.ToString(),
+                    time = record.Snapshot.Time,
+                    streams = record.Snapshot.Streams.Select(s => new { name = s.Name, size = s.Size, sha256 = s.Sha256 }),
+                });
+                return ExitCodes.Ok;
+            }
+
+            foreach (var stream in record.Snapshot.Streams)
+            {
+                Console.Out.WriteLine($"{Bytes.Format(stream.Size),10}  {stream.Sha256[..16]}  {stream.Name}");
+            }
+
+            return ExitCodes.Ok;
+        });
+    }
+
+    public static Command Dump()
+    {
+        var name = new Argument<string>("NAME") { Description = "The stream's name (see 'lifeboat ls SNAPSHOT')" };
+        var output = new Option<string?>("--output", "-o") { Description = "Write to this file (created only when complete and verified) instead of stdout" };
+        var command = new Command("dump", "Write a stream of a snapshot to stdout or a file, verified") { SnapshotArgument, name, output };
+        return command.WithAction(async context =>
+        {
+            var repository = await context.OpenRepositoryAsync();
+            var dump = new StreamDump(repository);
+            var path = context.Get(output);
+            if (path is null && !Console.IsOutputRedirected && !context.Quiet)
+            {
+                throw new UsageException("stdout is a terminal: redirect it (> file, | pg_restore ...) or use --output FILE");
+            }
+
+            await using (Progress.Start(context.ShowProgress, elapsed =>
+                $"dump: {Progress.Transfer(dump.Restorer?.BytesWritten ?? 0, dump.Stream?.Size, elapsed)}"))
+            {
+                if (path is null)
+                {
+                    await using var stdout = Console.OpenStandardOutput();
+                    await dump.RunAsync(context.Get(SnapshotArgument)!, context.Get(name)!, stdout, context.CancellationToken);
+                }
+                else
+                {
+                    await DumpToFileAsync(dump, context, path);
+                }
+            }
+
+            return ExitCodes.Ok;
+        });
+
+        async Task DumpToFileAsync(StreamDump dump, CliContext context, string path)
+        {
+            var full = Path.GetFullPath(path);
+            if (File.Exists(full))
+            {
+                throw new UsageException($"{full} exists already: choose another --output or remove it first");
+            }
+
+            var temporary = full + ".lifeboat-partial";
+            try
+            {
+                await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, useAsync: true))
+                {
+                    await dump.RunAsync(context.Get(SnapshotArgument)!, context.Get(name)!, file, context.CancellationToken);
+                    file.Flush(flushToDisk: true);
+                }
+
+                File.Move(temporary, full, overwrite: false);
+            }
+            finally
+            {
+                File.Delete(temporary);
+            }
+        }
+    }
+
+    private static string Clip(string text, int width) => text.Length <= width ? text : text[..(width - 1)] + "…";
+}

@@ -1,0 +1,44 @@
+using Lifeboat.Repository;
+using Lifeboat.Storage;
+
+namespace Lifeboat.Cli;
+
+/// <summary>The one exit-code table (documented in README.md and docs/cli.md).</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int Usage = 2;
+    public const int Integrity = 3;
+    public const int Storage = 4;
+    public const int RepositoryMissing = 10;
+    public const int Locked = 11;
+    public const int WrongPassword = 12;
+    public const int NotFound = 13;
+    public const int OutOfSpace = 14;
+    public const int Interrupted = 130;
+
+    /// <summary>The exit code for a failure, and whether the message alone says enough.</summary>
+    public static int For(Exception exception) => exception switch
+    {
+        OperationCanceledException => Interrupted,
+        RepositoryNotFoundException => RepositoryMissing,
+        RepositoryExistsException => Usage,
+        WrongPasswordException => WrongPassword,
+        RepositoryLockedException => Locked,
+        IntegrityException => Integrity,
+        NotFoundException => NotFound,
+        InvalidRequestException => Usage,
+        UsageException => Usage,
+        StorageException { Kind: StorageErrorKind.OutOfSpace } => OutOfSpace,
+        StorageException => Storage,
+        IOException io when IsOutOfSpace(io) => OutOfSpace,
+        _ => Failed,
+    };
+
+    private static bool IsOutOfSpace(IOException exception) =>
+        (exception.HResult & 0xFFFF) == 28 || exception.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>A command line or configuration that does not make sense.</summary>
+public sealed class UsageException(string message) : Exception(message);

@@ -1,0 +1,29 @@
+using System.CommandLine;
+using Lifeboat.Cli;
+using Lifeboat.Cli.Commands;
+
+var root = new RootCommand("Lifeboat: verified, encrypted, deduplicated backups of PostgreSQL and any other stream.")
+{
+    CliContext.RepoOption,
+    CliContext.PasswordFileOption,
+    CliContext.JsonOption,
+    CliContext.QuietOption,
+};
+foreach (var command in CommandTree.All())
+{
+    root.Subcommands.Add(command);
+}
+
+var parseResult = root.Parse(args);
+if (parseResult.Errors.Count > 0)
+{
+    foreach (var error in parseResult.Errors)
+    {
+        Console.Error.WriteLine($"lifeboat: {error.Message}");
+    }
+
+    Console.Error.WriteLine($"Run 'lifeboat {string.Join(' ', parseResult.CommandResult.Command.Name == root.Name ? "" : parseResult.CommandResult.Command.Name)} --help' for usage.".Replace("  ", " ", StringComparison.Ordinal));
+    return ExitCodes.Usage;
+}
+
+return await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

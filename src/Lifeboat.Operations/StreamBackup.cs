@@ -1,0 +1,45 @@
+using Lifeboat.Repository;
+using Lifeboat.Repository.Backup;
+
+namespace Lifeboat.Operations;
+
+/// <summary>Backs up one byte stream (e.g. <c>pg_dump -Fc</c> on stdin) as a snapshot.</summary>
+public sealed class StreamBackup(Repository.Repository repository, BackupWriterOptions options)
+{
+    /// <summary>Created when the backup starts; poll it for progress.</summary>
+    public BackupWriter? Writer { get; private set; }
+
+    public async Task<SnapshotRecord> RunAsync(
+        string name, Stream input, IReadOnlyList<string> tags, DateTimeOffset? time, CancellationToken cancellationToken)
+    {
+        StreamNames.Validate(name);
+        await using var held = await Locks.AcquireAsync(repository, exclusive: false, "backup", cancellationToken);
+        var index = await MasterIndex.LoadAsync(repository, cancellationToken);
+        Writer = new BackupWriter(repository, index, options);
+        await Writer.AddStreamAsync(name, input, cancellationToken);
+        return await Writer.CommitAsync(
+            new SnapshotDescription("stream", name, tags, ProgramInfo.Name) { Time = time },
+            cancellationToken);
+    }
+}
+
+/// <summary>Rules for stream names inside a snapshot.</summary>
+public static class StreamNames
+{
+    public static void Validate(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 1024 || name.Any(char.IsControl))
+        {
+            throw new InvalidRequestException($"'{name}' is not a usable stream name: use 1 to 1024 printable characters, e.g. --name db.dump");
+        }
+    }
+}
+
+/// <summary>The program's name and version, as recorded in snapshots and reports.</summary>
+public static class ProgramInfo
+{
+    public static string Version { get; } =
+        typeof(ProgramInfo).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    public static string Name { get; } = "lifeboat " + Version;
+}
