@@ -49,7 +49,7 @@ public sealed class BackupWriter
             }
         }
 
-        var reader = new ChunkReader(source, _repository.Chunker);
+        using var reader = new ChunkReader(source, _repository.Chunker);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var chunks = new List<ChunkRef>();
         var window = new Queue<Task<ChunkRef>>();

@@ -1,12 +1,13 @@
 using System.Collections.Concurrent;
 using Lifeboat.Repository.Format;
+using Lifeboat.Storage;
 
 namespace Lifeboat.Repository.Backup;
 
 /// <summary>
-/// Deduplicates, seals and packs blobs, and uploads full packs with bounded concurrency (which
-/// also bounds memory: at most <c>uploads + 1</c> packs are held). Thread-safe: many streams
-/// save blobs at once. New packs are recorded in index files every
+/// Deduplicates, seals and packs blobs, and uploads full packs in the background. Thread-safe:
+/// many streams save blobs at once. Memory is bounded by a fixed pool of pack buffers (one being
+/// filled, the others uploading). New packs are recorded in index files every
 /// <see cref="PacksPerIndexFile"/> packs and at <see cref="FlushAsync"/>, so an interrupted
 /// backup still leaves indexed, reusable data.
 /// </summary>
@@ -18,20 +19,20 @@ internal sealed class BlobSaver
     private readonly MasterIndex _index;
     private readonly BackupStats _stats;
     private readonly ConcurrentDictionary<BlobId, byte> _claimed = new();
-    private readonly SemaphoreSlim _uploadSlots;
-    private readonly Lock _packLock = new();
+    private readonly PackBufferPool _buffers;
+    private readonly SemaphoreSlim _packGate = new(1, 1);
     private readonly Lock _indexLock = new();
     private readonly List<IndexedPack> _unindexed = [];
     private readonly List<Task> _uploads = [];
-    private PackBuilder _current;
+    private PackBuilder? _current;
 
     public BlobSaver(Repository repository, MasterIndex index, BackupStats stats, int uploadConcurrency)
     {
         _repository = repository;
         _index = index;
         _stats = stats;
-        _uploadSlots = new SemaphoreSlim(Math.Max(1, uploadConcurrency));
-        _current = NewBuilder();
+        var config = repository.Config;
+        _buffers = new PackBufferPool(Math.Max(1, uploadConcurrency) + 1, config.PackSize + config.Chunker.MaxSize + (256 * 1024));
     }
 
     /// <summary>Index files written by this saver.</summary>
@@ -51,21 +52,27 @@ internal sealed class BlobSaver
 
         var sealedBlob = _repository.Codec.Seal(type, id, plaintext.Span);
         PackBuilder? full = null;
-        lock (_packLock)
+        await _packGate.WaitAsync(cancellationToken);
+        try
         {
+            _current ??= new PackBuilder(await _buffers.RentAsync(cancellationToken));
             _current.Add(sealedBlob);
             if (_current.Size >= _repository.Config.PackSize)
             {
                 full = _current;
-                _current = NewBuilder();
+                _current = null;
             }
+        }
+        finally
+        {
+            _packGate.Release();
+            sealedBlob.Return();
         }
 
         _stats.AddNew(plaintext.Length, sealedBlob.Length);
-        sealedBlob.Return();
         if (full is not null)
         {
-            await UploadAsync(full, cancellationToken);
+            await StartUploadAsync(full);
         }
     }
 
@@ -73,15 +80,20 @@ internal sealed class BlobSaver
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
         PackBuilder? last;
-        lock (_packLock)
+        await _packGate.WaitAsync(cancellationToken);
+        try
         {
-            last = _current.Count > 0 ? _current : null;
-            _current = NewBuilder();
+            last = _current is { Count: > 0 } ? _current : null;
+            _current = null;
+        }
+        finally
+        {
+            _packGate.Release();
         }
 
         if (last is not null)
         {
-            await UploadAsync(last, cancellationToken);
+            await StartUploadAsync(last);
         }
 
         Task[] pending;
@@ -94,63 +106,53 @@ internal sealed class BlobSaver
         await WriteIndexAsync(force: true, cancellationToken);
     }
 
-    private async Task UploadAsync(PackBuilder builder, CancellationToken cancellationToken)
+    private async Task StartUploadAsync(PackBuilder builder)
     {
-        // Waiting for a slot here is the back-pressure that bounds memory.
-        await _uploadSlots.WaitAsync(cancellationToken);
-        var task = Task.Run(
-            async () =>
-            {
-                try
-                {
-                    var pack = builder.Finish(_repository.Key);
-                    try
-                    {
-                        await _repository.Storage.WriteAsync(Pack.ObjectName(pack.Id), pack.Bytes, cancellationToken);
-                    }
-                    catch (Storage.StorageException e) when (e.Kind == Storage.StorageErrorKind.AlreadyExists)
-                    {
-                        // Identical bytes under the same name: already stored.
-                    }
-
-                    _stats.AddPack();
-                    lock (_indexLock)
-                    {
-                        var indexed = new IndexedPack(pack.Id, pack.Entries);
-                        _unindexed.Add(indexed);
-                        UploadedPacks.Add(indexed);
-                    }
-                }
-                finally
-                {
-                    _uploadSlots.Release();
-                }
-
-                await WriteIndexAsync(force: false, cancellationToken);
-            },
-            cancellationToken);
+        var task = Task.Run(() => UploadAsync(builder));
+        Task? failed;
         lock (_uploads)
         {
             _uploads.RemoveAll(t => t.IsCompletedSuccessfully);
             _uploads.Add(task);
-        }
-
-        if (task.IsFaulted || task.IsCanceled)
-        {
-            await task;
-        }
-
-        // Surface failures of earlier uploads promptly rather than at the end.
-        Task? failed;
-        lock (_uploads)
-        {
             failed = _uploads.FirstOrDefault(t => t.IsFaulted || t.IsCanceled);
         }
 
+        // Surface a failed upload promptly rather than at the end of the backup.
         if (failed is not null)
         {
             await failed;
         }
+    }
+
+    private async Task UploadAsync(PackBuilder builder)
+    {
+        // Uploads are not cancelled half-way: a pack is written whole or not at all anyway.
+        try
+        {
+            var pack = builder.Finish(_repository.Key);
+            try
+            {
+                await _repository.Storage.WriteAsync(Pack.ObjectName(pack.Id), pack.Bytes, CancellationToken.None);
+            }
+            catch (StorageException e) when (e.Kind == StorageErrorKind.AlreadyExists)
+            {
+                // Identical bytes under the same name: already stored.
+            }
+
+            _stats.AddPack();
+            lock (_indexLock)
+            {
+                var indexed = new IndexedPack(pack.Id, pack.Entries);
+                _unindexed.Add(indexed);
+                UploadedPacks.Add(indexed);
+            }
+        }
+        finally
+        {
+            _buffers.Return(builder.Buffer);
+        }
+
+        await WriteIndexAsync(force: false, CancellationToken.None);
     }
 
     private async Task WriteIndexAsync(bool force, CancellationToken cancellationToken)
@@ -177,6 +179,4 @@ internal sealed class BlobSaver
             }
         }
     }
-
-    private PackBuilder NewBuilder() => new(_repository.Config.PackSize + (_repository.Config.Chunker.MaxSize * 2));
 }

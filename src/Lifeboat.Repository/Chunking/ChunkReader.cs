@@ -7,7 +7,7 @@ namespace Lifeboat.Repository.Chunking;
 /// rented from <see cref="ArrayPool{T}.Shared"/>; the receiver returns it. Memory: one window
 /// of twice the maximum chunk size.
 /// </summary>
-public sealed class ChunkReader
+public sealed class ChunkReader : IDisposable
 {
     private readonly Stream _source;
     private readonly Chunker _chunker;
@@ -20,8 +20,10 @@ public sealed class ChunkReader
     {
         _source = source;
         _chunker = chunker;
-        _window = new byte[chunker.Parameters.MaxSize * 2];
+        _window = ArrayPool<byte>.Shared.Rent(chunker.Parameters.MaxSize * 2);
     }
+
+    public void Dispose() => ArrayPool<byte>.Shared.Return(_window);
 
     /// <summary>Total bytes read from the source so far.</summary>
     public long BytesRead { get; private set; }

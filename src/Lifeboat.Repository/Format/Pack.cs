@@ -81,34 +81,53 @@ public static class Pack
     }
 }
 
-/// <summary>Accumulates sealed blobs into one pack in memory.</summary>
+/// <summary>
+/// Accumulates sealed blobs into one pack in a reusable buffer (large buffers are recycled by
+/// the caller rather than left to the garbage collector, which keeps peak memory flat).
+/// </summary>
 public sealed class PackBuilder
 {
-    private readonly MemoryStream _buffer;
     private readonly List<PackEntry> _entries = [];
+    private byte[] _buffer;
+    private int _length;
 
-    public PackBuilder(int capacity)
+    public PackBuilder(byte[] buffer)
     {
-        _buffer = new MemoryStream(capacity);
+        _buffer = buffer;
     }
 
-    public long Size => _buffer.Length;
+    public long Size => _length;
 
     public int Count => _entries.Count;
 
+    /// <summary>The buffer, to recycle once the finished pack has been stored.</summary>
+    public byte[] Buffer => _buffer;
+
     public void Add(SealedBlob blob)
     {
-        var offset = (uint)_buffer.Length;
-        _buffer.Write(blob.Bytes);
-        _entries.Add(new PackEntry(blob.Type, blob.Id, offset, (uint)blob.Length, blob.RawLength, blob.Compressed));
+        EnsureRoom(blob.Length);
+        blob.Bytes.CopyTo(_buffer.AsSpan(_length));
+        _entries.Add(new PackEntry(blob.Type, blob.Id, (uint)_length, (uint)blob.Length, blob.RawLength, blob.Compressed));
+        _length += blob.Length;
     }
 
-    /// <summary>The finished pack: its id, bytes and entries.</summary>
+    /// <summary>The finished pack: its id, bytes (in this builder's buffer) and entries.</summary>
     public FinishedPack Finish(MasterKey key)
     {
-        _buffer.Write(Pack.EncodeHeader(_entries, key));
-        var bytes = _buffer.GetBuffer().AsMemory(0, (int)_buffer.Length);
+        var header = Pack.EncodeHeader(_entries, key);
+        EnsureRoom(header.Length);
+        header.CopyTo(_buffer.AsSpan(_length));
+        _length += header.Length;
+        var bytes = _buffer.AsMemory(0, _length);
         return new FinishedPack(BlobId.HashOf(bytes.Span), bytes, _entries);
+    }
+
+    private void EnsureRoom(int extra)
+    {
+        if (_buffer.Length - _length < extra)
+        {
+            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + extra));
+        }
     }
 }
 

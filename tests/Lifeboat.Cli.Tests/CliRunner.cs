@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Lifeboat.Cli.Tests;
+
+/// <summary>The result of one CLI run.</summary>
+public sealed record CliResult(int ExitCode, byte[] Stdout, string Stderr, long PeakRssBytes)
+{
+    public string Out => Encoding.UTF8.GetString(Stdout);
+
+    public override string ToString() => $"exit {ExitCode}\nstderr: {Stderr}\nstdout: {(Stdout.Length < 4000 ? Out : Stdout.Length + " bytes")}";
+}
+
+/// <summary>Runs the real lifeboat binary as a separate process, as a user would.</summary>
+public sealed class CliRunner
+{
+    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "lifeboat.dll");
+
+    public Dictionary<string, string?> Environment { get; } = new()
+    {
+        ["LIFEBOAT_REPO"] = null,
+        ["LIFEBOAT_PASSWORD"] = null,
+        ["LIFEBOAT_NEW_PASSWORD"] = null,
+    };
+
+    public Process Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Dll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in Environment)
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(key);
+            }
+            else
+            {
+                info.Environment[key] = value;
+            }
+        }
+
+        return Process.Start(info) ?? throw new InvalidOperationException("could not start lifeboat");
+    }
+
+    public Task<CliResult> RunAsync(params string[] args) => RunAsync(null, args);
+
+    public Task<CliResult> RunAsync(byte[]? stdin, params string[] args) =>
+        RunAsync(stdin is null ? null : (Stream)new MemoryStream(stdin), null, args);
+
+    /// <summary>Runs to completion, feeding <paramref name="stdin"/> and collecting stdout (or copying it to <paramref name="stdoutSink"/>).</summary>
+    public async Task<CliResult> RunAsync(Stream? stdin, Stream? stdoutSink, params string[] args)
+    {
+        using var process = Start(args);
+        long peak = 0;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                peak = Math.Max(peak, ReadRss(process.Id));
+                try
+                {
+                    await Task.Delay(50, sampling.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+        });
+        var output = stdoutSink ?? new MemoryStream();
+        var copyOut = process.StandardOutput.BaseStream.CopyToAsync(output);
+        var readErr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            try
+            {
+                await stdin.CopyToAsync(process.StandardInput.BaseStream);
+            }
+            catch (IOException)
+            {
+                // The process exited before reading everything; its exit code tells why.
+            }
+        }
+
+        try
+        {
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+        }
+
+        await copyOut;
+        var stderr = await readErr;
+        await process.WaitForExitAsync();
+        await sampling.CancelAsync();
+        await sampler;
+        return new CliResult(process.ExitCode, stdoutSink is null ? ((MemoryStream)output).ToArray() : [], stderr, peak);
+    }
+
+    /// <summary>Resident memory of a process from /proc (0 when it has gone).</summary>
+    public static long ReadRss(int processId)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{processId}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+
+namespace Lifeboat.Cli.Tests;
+
+public sealed class CrashSafetyTests : IDisposable
+{
+    private readonly TestRepo _repo = new();
+
+    [Fact]
+    public async Task Killing_backups_at_random_moments_never_damages_the_repository()
+    {
+        await _repo.InitAsync();
+        var completed = new List<(string Snapshot, byte[] Data)>();
+        var first = TestRepo.DumpLikeBytes(4_000_000, 1);
+        completed.Add((await _repo.BackupAsync(first), first));
+        var random = new Random(20261123);
+        var kills = 0;
+
+        for (var round = 0; round < 24; round++)
+        {
+            var data = round % 3 == 0 ? TestRepo.RandomBytes(24_000_000, round) : TestRepo.DumpLikeBytes(24_000_000, round);
+            using var process = _repo.Cli.Start("backup", "--stdin", "--name", "data.bin", "--json");
+            var feeding = FeedAsync(process, data);
+            await Task.Delay(random.Next(30, 1500));
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                kills++;
+            }
+
+            await process.WaitForExitAsync();
+            await feeding;
+            var stdout = await process.StandardOutput.ReadToEndAsync();
+            if (process.ExitCode == 0 && stdout.Contains("snapshot", StringComparison.Ordinal))
+            {
+                using var json = System.Text.Json.JsonDocument.Parse(stdout);
+                completed.Add((json.RootElement.GetProperty("snapshot").GetString()!, data));
+            }
+        }
+
+        kills.Should().BeGreaterThanOrEqualTo(20);
+        var check = await _repo.Cli.RunAsync("check", "--read-data");
+        check.ExitCode.Should().Be(0, check.ToString());
+        foreach (var (snapshot, data) in completed)
+        {
+            (await _repo.DumpAsync(snapshot)).Should().Equal(data, $"snapshot {snapshot} must survive the crashes");
+        }
+
+        var after = TestRepo.DumpLikeBytes(5_000_000, 99);
+        var next = await _repo.BackupAsync(after);
+        (await _repo.DumpAsync(next)).Should().Equal(after);
+        var unlock = await _repo.Cli.RunAsync("unlock");
+        unlock.ExitCode.Should().Be(0);
+        Directory.EnumerateFiles(Path.Combine(_repo.Path_, "locks")).Should().BeEmpty("locks of killed processes are stale and removed");
+    }
+
+    [Fact]
+    public async Task Two_backups_into_one_repository_at_the_same_time_both_succeed()
+    {
+        await _repo.InitAsync();
+        var a = TestRepo.DumpLikeBytes(20_000_000, 1);
+        var b = TestRepo.DumpLikeBytes(20_000_000, 2);
+
+        var results = await Task.WhenAll(
+            _repo.Cli.RunAsync(a, "backup", "--stdin", "--name", "a", "--json"),
+            _repo.Cli.RunAsync(b, "backup", "--stdin", "--name", "b", "--json"));
+
+        results.Should().OnlyContain(r => r.ExitCode == 0);
+        (await _repo.DumpAsync("latest", "a").ContinueWith(_ => 0)).Should().Be(0);
+        var check = await _repo.Cli.RunAsync("check", "--read-data");
+        check.ExitCode.Should().Be(0, check.ToString());
+        var list = await _repo.Cli.RunAsync("snapshots", "--json");
+        System.Text.Json.JsonDocument.Parse(list.Stdout).RootElement.GetArrayLength().Should().Be(2);
+    }
+
+    private static async Task FeedAsync(Process process, byte[] data)
+    {
+        try
+        {
+            await process.StandardInput.BaseStream.WriteAsync(data);
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public void Dispose() => _repo.Dispose();
+}
