@@ -166,6 +166,10 @@ public sealed partial class LocalFileStorage : IStorage, ITemporaryFileCleanup
 
                 info = entries.Current;
             }
+            catch (DirectoryNotFoundException)
+            {
+                break; // the directory went away while it was listed: nothing (more) to list
+            }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {
                 throw LocalFileErrors.Map(exception, Location, prefix + "*", "list");
