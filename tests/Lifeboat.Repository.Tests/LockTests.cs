@@ -1,0 +1,112 @@
+using Lifeboat.Storage;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Lifeboat.Repository.Tests;
+
+public class LockTests
+{
+    private readonly InMemoryStorage _storage = new();
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-11-23T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+
+    private async Task<Repository> OpenAsHostAsync(string host)
+    {
+        if (await _storage.StatAsync(Repository.ConfigName, CancellationToken.None) is null)
+        {
+            await TestRepository.InitAsync(_storage);
+        }
+
+        var context = new RepositoryContext(_time, new Identity(host, "ops", Environment.ProcessId));
+        return await Repository.OpenAsync(_storage, TestRepository.Password, context, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task An_exclusive_lock_refuses_others_and_names_its_holder()
+    {
+        var pruner = await OpenAsHostAsync("host-a");
+        var backup = await OpenAsHostAsync("host-b");
+        await using var held = await Locks.AcquireAsync(pruner, exclusive: true, "prune", CancellationToken.None);
+
+        var act = () => Locks.AcquireAsync(backup, exclusive: false, "backup", CancellationToken.None);
+
+        (await act.Should().ThrowAsync<RepositoryLockedException>()).Which.Message.Should().Contain("prune").And.Contain("ops@host-a");
+    }
+
+    [Fact]
+    public async Task Shared_locks_coexist_but_keep_exclusive_ones_out()
+    {
+        var a = await OpenAsHostAsync("host-a");
+        var b = await OpenAsHostAsync("host-b");
+        await using var first = await Locks.AcquireAsync(a, exclusive: false, "backup", CancellationToken.None);
+        await using var second = await Locks.AcquireAsync(b, exclusive: false, "backup", CancellationToken.None);
+
+        var act = () => Locks.AcquireAsync(b, exclusive: true, "prune", CancellationToken.None);
+
+        await act.Should().ThrowAsync<RepositoryLockedException>();
+    }
+
+    [Fact]
+    public async Task Releasing_a_lock_removes_its_object()
+    {
+        var repository = await OpenAsHostAsync("host-a");
+
+        await (await Locks.AcquireAsync(repository, exclusive: true, "prune", CancellationToken.None)).DisposeAsync();
+
+        (await Locks.ListAsync(repository, CancellationToken.None)).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_lock_not_refreshed_for_thirty_minutes_is_stale_and_unlock_removes_it()
+    {
+        var other = await OpenAsHostAsync("host-a");
+        var me = await OpenAsHostAsync("host-b");
+        await Locks.WriteAsync(other, new LockInfo(true, "prune", "host-a", "ops", 4242, _time.GetUtcNow(), _time.GetUtcNow(), _time.GetUtcNow()), CancellationToken.None);
+        (await Locks.ListAsync(me, CancellationToken.None)).Single().Stale.Should().BeFalse();
+
+        _time.Advance(Locks.StaleAfter + TimeSpan.FromSeconds(1));
+
+        (await Locks.ListAsync(me, CancellationToken.None)).Single().Stale.Should().BeTrue();
+        await using (await Locks.AcquireAsync(me, exclusive: true, "prune", CancellationToken.None))
+        {
+            // A stale lock does not block.
+        }
+
+        (await Locks.RemoveAsync(me, all: false, CancellationToken.None)).Should().Be(1);
+        (await Locks.ListAsync(me, CancellationToken.None)).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_lock_of_a_process_that_ended_on_this_host_is_stale_at_once()
+    {
+        var me = await OpenAsHostAsync(Identity.Current.Host);
+        var now = _time.GetUtcNow();
+        await Locks.WriteAsync(me, new LockInfo(false, "backup", Identity.Current.Host, "ops", int.MaxValue - 7, now, now, now), CancellationToken.None);
+
+        (await Locks.ListAsync(me, CancellationToken.None)).Single().Stale.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task A_held_lock_is_refreshed_as_a_new_object_so_it_never_goes_stale()
+    {
+        var holder = await OpenAsHostAsync("host-a");
+        var observer = await OpenAsHostAsync("host-b");
+        await using var held = await Locks.AcquireAsync(holder, exclusive: true, "prune", CancellationToken.None);
+        for (var i = 0; i < 8; i++)
+        {
+            var before = held.Name;
+            _time.Advance(Locks.RefreshInterval);
+            await WaitUntilAsync(() => held.Name != before);
+            held.Name.Should().NotBe(before, "refresh {0} writes a new lock object", i + 1);
+        }
+
+        var locks = await Locks.ListAsync(observer, CancellationToken.None);
+        locks.Should().ContainSingle().Which.Stale.Should().BeFalse("40 minutes passed but the lock was refreshed");
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 200 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+    }
+}
