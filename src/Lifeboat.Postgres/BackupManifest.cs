@@ -1,0 +1,175 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Lifeboat.Postgres;
+
+/// <summary>
+/// What a capture stored and how to check it: server facts, the snapshot, one entry per table,
+/// sequence and large object, and the options used. Serialises with System.Text.Json
+/// (<see cref="ToJson"/> / <see cref="FromJson"/>); stored as the stream <c>manifest.json</c>.
+/// </summary>
+public sealed record BackupManifest
+{
+    /// <summary>Version of this manifest's shape.</summary>
+    public int FormatVersion { get; init; } = 1;
+
+    /// <summary><c>SHOW server_version</c>, e.g. <c>15.18 (Debian 15.18-0+deb12u1)</c>.</summary>
+    public required string ServerVersion { get; init; }
+
+    /// <summary><c>server_version_num</c>, e.g. 150018.</summary>
+    public required int ServerVersionNum { get; init; }
+
+    /// <summary>The cluster's system identifier (null when the role may not read pg_control_system()).</summary>
+    public string? SystemIdentifier { get; init; }
+
+    /// <summary>The database captured.</summary>
+    public required string Database { get; init; }
+
+    /// <summary>The database encoding (COPY streams are in this encoding).</summary>
+    public required string Encoding { get; init; }
+
+    /// <summary>The WAL position when the snapshot was taken (null when the role may not read it).</summary>
+    public string? WalLsn { get; init; }
+
+    /// <summary>The server's time when the snapshot was taken.</summary>
+    public required DateTimeOffset SnapshotTime { get; init; }
+
+    /// <summary>When the capture started and completed (the client's clock).</summary>
+    public required DateTimeOffset StartedAt { get; init; }
+
+    /// <inheritdoc cref="StartedAt"/>
+    public DateTimeOffset CompletedAt { get; init; }
+
+    /// <summary>pg_dump's version line.</summary>
+    public required string PgDumpVersion { get; init; }
+
+    /// <summary>The custom-format (pg_dump -Fc) schema archive: pre-data and post-data sections.</summary>
+    public required StreamEntry Schema { get; init; }
+
+    /// <summary>pg_dumpall --globals-only output, when captured.</summary>
+    public StreamEntry? Globals { get; init; }
+
+    /// <summary>Every selected table (including partitioned parents, which hold no data).</summary>
+    public required IReadOnlyList<TableEntry> Tables { get; init; }
+
+    /// <summary>Sequence values read in the snapshot.</summary>
+    public required IReadOnlyList<SequenceEntry> Sequences { get; init; }
+
+    /// <summary>Large objects.</summary>
+    public required IReadOnlyList<LargeObjectEntry> LargeObjects { get; init; }
+
+    /// <summary>The options the capture used.</summary>
+    public required CaptureOptionsRecord Options { get; init; }
+
+    /// <summary>Total bytes of table data.</summary>
+    [JsonIgnore]
+    public long TotalDataBytes => Tables.Sum(t => t.Bytes);
+
+    /// <summary>Serialises to indented JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, ManifestJson.Options);
+
+    /// <summary>Deserialises from JSON.</summary>
+    public static BackupManifest FromJson(string json)
+        => JsonSerializer.Deserialize<BackupManifest>(json, ManifestJson.Options) ?? throw new BackupIntegrityException("manifest.json is empty.");
+
+    /// <summary>Reads <c>manifest.json</c> from a source.</summary>
+    public static async Task<BackupManifest> ReadAsync(IStreamSource source, CancellationToken cancellationToken)
+    {
+        await using var stream = await source.OpenStreamAsync(StreamNames.Manifest, cancellationToken);
+        return await JsonSerializer.DeserializeAsync<BackupManifest>(stream, ManifestJson.Options, cancellationToken)
+            ?? throw new BackupIntegrityException("manifest.json is empty.");
+    }
+}
+
+/// <summary>A stored stream: its name, size and SHA-256 (lower-case hex).</summary>
+public sealed record StreamEntry(string Stream, long Bytes, string Sha256);
+
+/// <summary>One table of the manifest.</summary>
+public sealed record TableEntry
+{
+    /// <summary>Schema name.</summary>
+    public required string Schema { get; init; }
+
+    /// <summary>Table name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary><c>table</c>, <c>partition</c> (a leaf partition) or <c>partitioned</c> (a parent, no data of its own).</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>The COPY columns in order (not dropped, not generated).</summary>
+    public required IReadOnlyList<string> Columns { get; init; }
+
+    /// <summary>The stream holding <c>COPY ... TO STDOUT</c> text output; null when no data was captured.</summary>
+    public string? Stream { get; init; }
+
+    /// <summary>True when --exclude-table-data applied.</summary>
+    public bool DataExcluded { get; init; }
+
+    /// <summary>Rows copied.</summary>
+    public long Rows { get; init; }
+
+    /// <summary>Bytes of the COPY stream.</summary>
+    public long Bytes { get; init; }
+
+    /// <summary>SHA-256 of the COPY stream (lower-case hex).</summary>
+    public string? Sha256 { get; init; }
+
+    /// <summary>Estimated size on disk when listed (used to order work, largest first).</summary>
+    public long EstimatedBytes { get; init; }
+
+    /// <summary>Row-level security enabled.</summary>
+    public bool RlsEnabled { get; init; }
+
+    /// <summary>Row-level security forced on the owner.</summary>
+    public bool RlsForced { get; init; }
+
+    /// <summary>Number of RLS policies on the table.</summary>
+    public int PolicyCount { get; init; }
+
+    /// <summary>The quoted name <c>"schema"."name"</c>.</summary>
+    [JsonIgnore]
+    public string QualifiedName => Sql.Qualify(Schema, Name);
+}
+
+/// <summary>A sequence's state in the snapshot.</summary>
+public sealed record SequenceEntry(string Schema, string Name, long LastValue, bool IsCalled);
+
+/// <summary>A large object: its OID and the stream holding its bytes.</summary>
+public sealed record LargeObjectEntry(uint Oid, string Stream, long Bytes, string Sha256);
+
+/// <summary>The capture options as recorded in the manifest.</summary>
+public sealed record CaptureOptionsRecord
+{
+    /// <summary>Worker connections used.</summary>
+    public int Jobs { get; init; }
+
+    /// <summary>--schema patterns.</summary>
+    public IReadOnlyList<string> Schemas { get; init; } = [];
+
+    /// <summary>--exclude-schema patterns.</summary>
+    public IReadOnlyList<string> ExcludeSchemas { get; init; } = [];
+
+    /// <summary>--table patterns.</summary>
+    public IReadOnlyList<string> Tables { get; init; } = [];
+
+    /// <summary>--exclude-table patterns.</summary>
+    public IReadOnlyList<string> ExcludeTables { get; init; } = [];
+
+    /// <summary>--exclude-table-data patterns.</summary>
+    public IReadOnlyList<string> ExcludeTableData { get; init; } = [];
+
+    /// <summary>Whether large objects were captured.</summary>
+    public bool LargeObjects { get; init; }
+
+    /// <summary>Whether globals were requested.</summary>
+    public bool Globals { get; init; }
+}
+
+internal static class ManifestJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+}

@@ -1,0 +1,102 @@
+using System.Security.Cryptography;
+
+namespace Lifeboat.Postgres;
+
+/// <summary>
+/// A read-only pass-through stream that hashes (SHA-256), counts bytes and counts newlines
+/// (= rows of COPY text format, which escapes newlines inside values) of what is read through it.
+/// </summary>
+internal sealed class HashingReadStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly Action<int>? _onRead;
+    private string? _sha256;
+
+    public HashingReadStream(Stream inner, Action<int>? onRead = null)
+    {
+        _inner = inner;
+        _onRead = onRead;
+    }
+
+    public long BytesRead { get; private set; }
+
+    public long Newlines { get; private set; }
+
+    public bool ReachedEnd { get; private set; }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => BytesRead;
+        set => throw new NotSupportedException();
+    }
+
+    /// <summary>Reads whatever the consumer left unread, so the hash covers the whole stream.</summary>
+    public async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        var buffer = new byte[81920];
+        while (await ReadAsync(buffer, cancellationToken) > 0)
+        {
+        }
+    }
+
+    /// <summary>The SHA-256 (lower-case hex) of everything read; call once at the end.</summary>
+    public string Sha256Hex() => _sha256 ??= Convert.ToHexStringLower(_hash.GetHashAndReset());
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var n = _inner.Read(buffer);
+        Account(buffer[..n]);
+        return n;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var n = await _inner.ReadAsync(buffer, cancellationToken);
+        Account(buffer.Span[..n]);
+        return n;
+    }
+
+    private void Account(ReadOnlySpan<byte> data)
+    {
+        if (data.Length == 0)
+        {
+            ReachedEnd = true;
+            return;
+        }
+        _hash.AppendData(data);
+        BytesRead += data.Length;
+        Newlines += data.Count((byte)'\n');
+        _onRead?.Invoke(data.Length);
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            _hash.Dispose();
+        base.Dispose(disposing);
+    }
+}

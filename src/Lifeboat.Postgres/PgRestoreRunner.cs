@@ -1,0 +1,48 @@
+namespace Lifeboat.Postgres;
+
+/// <summary>Runs pg_restore on a schema archive against a target database or to a script.</summary>
+internal static class PgRestoreRunner
+{
+    public static async Task RunIntoDatabaseAsync(PgToolset tools, PgConnectionInfo target, SchemaArchive archive, string section,
+        int jobs, bool noOwner, bool noPrivileges, IEnumerable<string> extraArguments, CancellationToken cancellationToken)
+    {
+        var args = new List<string>
+        {
+            "--section=" + section, "--exit-on-error", "--no-password",
+            // a conninfo naming only the database: host, user and password come from the environment
+            "--dbname=dbname='" + target.Database.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'",
+        };
+        args.Add(jobs > 1 ? "--jobs=" + jobs.ToString(System.Globalization.CultureInfo.InvariantCulture) : "--single-transaction");
+        if (noOwner)
+            args.Add("--no-owner");
+        if (noPrivileges)
+            args.Add("--no-privileges");
+        args.AddRange(extraArguments);
+        args.Add(archive.Path);
+        try
+        {
+            await ChildProcess.RunAsync(tools.PgRestore, args, target.ToChildEnvironment(), null, null, cancellationToken);
+        }
+        catch (PgToolFailedException ex)
+        {
+            throw new RestoreFailedException(ObjectFrom(ex.StandardError) ?? section,
+                $"Restoring the schema ({section}) into {target.Redact()} failed: {ex.StandardError.Trim()}", ex);
+        }
+    }
+
+    public static Task WriteScriptAsync(PgToolset tools, SchemaArchive archive, string section, Stream output, CancellationToken cancellationToken)
+        => ChildProcess.RunAsync(tools.PgRestore, ["--section=" + section, "--file=-", archive.Path], null,
+            (stdout, ct) => stdout.CopyToAsync(output, ct), null, cancellationToken);
+
+    /// <summary>pg_restore names the failing entry as "from TOC entry 215; 1259 16386 TABLE a postgres".</summary>
+    private static string? ObjectFrom(string stderr)
+    {
+        const string marker = "from TOC entry ";
+        var i = stderr.IndexOf(marker, StringComparison.Ordinal);
+        if (i < 0)
+            return null;
+        var line = stderr[(i + marker.Length)..].Split('\n')[0];
+        var parts = line.Split(' ', 5, StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length >= 5 ? parts[3] + " " + parts[4].TrimEnd(':') : line.Trim();
+    }
+}

@@ -1,0 +1,320 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Lifeboat.Postgres;
+
+/// <summary>
+/// Consistent, parallel, streamed logical capture of one database: a coordinator transaction
+/// exports a snapshot; N workers adopt it and stream <c>COPY ... TO STDOUT</c> (text) per table,
+/// largest first, straight into an <see cref="IStreamSink"/>; pg_dump writes the schema (pre-data
+/// and post-data, custom format) in the same snapshot.
+/// </summary>
+public sealed class PostgresCapture
+{
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates a capture helper.</summary>
+    public PostgresCapture(ILogger<PostgresCapture>? logger = null, TimeProvider? timeProvider = null)
+    {
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Captures <paramref name="source"/> into <paramref name="sink"/> and returns (and stores as <c>manifest.json</c>) the manifest.</summary>
+    public async Task<BackupManifest> CaptureAsync(PgConnectionInfo source, IStreamSink sink, CaptureOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Jobs, 1);
+        var startedAt = _time.GetUtcNow();
+        var started = _time.GetTimestamp();
+        var selection = new TableSelection(options);
+
+        await using var coordinator = await PgErrors.OpenAsync(source, cancellationToken);
+        var serverVersionNum = int.Parse((await CatalogReader.ScalarAsync<string>(coordinator, "SHOW server_version_num", cancellationToken))!, CultureInfo.InvariantCulture);
+        var serverVersion = (await CatalogReader.ScalarAsync<string>(coordinator, "SHOW server_version", cancellationToken))!;
+        var encoding = (await CatalogReader.ScalarAsync<string>(coordinator, "SHOW server_encoding", cancellationToken))!;
+        var tools = await PgToolset.FindAsync(serverVersionNum / 10000, options.PgBinDirectory, cancellationToken);
+        Log.CaptureStarting(_logger, source.Database, serverVersion, options.Jobs, tools.VersionText);
+
+        await CatalogReader.ExecuteAsync(coordinator,
+            "SET idle_in_transaction_session_timeout = 0; SET statement_timeout = 0; BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", cancellationToken);
+        var snapshotId = (await CatalogReader.ScalarAsync<string>(coordinator, "SELECT pg_catalog.pg_export_snapshot()", cancellationToken))!;
+        var snapshotTime = await CatalogReader.ScalarAsync<DateTime>(coordinator, "SELECT now()", cancellationToken);
+        var lsn = await CatalogReader.TryScalarInTransactionAsync(coordinator,
+            "SELECT CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_last_wal_replay_lsn() ELSE pg_catalog.pg_current_wal_lsn() END::text", cancellationToken);
+        var systemId = await CatalogReader.TryScalarInTransactionAsync(coordinator, "SELECT system_identifier::text FROM pg_catalog.pg_control_system()", cancellationToken);
+
+        var allTables = await CatalogReader.ListTablesAsync(coordinator, cancellationToken);
+        var tables = allTables.Where(t => selection.IncludesTable(t.Schema, t.Name, t.Visible)).ToList();
+        var tableOids = tables.Select(t => t.Oid).ToHashSet();
+        var sequences = (await CatalogReader.ListSequencesAsync(coordinator, cancellationToken))
+            .Where(s => selection.IncludesTable(s.Schema, s.Name, s.Visible) || (s.OwnerTableOid is { } owner && tableOids.Contains(owner)))
+            .ToList();
+        var includeLargeObjects = options.LargeObjects ?? !selection.HasIncludeFilters;
+        var largeObjects = includeLargeObjects ? await CatalogReader.ListLargeObjectsAsync(coordinator, cancellationToken) : [];
+        var dataTables = tables.Where(t => t.Kind == 'r' && !selection.ExcludesData(t.Schema, t.Name, t.Visible)).ToList();
+        CheckPrivileges(source, dataTables, sequences);
+        await LockTablesAsync(coordinator, dataTables, cancellationToken);
+        Log.SnapshotExported(_logger, snapshotId, lsn, dataTables.Count, sequences.Count, largeObjects.Count);
+
+        var progress = new ProgressTracker(options.Progress, dataTables.Sum(t => t.SizeBytes), dataTables.Count);
+        using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var work = new ConcurrentQueue<WorkItem>(
+            dataTables.Select(t => new WorkItem(t, null)).Concat(largeObjects.Select(o => new WorkItem(null, o))));
+        var tableResults = new ConcurrentDictionary<uint, TableEntry>();
+        var loResults = new ConcurrentDictionary<uint, LargeObjectEntry>();
+        var env = source.ToChildEnvironment();
+
+        var schemaTask = DumpSchemaAsync(tools, env, snapshotId, selection, options, includeLargeObjects, sink, failure.Token);
+        var globalsTask = options.Globals ? DumpGlobalsAsync(tools, env, sink, failure.Token) : Task.FromResult<StreamEntry?>(null);
+        var workers = Enumerable.Range(0, Math.Min(options.Jobs, Math.Max(1, work.Count)))
+            .Select(_ => RunWorkerAsync(source, snapshotId, work, sink, tableResults, loResults, progress, failure.Token))
+            .ToList();
+        List<SequenceEntry> sequenceValues;
+        try
+        {
+            sequenceValues = await ReadSequencesAsync(coordinator, sequences, failure.Token);
+            await WhenAllCancellingOnFailureAsync([schemaTask, globalsTask, .. workers], failure);
+        }
+        catch
+        {
+            await failure.CancelAsync();
+            await Task.WhenAll(new Task[] { schemaTask, globalsTask }.Concat(workers)).ContinueWith(_ => { }, TaskScheduler.Default);
+            throw;
+        }
+        await CatalogReader.ExecuteAsync(coordinator, "COMMIT", cancellationToken);
+
+        var tableEntries = tables.Select(t => tableResults.TryGetValue(t.Oid, out var copied) ? copied : ToEntry(t, selection)).ToList();
+        var manifest = new BackupManifest
+        {
+            ServerVersion = serverVersion,
+            ServerVersionNum = serverVersionNum,
+            SystemIdentifier = systemId,
+            Database = source.Database,
+            Encoding = encoding,
+            WalLsn = lsn,
+            SnapshotTime = new DateTimeOffset(DateTime.SpecifyKind(snapshotTime, DateTimeKind.Utc)),
+            StartedAt = startedAt,
+            CompletedAt = _time.GetUtcNow(),
+            PgDumpVersion = tools.VersionText,
+            Schema = await schemaTask,
+            Globals = await globalsTask,
+            Tables = tableEntries,
+            Sequences = sequenceValues,
+            LargeObjects = largeObjects.Select(o => loResults[o]).ToList(),
+            Options = new CaptureOptionsRecord
+            {
+                Jobs = options.Jobs,
+                Schemas = options.Schemas,
+                ExcludeSchemas = options.ExcludeSchemas,
+                Tables = options.Tables,
+                ExcludeTables = options.ExcludeTables,
+                ExcludeTableData = options.ExcludeTableData,
+                LargeObjects = includeLargeObjects,
+                Globals = options.Globals,
+            },
+        };
+        using (var json = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(manifest.ToJson())))
+            await sink.WriteStreamAsync(StreamNames.Manifest, json, cancellationToken);
+        Log.CaptureDone(_logger, dataTables.Count, manifest.TotalDataBytes, _time.GetElapsedTime(started));
+        return manifest;
+    }
+
+    private static TableEntry ToEntry(CatalogTable t, TableSelection selection) => new()
+    {
+        Schema = t.Schema,
+        Name = t.Name,
+        Kind = t.Kind == 'p' ? "partitioned" : t.IsPartition ? "partition" : "table",
+        Columns = t.Columns,
+        DataExcluded = t.Kind == 'r' && selection.ExcludesData(t.Schema, t.Name, t.Visible),
+        EstimatedBytes = t.SizeBytes,
+        RlsEnabled = t.RlsEnabled,
+        RlsForced = t.RlsForced,
+        PolicyCount = t.PolicyCount,
+    };
+
+    private static void CheckPrivileges(PgConnectionInfo source, List<CatalogTable> tables, List<CatalogSequence> sequences)
+    {
+        var missing = tables.Where(t => !t.CanSelect).Select(t => Sql.Qualify(t.Schema, t.Name))
+            .Concat(sequences.Where(s => !s.CanSelect).Select(s => Sql.Qualify(s.Schema, s.Name)))
+            .ToList();
+        if (missing.Count == 0)
+            return;
+        var shown = string.Join(", ", missing.Take(10)) + (missing.Count > 10 ? $" and {missing.Count - 10} more" : "");
+        throw new InsufficientPrivilegeException(
+            $"User \"{source.User}\" may not read {shown}. Grant it, e.g. GRANT SELECT ON {missing[0]} TO {Sql.Ident(source.User)}; " +
+            $"(or GRANT SELECT ON ALL TABLES IN SCHEMA ... / ALL SEQUENCES IN SCHEMA ...), or exclude those tables with --exclude-table.");
+    }
+
+    private static async Task LockTablesAsync(NpgsqlConnection coordinator, List<CatalogTable> tables, CancellationToken cancellationToken)
+    {
+        // like pg_dump: hold ACCESS SHARE so no table is dropped or rewritten under the workers
+        foreach (var batch in tables.Chunk(500))
+        {
+            var names = string.Join(", ", batch.Select(t => Sql.Qualify(t.Schema, t.Name)));
+            await CatalogReader.ExecuteAsync(coordinator, $"LOCK TABLE ONLY {names} IN ACCESS SHARE MODE", cancellationToken);
+        }
+    }
+
+    private static async Task<List<SequenceEntry>> ReadSequencesAsync(NpgsqlConnection coordinator, List<CatalogSequence> sequences, CancellationToken cancellationToken)
+    {
+        var result = new List<SequenceEntry>();
+        foreach (var s in sequences)
+        {
+            await using var command = new NpgsqlCommand($"SELECT last_value, is_called FROM {Sql.Qualify(s.Schema, s.Name)}", coordinator);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            result.Add(new SequenceEntry(s.Schema, s.Name, reader.GetInt64(0), reader.GetBoolean(1)));
+        }
+        return result;
+    }
+
+    private async Task RunWorkerAsync(PgConnectionInfo source, string snapshotId, ConcurrentQueue<WorkItem> work, IStreamSink sink,
+        ConcurrentDictionary<uint, TableEntry> tableResults, ConcurrentDictionary<uint, LargeObjectEntry> loResults,
+        ProgressTracker progress, CancellationToken cancellationToken)
+    {
+        await using var connection = await PgErrors.OpenAsync(source, cancellationToken);
+        await CatalogReader.ExecuteAsync(connection,
+            "SET idle_in_transaction_session_timeout = 0; SET statement_timeout = 0; SET row_security = off; SET synchronize_seqscans = off; " +
+            $"BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT {Sql.Literal(snapshotId)}", cancellationToken);
+        while (work.TryDequeue(out var item))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (item.Table is { } table)
+            {
+                var entry = await CopyTableAsync(connection, table, sink, progress, cancellationToken);
+                tableResults[table.Oid] = entry;
+                progress.TableDone(entry.QualifiedName);
+                Log.TableCopied(_logger, entry.QualifiedName, entry.Rows, entry.Bytes);
+            }
+            else
+            {
+                var oid = item.LargeObject!.Value;
+                var name = StreamNames.LargeObject(oid);
+                await using var hashing = new HashingReadStream(new LargeObjectReadStream(connection, oid), progress.AddBytes);
+                try
+                {
+                    await sink.WriteStreamAsync(name, hashing, cancellationToken);
+                    await hashing.DrainAsync(cancellationToken);
+                }
+                catch (PostgresException ex)
+                {
+                    throw PgErrors.MapStatement(ex, "Reading large object", oid.ToString(CultureInfo.InvariantCulture),
+                        $"Grant it: GRANT SELECT ON LARGE OBJECT {oid} TO {Sql.Ident(source.User)}; or capture without large objects.");
+                }
+                loResults[oid] = new LargeObjectEntry(oid, name, hashing.BytesRead, hashing.Sha256Hex());
+                progress.ObjectDone("large object " + oid.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+        await CatalogReader.ExecuteAsync(connection, "COMMIT", cancellationToken);
+    }
+
+    private static async Task<TableEntry> CopyTableAsync(NpgsqlConnection connection, CatalogTable table, IStreamSink sink, ProgressTracker progress, CancellationToken cancellationToken)
+    {
+        var qualified = Sql.Qualify(table.Schema, table.Name);
+        var name = StreamNames.TableData(table.Schema, table.Name);
+        NpgsqlCopyTextReader reader;
+        try
+        {
+            reader = await connection.BeginTextExportAsync($"COPY {qualified}{Sql.ColumnList(table.Columns)} TO STDOUT", cancellationToken);
+        }
+        catch (PostgresException ex)
+        {
+            throw PgErrors.MapStatement(ex, "COPY", qualified,
+                ex.MessageText.Contains("row-level security", StringComparison.Ordinal)
+                    ? "The table has FORCE ROW LEVEL SECURITY: capture with a role that has BYPASSRLS (or a superuser), or ALTER TABLE ... NO FORCE ROW LEVEL SECURITY."
+                    : $"Grant it: GRANT SELECT ON {qualified} TO <backup role>;");
+        }
+        var completed = false;
+        try
+        {
+            // NpgsqlCopyTextReader is a StreamReader over the raw COPY stream: read the bytes, never decode them
+            await using var hashing = new HashingReadStream(reader.BaseStream, progress.AddBytes);
+            await sink.WriteStreamAsync(name, hashing, cancellationToken);
+            await hashing.DrainAsync(cancellationToken);
+            completed = true;
+            return ToEntry(table, new TableSelection(new CaptureOptions())) with
+            {
+                Stream = name,
+                Rows = hashing.Newlines,
+                Bytes = hashing.BytesRead,
+                Sha256 = hashing.Sha256Hex(),
+            };
+        }
+        finally
+        {
+            if (!completed)
+            {
+                try
+                {
+                    await reader.CancelAsync();
+                }
+                catch (Exception)
+                {
+                    // the connection is discarded anyway
+                }
+            }
+            reader.Dispose();
+        }
+    }
+
+    private static async Task<StreamEntry> DumpSchemaAsync(PgToolset tools, IReadOnlyDictionary<string, string> env, string snapshotId,
+        TableSelection selection, CaptureOptions options, bool largeObjects, IStreamSink sink, CancellationToken cancellationToken)
+    {
+        string[] args =
+        [
+            "--format=custom", "--section=pre-data", "--section=post-data", "--snapshot=" + snapshotId, "--no-password",
+            largeObjects ? "--blobs" : "--no-blobs", .. selection.PgDumpArguments(options),
+        ];
+        StreamEntry? entry = null;
+        await ChildProcess.RunAsync(tools.PgDump, args, env, async (stdout, ct) =>
+        {
+            await using var hashing = new HashingReadStream(stdout);
+            await sink.WriteStreamAsync(StreamNames.Schema, hashing, ct);
+            await hashing.DrainAsync(ct);
+            entry = new StreamEntry(StreamNames.Schema, hashing.BytesRead, hashing.Sha256Hex());
+        }, null, cancellationToken);
+        return entry!;
+    }
+
+    private async Task<StreamEntry?> DumpGlobalsAsync(PgToolset tools, IReadOnlyDictionary<string, string> env, IStreamSink sink, CancellationToken cancellationToken)
+    {
+        // capture into memory first: globals are small, and a refusal must not leave a half-written stream
+        var buffer = new MemoryStream();
+        try
+        {
+            await ChildProcess.RunAsync(tools.PgDumpAll, ["--globals-only", "--no-role-passwords", "--no-password"], env,
+                (stdout, ct) => stdout.CopyToAsync(buffer, ct), null, cancellationToken);
+        }
+        catch (PgToolFailedException ex)
+        {
+            Log.GlobalsSkipped(_logger, ex.Message);
+            return null;
+        }
+        buffer.Position = 0;
+        await using var hashing = new HashingReadStream(buffer);
+        await sink.WriteStreamAsync(StreamNames.Globals, hashing, cancellationToken);
+        await hashing.DrainAsync(cancellationToken);
+        return new StreamEntry(StreamNames.Globals, hashing.BytesRead, hashing.Sha256Hex());
+    }
+
+    private static async Task WhenAllCancellingOnFailureAsync(List<Task> tasks, CancellationTokenSource failure)
+    {
+        var pending = tasks.ToList();
+        while (pending.Count > 0)
+        {
+            var done = await Task.WhenAny(pending);
+            pending.Remove(done);
+            if (done.IsFaulted || done.IsCanceled)
+            {
+                await failure.CancelAsync();
+                await done; // rethrow the first real failure
+            }
+        }
+    }
+
+    private sealed record WorkItem(CatalogTable? Table, uint? LargeObject);
+}

@@ -1,0 +1,222 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Lifeboat.Postgres;
+
+/// <summary>
+/// Restores a capture into an empty database: pre-data (pg_restore, one transaction) → parallel
+/// COPY FROM, largest table first → sequences (setval) → large objects → post-data (pg_restore -j:
+/// indexes, constraints, triggers, policies, matview refresh, in dependency order) → ANALYZE.
+/// Every stream is checked against its SHA-256 in the manifest while it loads.
+/// </summary>
+public sealed partial class PostgresRestore
+{
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a restore helper.</summary>
+    public PostgresRestore(ILogger<PostgresRestore>? logger = null) => _logger = (ILogger?)logger ?? NullLogger.Instance;
+
+    /// <summary>Restores everything in <paramref name="manifest"/> into <paramref name="target"/>.</summary>
+    public async Task RestoreAsync(IStreamSource source, BackupManifest manifest, PgConnectionInfo target, RestoreOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Jobs, 1);
+        var where = target.Redact();
+        await using var connection = await PgErrors.OpenAsync(target, cancellationToken);
+        var serverMajor = connection.PostgreSqlVersion.Major;
+        var tools = await PgToolset.FindAsync(Math.Max(serverMajor, manifest.ServerVersionNum / 10000), options.PgBinDirectory, cancellationToken);
+        var existing = await TargetDatabase.ListUserObjectsAsync(connection, cancellationToken);
+        if (existing.Count > 0)
+        {
+            if (!options.Clean)
+                throw new TargetNotEmptyException(
+                    $"The target database {where} is not empty (it has {string.Join(", ", existing)}). Restore into a new or empty " +
+                    "database (--create), or pass --clean to drop its schemas, extensions and large objects first.");
+            Log.Cleaning(_logger, where);
+            await TargetDatabase.CleanAsync(connection, cancellationToken);
+        }
+
+        await using var archive = await SchemaArchive.ExtractAsync(source, manifest, cancellationToken);
+        Log.RestoreStep(_logger, where, "pre-data");
+        await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "pre-data", 1, options.NoOwner, options.NoPrivileges, [], cancellationToken);
+
+        Log.RestoreStep(_logger, where, "table data");
+        var tables = manifest.Tables.Where(t => t.Stream is not null).OrderByDescending(t => t.Bytes).ToList();
+        await RunParallelAsync(target, tables, options.Jobs,
+            (conn, table, ct) => LoadTableAsync(conn, source, table, table.QualifiedName, ct), cancellationToken);
+
+        Log.RestoreStep(_logger, where, "sequences");
+        await SetSequencesAsync(connection, manifest.Sequences, cancellationToken);
+
+        Log.RestoreStep(_logger, where, "large objects");
+        foreach (var lo in manifest.LargeObjects)
+            await LoadLargeObjectAsync(connection, source, lo, cancellationToken);
+
+        Log.RestoreStep(_logger, where, "post-data");
+        await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "post-data", options.Jobs, options.NoOwner, options.NoPrivileges, [], cancellationToken);
+
+        if (options.Analyze)
+        {
+            Log.RestoreStep(_logger, where, "analyze");
+            await CatalogReader.ExecuteAsync(connection, "ANALYZE", cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Loads one table's COPY stream into <paramref name="destination"/> (a quoted, qualified
+    /// name) with <c>COPY ... FROM STDIN</c>, checking size and SHA-256 before the COPY completes:
+    /// a damaged stream loads nothing. Returns the rows loaded.
+    /// </summary>
+    internal async Task<long> LoadTableAsync(NpgsqlConnection connection, IStreamSource source, TableEntry table, string destination, CancellationToken cancellationToken)
+    {
+        await using var input = await source.OpenStreamAsync(table.Stream!, cancellationToken);
+        await using var hashing = new HashingReadStream(input);
+        NpgsqlCopyTextWriter writer;
+        try
+        {
+            writer = await connection.BeginTextImportAsync($"COPY {destination}{Sql.ColumnList(table.Columns)} FROM STDIN", cancellationToken);
+        }
+        catch (PostgresException ex)
+        {
+            throw new RestoreFailedException(destination, $"Loading table {destination} failed: {ex.MessageText}", ex);
+        }
+        var completed = false;
+        try
+        {
+            // NpgsqlCopyTextWriter is a StreamWriter over the raw COPY stream: write the stored bytes unchanged
+            await hashing.CopyToAsync(writer.BaseStream, cancellationToken);
+            if (hashing.BytesRead != table.Bytes || hashing.Sha256Hex() != table.Sha256)
+                throw new BackupIntegrityException($"The data stream of {table.QualifiedName} ({table.Stream}) does not match the manifest (size or SHA-256): the backup is damaged.");
+            completed = true;
+            await writer.DisposeAsync();
+        }
+        catch (PostgresException ex)
+        {
+            throw new RestoreFailedException(destination, $"Loading table {destination} failed: {ex.MessageText}{(ex.Where is null ? "" : " (" + ex.Where + ")")}", ex);
+        }
+        finally
+        {
+            if (!completed)
+            {
+                try
+                {
+                    await writer.CancelAsync();
+                    writer.Dispose();
+                }
+                catch (Exception)
+                {
+                    // the import is abandoned either way (the writer is closed once cancelled)
+                }
+            }
+        }
+        Log.TableLoaded(_logger, destination, hashing.Newlines, hashing.BytesRead);
+        return hashing.Newlines;
+    }
+
+    private static async Task SetSequencesAsync(NpgsqlConnection connection, IReadOnlyList<SequenceEntry> sequences, CancellationToken cancellationToken)
+    {
+        foreach (var s in sequences)
+        {
+            var name = Sql.Qualify(s.Schema, s.Name);
+            await using var command = new NpgsqlCommand("SELECT pg_catalog.setval($1::regclass, $2, $3)", connection);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = s.LastValue });
+            command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = s.IsCalled });
+            try
+            {
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch (PostgresException ex)
+            {
+                throw new RestoreFailedException(name, $"Setting sequence {name} to {s.LastValue.ToString(CultureInfo.InvariantCulture)} failed: {ex.MessageText}", ex);
+            }
+        }
+    }
+
+    private static async Task LoadLargeObjectAsync(NpgsqlConnection connection, IStreamSource source, LargeObjectEntry lo, CancellationToken cancellationToken)
+    {
+        var name = "large object " + lo.Oid.ToString(CultureInfo.InvariantCulture);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            await using (var create = new NpgsqlCommand(
+                "SELECT pg_catalog.lo_create($1) WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_largeobject_metadata WHERE oid = $1)", connection, tx))
+            {
+                create.Parameters.Add(new NpgsqlParameter<uint> { TypedValue = lo.Oid, DataTypeName = "oid" });
+                await create.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await using var input = await source.OpenStreamAsync(lo.Stream, cancellationToken);
+            await using var hashing = new HashingReadStream(input);
+            var buffer = new byte[1024 * 1024];
+            long offset = 0;
+            int n;
+            while ((n = await ReadFullAsync(hashing, buffer, cancellationToken)) > 0)
+            {
+                await using var put = new NpgsqlCommand("SELECT pg_catalog.lo_put($1, $2, $3)", connection, tx);
+                put.Parameters.Add(new NpgsqlParameter<uint> { TypedValue = lo.Oid, DataTypeName = "oid" });
+                put.Parameters.Add(new NpgsqlParameter<long> { TypedValue = offset });
+                put.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>> { TypedValue = buffer.AsMemory(0, n), DataTypeName = "bytea" });
+                await put.ExecuteNonQueryAsync(cancellationToken);
+                offset += n;
+            }
+            if (hashing.BytesRead != lo.Bytes || hashing.Sha256Hex() != lo.Sha256)
+                throw new BackupIntegrityException($"The stream of {name} ({lo.Stream}) does not match the manifest: the backup is damaged.");
+            await tx.CommitAsync(cancellationToken);
+        }
+        catch (PostgresException ex)
+        {
+            throw new RestoreFailedException(name, $"Restoring {name} failed: {ex.MessageText}", ex);
+        }
+    }
+
+    internal static async Task<int> ReadFullAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        int n;
+        while (total < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
+            total += n;
+        return total;
+    }
+
+    /// <summary>Runs <paramref name="action"/> for every item on up to <paramref name="jobs"/> connections; the first failure stops the rest.</summary>
+    internal static async Task RunParallelAsync<T>(PgConnectionInfo target, IReadOnlyList<T> items, int jobs,
+        Func<NpgsqlConnection, T, CancellationToken, Task<long>> action, CancellationToken cancellationToken)
+    {
+        if (items.Count == 0)
+            return;
+        var queue = new ConcurrentQueue<T>(items);
+        using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var workers = Enumerable.Range(0, Math.Min(jobs, items.Count)).Select(async _ =>
+        {
+            try
+            {
+                await using var connection = await PgErrors.OpenAsync(target, failure.Token);
+                while (queue.TryDequeue(out var item))
+                {
+                    failure.Token.ThrowIfCancellationRequested();
+                    await action(connection, item, failure.Token);
+                }
+            }
+            catch
+            {
+                await failure.CancelAsync();
+                throw;
+            }
+        }).ToList();
+        try
+        {
+            await Task.WhenAll(workers);
+        }
+        catch
+        {
+            // report the first real failure, not a cancellation it caused
+            var real = workers.Where(w => w.IsFaulted).Select(w => w.Exception!.InnerException!)
+                .FirstOrDefault(e => e is not OperationCanceledException);
+            if (real is not null && !cancellationToken.IsCancellationRequested)
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(real);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,23 @@
+namespace Lifeboat.Postgres;
+
+/// <summary>How to restore a whole capture.</summary>
+public sealed record RestoreOptions
+{
+    /// <summary>Parallel connections for COPY FROM and for pg_restore's post-data (index builds).</summary>
+    public int Jobs { get; init; } = 4;
+
+    /// <summary>Drop every user schema, extension and large object of the target first (otherwise a non-empty target is refused).</summary>
+    public bool Clean { get; init; }
+
+    /// <summary>pg_restore --no-owner: objects belong to the restoring role (use when the source's roles do not exist on the target).</summary>
+    public bool NoOwner { get; init; }
+
+    /// <summary>pg_restore --no-privileges: skip GRANT / REVOKE.</summary>
+    public bool NoPrivileges { get; init; }
+
+    /// <summary>Run ANALYZE at the end.</summary>
+    public bool Analyze { get; init; } = true;
+
+    /// <summary>Where pg_restore / psql live (--pg-bin); null = search PATH and /usr/lib/postgresql/*/bin.</summary>
+    public string? PgBinDirectory { get; init; }
+}

@@ -1,0 +1,70 @@
+using Npgsql;
+
+namespace Lifeboat.Postgres;
+
+/// <summary>Checks and cleaning of a restore target.</summary>
+internal static class TargetDatabase
+{
+    /// <summary>Up to 10 user objects of the target, as "kind name"; empty when the database is empty.</summary>
+    public static async Task<List<string>> ListUserObjectsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        const string sql = """
+            SELECT kind || ' ' || name FROM (
+              SELECT 'relation' AS kind, format('%I.%I', n.nspname, c.relname) AS name
+              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)'
+              UNION ALL
+              SELECT 'function', format('%I.%I', n.nspname, p.proname)
+              FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+              WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+              UNION ALL
+              SELECT 'type', format('%I.%I', n.nspname, t.typname)
+              FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+              WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND t.typtype IN ('e', 'd', 'r', 'b', 'm')
+              UNION ALL
+              SELECT 'schema', format('%I', nspname) FROM pg_catalog.pg_namespace
+              WHERE nspname NOT IN ('public', 'pg_catalog', 'information_schema') AND nspname !~ '^pg_'
+              UNION ALL
+              SELECT 'extension', format('%I', extname) FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql'
+              UNION ALL
+              SELECT 'large object', oid::text FROM pg_catalog.pg_largeobject_metadata
+            ) objects LIMIT 10
+            """;
+        var result = new List<string>();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            result.Add(reader.GetString(0));
+        return result;
+    }
+
+    /// <summary>
+    /// Drops every user schema (CASCADE), extension and large object, and recreates an empty
+    /// <c>public</c> schema with PostgreSQL 15's defaults — in one transaction.
+    /// </summary>
+    public static async Task CleanAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        const string sql = """
+            DO $clean$
+            DECLARE r record;
+            BEGIN
+              FOR r IN SELECT extname FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql' LOOP
+                EXECUTE format('DROP EXTENSION IF EXISTS %I CASCADE', r.extname);
+              END LOOP;
+              FOR r IN SELECT nspname FROM pg_catalog.pg_namespace
+                       WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname !~ '^pg_' LOOP
+                EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', r.nspname);
+              END LOOP;
+              PERFORM pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata;
+              CREATE SCHEMA public AUTHORIZATION pg_database_owner;
+              GRANT USAGE ON SCHEMA public TO PUBLIC;
+              COMMENT ON SCHEMA public IS 'standard public schema';
+            END
+            $clean$
+            """;
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand(sql, connection, tx))
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,2 @@
+// the tests drive PostgreSQL's Unix tools (initdb, pg_dump) and set Unix file modes
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]

@@ -1,0 +1,127 @@
+using System.Text;
+using Lifeboat.Postgres.Tests.Support;
+
+namespace Lifeboat.Postgres.Tests;
+
+public sealed class RoundTripTests(SupabaseFixture fixture) : IClassFixture<SupabaseFixture>
+{
+    [Fact]
+    public async Task The_manifest_describes_server_snapshot_tables_rls_sequences_and_large_objects()
+    {
+        var m = fixture.Manifest;
+        m.ServerVersionNum.Should().BeGreaterThanOrEqualTo(150000);
+        m.SystemIdentifier.Should().NotBeNullOrEmpty();
+        m.WalLsn.Should().MatchRegex("^[0-9A-F]+/[0-9A-F]+$");
+        m.Database.Should().Be("source");
+        m.PgDumpVersion.Should().Contain("pg_dump (PostgreSQL)");
+        var objects = m.Tables.Single(t => t.Schema == "storage" && t.Name == "objects");
+        objects.Rows.Should().Be(500);
+        objects.RlsEnabled.Should().BeTrue();
+        objects.PolicyCount.Should().Be(3);
+        objects.Columns.Should().NotContain("path_tokens", "generated columns are recomputed, not copied");
+        m.Tables.Single(t => t.Name == "buckets").RlsForced.Should().BeTrue();
+        m.Tables.Single(t => t.Name == "measurements").Kind.Should().Be("partitioned");
+        m.Tables.Single(t => t.Name == "measurements_2024_a").Kind.Should().Be("partition");
+        m.Tables.Single(t => t.Name == "measurements").Stream.Should().BeNull();
+        m.Tables.Single(t => t.Name == "events_log").Rows.Should().Be(455);
+        m.Tables.Single(t => t.Name == "empty_table").Rows.Should().Be(0);
+        m.Tables.Single(t => t.Name == "odd \"name\" with spaces").Stream.Should().Be("data/My%20Schema.odd%20%22name%22%20with%20spaces");
+        m.Sequences.Single(s => s.Name == "invoice_numbers").LastValue.Should().Be(4242);
+        m.LargeObjects.Should().HaveCount(2);
+        m.LargeObjects.Sum(l => l.Bytes).Should().Be(4 + 1536 * 1024);
+        BackupManifest.FromJson(m.ToJson()).Should().BeEquivalentTo(m);
+        fixture.Store.ConcurrentWriters.Should().BeGreaterThan(1, "workers write streams in parallel");
+    }
+
+    [Fact]
+    public async Task A_full_restore_reproduces_schema_data_sequences_and_large_objects_exactly()
+    {
+        var target = await fixture.NewDatabaseAsync("full");
+        await new PostgresRestore().RestoreAsync(fixture.Store, fixture.Manifest, fixture.Connection(target), new RestoreOptions { Jobs = 3 }, default);
+
+        (await fixture.SchemaAsync(target)).Should().Be(await fixture.SchemaAsync("source"));
+        var verification = await PostgresVerifier.VerifyAsync(fixture.Connection(target), fixture.Manifest, default);
+        verification.Mismatches.Should().BeEmpty();
+        verification.Checked.Should().HaveCount(fixture.Manifest.Tables.Count(t => t.Stream is not null));
+        (await fixture.SequencesAsync(target)).Should().Be(await fixture.SequencesAsync("source"));
+        (await fixture.LargeObjectsAsync(target)).Should().Be(await fixture.LargeObjectsAsync("source"));
+        (await fixture.Cluster.ScalarAsync<long>("SELECT sum(n)::bigint FROM public.device_stats_top", target)).Should().Be(600, "materialized views are refreshed");
+        (await fixture.Cluster.ScalarAsync<long>("SELECT count(*) FROM public.cities", target)).Should().Be(4, "inheritance children are restored");
+    }
+
+    [Fact]
+    public async Task The_source_hashes_match_the_manifest_so_copy_output_is_deterministic()
+    {
+        var verification = await PostgresVerifier.VerifyAsync(fixture.Source, fixture.Manifest, default);
+        verification.Mismatches.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Plain_sql_output_loads_with_psql_into_an_empty_database_and_matches()
+    {
+        using var script = new MemoryStream();
+        await PlainSqlWriter.WriteAsync(fixture.Store, fixture.Manifest, script, null, default);
+        var text = Encoding.UTF8.GetString(script.ToArray());
+        text.Should().Contain("COPY \"public\".\"notes\"").And.Contain("\\.\n");
+        var target = await fixture.NewDatabaseAsync("plain");
+        var path = Path.Combine(fixture.Cluster.RootDir, target + ".sql");
+        await File.WriteAllBytesAsync(path, script.ToArray());
+        await fixture.Cluster.RunClientAsync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--dbname=" + target, "-f", path]);
+
+        (await fixture.SchemaAsync(target)).Should().Be(await fixture.SchemaAsync("source"));
+        (await PostgresVerifier.VerifyAsync(fixture.Connection(target), fixture.Manifest, default)).Mismatches.Should().BeEmpty();
+        (await fixture.SequencesAsync(target)).Should().Be(await fixture.SequencesAsync("source"));
+        (await fixture.LargeObjectsAsync(target)).Should().Be(await fixture.LargeObjectsAsync("source"));
+    }
+
+    [Fact]
+    public async Task A_non_empty_target_is_refused_and_an_interrupted_restore_can_be_rerun_with_clean()
+    {
+        var target = await fixture.NewDatabaseAsync("rerun");
+        var conn = fixture.Connection(target);
+        using var cts = new CancellationTokenSource();
+        var interrupting = new InterruptingSource(fixture.Store, afterTables: 3, cts);
+        var interrupted = () => new PostgresRestore().RestoreAsync(interrupting, fixture.Manifest, conn, new RestoreOptions { Jobs = 1 }, cts.Token);
+        await interrupted.Should().ThrowAsync<OperationCanceledException>();
+
+        var again = () => new PostgresRestore().RestoreAsync(fixture.Store, fixture.Manifest, conn, new RestoreOptions { Jobs = 2 }, default);
+        (await again.Should().ThrowAsync<TargetNotEmptyException>()).Which.Message.Should().Contain("--clean");
+
+        await new PostgresRestore().RestoreAsync(fixture.Store, fixture.Manifest, conn, new RestoreOptions { Jobs = 2, Clean = true }, default);
+        (await PostgresVerifier.VerifyAsync(conn, fixture.Manifest, default)).Mismatches.Should().BeEmpty();
+        (await fixture.SchemaAsync(target)).Should().Be(await fixture.SchemaAsync("source"));
+        (await fixture.LargeObjectsAsync(target)).Should().Be(await fixture.LargeObjectsAsync("source"));
+    }
+
+    [Fact]
+    public async Task A_damaged_stream_stops_the_restore_and_names_the_table()
+    {
+        var damaged = new MemoryStreamStore();
+        foreach (var (name, bytes) in fixture.Store.Streams)
+            damaged.Overwrite(name, bytes);
+        var notes = fixture.Manifest.Tables.Single(t => t.Name == "notes");
+        var copy = damaged.Streams[notes.Stream!].ToArray();
+        copy[10] ^= 0x01;
+        damaged.Overwrite(notes.Stream!, copy);
+        var target = await fixture.NewDatabaseAsync("damaged");
+        var act = () => new PostgresRestore().RestoreAsync(damaged, fixture.Manifest, fixture.Connection(target), new RestoreOptions { Jobs = 2 }, default);
+        (await act.Should().ThrowAsync<BackupIntegrityException>()).Which.Message.Should().Contain("\"public\".\"notes\"");
+        (await fixture.Cluster.ScalarAsync<long>("SELECT count(*) FROM public.notes", target)).Should().Be(0, "a damaged stream loads nothing");
+    }
+
+    /// <summary>Cancels the restore when the data stream of the n-th table is opened.</summary>
+    private sealed class InterruptingSource(IStreamSource inner, int afterTables, CancellationTokenSource cts) : IStreamSource
+    {
+        private int _opened;
+
+        public async Task<Stream> OpenStreamAsync(string name, CancellationToken cancellationToken)
+        {
+            if (name.StartsWith("data/", StringComparison.Ordinal) && Interlocked.Increment(ref _opened) > afterTables)
+            {
+                await cts.CancelAsync();
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            return await inner.OpenStreamAsync(name, cancellationToken);
+        }
+    }
+}
