@@ -3,7 +3,8 @@ using Lifeboat.Postgres.Tests.Support;
 
 namespace Lifeboat.Postgres.Tests;
 
-public sealed class FilterTests(SupabaseFixture fixture) : IClassFixture<SupabaseFixture>
+[Collection(SupabaseCollection.Name)]
+public sealed class FilterTests(SupabaseFixture fixture)
 {
     [Fact]
     public async Task Schema_and_table_data_filters_select_like_pg_dump_and_progress_is_reported()

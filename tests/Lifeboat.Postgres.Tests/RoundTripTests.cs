@@ -3,7 +3,8 @@ using Lifeboat.Postgres.Tests.Support;
 
 namespace Lifeboat.Postgres.Tests;
 
-public sealed class RoundTripTests(SupabaseFixture fixture) : IClassFixture<SupabaseFixture>
+[Collection(SupabaseCollection.Name)]
+public sealed class RoundTripTests(SupabaseFixture fixture)
 {
     [Fact]
     public async Task The_manifest_describes_server_snapshot_tables_rls_sequences_and_large_objects()

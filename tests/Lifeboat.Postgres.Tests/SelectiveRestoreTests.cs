@@ -2,7 +2,8 @@ using Lifeboat.Postgres.Tests.Support;
 
 namespace Lifeboat.Postgres.Tests;
 
-public sealed class SelectiveRestoreTests(SupabaseFixture fixture) : IClassFixture<SupabaseFixture>
+[Collection(SupabaseCollection.Name)]
+public sealed class SelectiveRestoreTests(SupabaseFixture fixture)
 {
     private async Task<string> LiveCopyAsync(string prefix)
     {

@@ -60,3 +60,10 @@ public sealed class SupabaseFixture : IAsyncLifetime
         return name;
     }
 }
+
+/// <summary>The test classes using the Supabase-like database share one cluster and one capture.</summary>
+[CollectionDefinition(Name)]
+public sealed class SupabaseCollection : ICollectionFixture<SupabaseFixture>
+{
+    public const string Name = "supabase";
+}
