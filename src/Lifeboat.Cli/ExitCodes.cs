@@ -1,3 +1,4 @@
+using Lifeboat.Postgres;
 using Lifeboat.Repository;
 using Lifeboat.Storage;
 
@@ -16,6 +17,13 @@ public static class ExitCodes
     public const int WrongPassword = 12;
     public const int NotFound = 13;
     public const int OutOfSpace = 14;
+    public const int DatabaseUnreachable = 20;
+    public const int DatabaseAuthentication = 21;
+    public const int DatabaseMissing = 22;
+    public const int DatabasePrivilege = 23;
+    public const int PostgresTools = 24;
+    public const int TargetNotEmpty = 25;
+    public const int DatabaseFailed = 26;
     public const int Interrupted = 130;
 
     /// <summary>The exit code for a failure, and whether the message alone says enough.</summary>
@@ -30,6 +38,14 @@ public static class ExitCodes
         NotFoundException => NotFound,
         InvalidRequestException => Usage,
         UsageException => Usage,
+        BackupIntegrityException => Integrity,
+        DatabaseUnreachableException => DatabaseUnreachable,
+        AuthenticationFailedException => DatabaseAuthentication,
+        DatabaseNotFoundException => DatabaseMissing,
+        InsufficientPrivilegeException => DatabasePrivilege,
+        PgToolNotFoundException => PostgresTools,
+        TargetNotEmptyException => TargetNotEmpty,
+        PostgresLifeboatException => DatabaseFailed,
         StorageException { Kind: StorageErrorKind.OutOfSpace } => OutOfSpace,
         StorageException => Storage,
         IOException io when IsOutOfSpace(io) => OutOfSpace,

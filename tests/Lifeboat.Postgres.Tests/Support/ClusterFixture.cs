@@ -1,15 +1,15 @@
-using Lifeboat.TestSupport;
+using Lifeboat.Postgres;
 
 namespace Lifeboat.Postgres.Tests.Support;
 
 /// <summary>One throw-away cluster per test class that uses it (xunit class fixture).</summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
-    private PostgresCluster? _cluster;
+    private ThrowawayCluster? _cluster;
 
-    public PostgresCluster Cluster => _cluster ?? throw new InvalidOperationException("cluster not started");
+    public ThrowawayCluster Cluster => _cluster ?? throw new InvalidOperationException("cluster not started");
 
-    public async Task InitializeAsync() => _cluster = await PostgresCluster.StartAsync();
+    public async Task InitializeAsync() => _cluster = await ThrowawayCluster.StartAsync();
 
     public async Task DisposeAsync()
     {

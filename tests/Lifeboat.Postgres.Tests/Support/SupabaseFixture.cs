@@ -1,13 +1,13 @@
-using Lifeboat.TestSupport;
+using Lifeboat.Postgres;
 
 namespace Lifeboat.Postgres.Tests.Support;
 
 /// <summary>A cluster holding the Supabase-like database <c>source</c>, captured once.</summary>
 public sealed class SupabaseFixture : IAsyncLifetime
 {
-    private PostgresCluster? _cluster;
+    private ThrowawayCluster? _cluster;
 
-    public PostgresCluster Cluster => _cluster!;
+    public ThrowawayCluster Cluster => _cluster!;
 
     public MemoryStreamStore Store { get; } = new();
 
@@ -19,7 +19,7 @@ public sealed class SupabaseFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _cluster = await PostgresCluster.StartAsync();
+        _cluster = await ThrowawayCluster.StartAsync();
         await Cluster.CreateDatabaseAsync("source");
         var sql = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "supabase_like.sql"));
         await Cluster.ExecuteAsync(sql, "source");

@@ -5,10 +5,10 @@ using System.Net.Sockets;
 using System.Text;
 using Npgsql;
 
-namespace Lifeboat.TestSupport;
+namespace Lifeboat.Postgres;
 
 /// <summary>
-/// A throw-away PostgreSQL cluster for tests: <c>initdb</c> in a temporary directory, a free
+/// A throw-away PostgreSQL cluster for tests and `lifeboat demo`: <c>initdb</c> in a temporary directory, a free
 /// port on 127.0.0.1, fsync off, password (SCRAM) authentication over TCP, and always stopped
 /// and deleted on <see cref="DisposeAsync"/> (and on process exit as a last resort).
 /// </summary>
@@ -18,7 +18,7 @@ namespace Lifeboat.TestSupport;
 /// through <c>runuser</c>. The binaries come from <c>LIFEBOAT_PG_BIN</c> or the newest
 /// <c>/usr/lib/postgresql/*/bin</c>. Wrap it in an xunit class or collection fixture.
 /// </remarks>
-public sealed class PostgresCluster : IAsyncDisposable
+public sealed class ThrowawayCluster : IAsyncDisposable
 {
     /// <summary>The superuser's name.</summary>
     public const string SuperUser = "postgres";
@@ -27,7 +27,7 @@ public sealed class PostgresCluster : IAsyncDisposable
     private readonly string? _runAs;
     private int _stopped;
 
-    private PostgresCluster(string rootDir, string binDir, int port, string superPassword, string? runAs, int majorVersion)
+    private ThrowawayCluster(string rootDir, string binDir, int port, string superPassword, string? runAs, int majorVersion)
     {
         RootDir = rootDir;
         _dataDir = Path.Combine(rootDir, "data");
@@ -73,7 +73,7 @@ public sealed class PostgresCluster : IAsyncDisposable
     }
 
     /// <summary>Creates and starts a new cluster.</summary>
-    public static async Task<PostgresCluster> StartAsync(CancellationToken cancellationToken = default)
+    public static async Task<ThrowawayCluster> StartAsync(CancellationToken cancellationToken = default)
     {
         var binDir = FindBinDir() ?? throw new InvalidOperationException(
             "PostgreSQL server binaries not found (no /usr/lib/postgresql/*/bin/initdb). Install them: apt-get install postgresql, or set LIFEBOAT_PG_BIN.");
@@ -82,7 +82,7 @@ public sealed class PostgresCluster : IAsyncDisposable
         var root = Path.Combine(Path.GetTempPath(), "lifeboat-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
         var password = "pw-" + Guid.NewGuid().ToString("N");
-        var cluster = new PostgresCluster(root, binDir, FreePort(), password, runAs, major);
+        var cluster = new ThrowawayCluster(root, binDir, FreePort(), password, runAs, major);
         try
         {
             await cluster.InitAsync(cancellationToken);
