@@ -8,7 +8,12 @@ namespace Lifeboat.Storage;
 /// <remarks>
 /// Errors are reported as <see cref="StorageException"/> with a <see cref="StorageErrorKind"/>
 /// so callers (and the retry wrapper) can tell not-found, already-exists, transient and
-/// permanent failures apart without knowing the backend.
+/// permanent failures apart without knowing the backend. A name that breaks the rules of
+/// <see cref="ObjectNames"/> and a negative offset or length are programming errors, reported as
+/// <see cref="ArgumentException"/>. A cancelled token raises
+/// <see cref="OperationCanceledException"/>. Backends whose interrupted writes leave debris
+/// behind also implement <see cref="ITemporaryFileCleanup"/>. Every backend passes the
+/// conformance suite in <c>Lifeboat.Storage.Tests</c> (<c>StorageConformanceTests</c>).
 /// </remarks>
 public interface IStorage : IAsyncDisposable
 {

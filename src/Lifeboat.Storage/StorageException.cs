@@ -22,17 +22,21 @@ public enum StorageErrorKind
 /// <summary>A classified failure of a storage backend.</summary>
 public class StorageException : Exception
 {
+    /// <summary>A failure of <paramref name="kind"/>; the message says what failed and, where it helps, what to do.</summary>
     public StorageException(StorageErrorKind kind, string message, Exception? innerException = null)
         : base(message, innerException)
     {
         Kind = kind;
     }
 
+    /// <summary>How the failure should be handled (retried, reported, ...).</summary>
     public StorageErrorKind Kind { get; }
 
+    /// <summary>A <see cref="StorageErrorKind.NotFound"/> failure for object <paramref name="name"/>.</summary>
     public static StorageException NotFound(string location, string name) =>
         new(StorageErrorKind.NotFound, $"object '{name}' does not exist in {location}");
 
+    /// <summary>An <see cref="StorageErrorKind.AlreadyExists"/> failure for object <paramref name="name"/>.</summary>
     public static StorageException AlreadyExists(string location, string name) =>
         new(StorageErrorKind.AlreadyExists, $"object '{name}' already exists in {location} and objects are never overwritten");
 }
