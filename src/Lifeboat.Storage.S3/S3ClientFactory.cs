@@ -34,7 +34,8 @@ internal static class S3ClientFactory
         }
         else
         {
-            config.ServiceURL = options.Endpoint.GetLeftPart(UriPartial.Authority);
+            // A path is kept (Supabase serves S3 under /storage/v1/s3); buckets follow it, path-style.
+            config.ServiceURL = options.Endpoint.AbsoluteUri.TrimEnd('/');
             config.AuthenticationRegion = region;
             config.UseHttp = options.Endpoint.Scheme == Uri.UriSchemeHttp;
         }

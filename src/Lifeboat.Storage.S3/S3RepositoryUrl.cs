@@ -9,7 +9,9 @@ namespace Lifeboat.Storage.S3;
 /// <item><c>s3://bucket/prefix</c> — AWS S3 (region from AWS_REGION or the profile);</item>
 /// <item><c>s3:https://endpoint[:port]/bucket/prefix</c> — an S3-compatible service (path-style);</item>
 /// <item><c>s3:http://127.0.0.1:port/bucket/prefix</c> — plain HTTP, e.g. a local emulator;</item>
-/// <item><c>s3:host/bucket/prefix</c> — as the https form (restic's spelling).</item>
+/// <item><c>s3:host/bucket/prefix</c> — as the https form (restic's spelling);</item>
+/// <item><c>s3:https://REF.supabase.co/storage/v1/s3/bucket/prefix</c> — Supabase Storage, whose
+/// S3 endpoint has a path (<c>/storage/v1/s3</c> is taken as part of the endpoint).</item>
 /// </list>
 /// Credentials never go in the URL; they come from the environment (see <see cref="S3StorageOptions.Credentials"/>).
 /// </summary>
@@ -17,6 +19,8 @@ public static partial class S3RepositoryUrl
 {
     /// <summary>The scheme the CLI dispatches on.</summary>
     public const string Scheme = "s3";
+
+    private const string SupabasePath = "storage/v1/s3";
 
     /// <summary>True when <paramref name="url"/> names the S3 backend (starts with <c>s3:</c>).</summary>
     public static bool IsMatch(string url) => url.StartsWith("s3:", StringComparison.OrdinalIgnoreCase);
@@ -84,6 +88,13 @@ public static partial class S3RepositoryUrl
         }
 
         var endpoint = new Uri(uri.GetLeftPart(UriPartial.Authority));
+        if (path.StartsWith(SupabasePath + "/", StringComparison.OrdinalIgnoreCase))
+        {
+            // Supabase Storage serves S3 under a path: the endpoint is https://REF.supabase.co/storage/v1/s3.
+            endpoint = new Uri(endpoint, SupabasePath);
+            path = path[(SupabasePath.Length + 1)..];
+        }
+
         return TryParseBucketPath(path, endpoint, pathStyle: true, out options, out error);
     }
 
@@ -98,7 +109,7 @@ public static partial class S3RepositoryUrl
         var tail = options.Prefix.Length == 0 ? options.Bucket : $"{options.Bucket}/{options.Prefix}";
         return options.Endpoint is null
             ? $"s3://{tail}"
-            : $"s3:{options.Endpoint.GetLeftPart(UriPartial.Authority)}/{tail}";
+            : $"s3:{options.Endpoint.AbsoluteUri.TrimEnd('/')}/{tail}";
     }
 
     private static bool TryParseBucketPath(

@@ -18,6 +18,7 @@ public sealed class S3RepositoryUrlTests
     [InlineData("s3:https://abc.r2.cloudflarestorage.com/bucket/repo", "https://abc.r2.cloudflarestorage.com/", "bucket", "repo")]
     [InlineData("s3:http://127.0.0.1:9000/bucket/a/b/", "http://127.0.0.1:9000/", "bucket", "a/b")]
     [InlineData("s3:minio.example.com:9000/bucket", "https://minio.example.com:9000/", "bucket", "")]
+    [InlineData("s3:https://ref.supabase.co/storage/v1/s3/bucket/repo", "https://ref.supabase.co/storage/v1/s3", "bucket", "repo")]
     public void An_endpoint_url_is_path_style(string url, string endpoint, string bucket, string prefix)
     {
         var options = S3RepositoryUrl.Parse(url);
@@ -26,6 +27,7 @@ public sealed class S3RepositoryUrlTests
         options.Bucket.Should().Be(bucket);
         options.Prefix.Should().Be(prefix);
         options.ForcePathStyle.Should().BeTrue();
+        S3RepositoryUrl.Parse(S3RepositoryUrl.Format(options)).Should().Be(options, "the formatted location parses back");
     }
 
     [Fact]
