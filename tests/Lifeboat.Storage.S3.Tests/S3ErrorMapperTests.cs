@@ -1,0 +1,57 @@
+using System.Net;
+using Amazon.Runtime;
+using Amazon.S3;
+
+namespace Lifeboat.Storage.S3.Tests;
+
+public sealed class S3ErrorMapperTests
+{
+    [Theory]
+    [InlineData("NoSuchKey", HttpStatusCode.NotFound, StorageErrorKind.NotFound)]
+    [InlineData("NoSuchBucket", HttpStatusCode.NotFound, StorageErrorKind.Permanent)]
+    [InlineData("AccessDenied", HttpStatusCode.Forbidden, StorageErrorKind.Permanent)]
+    [InlineData("InvalidAccessKeyId", HttpStatusCode.Forbidden, StorageErrorKind.Permanent)]
+    [InlineData("SignatureDoesNotMatch", HttpStatusCode.Forbidden, StorageErrorKind.Permanent)]
+    [InlineData("PreconditionFailed", HttpStatusCode.PreconditionFailed, StorageErrorKind.AlreadyExists)]
+    [InlineData("ConditionalRequestConflict", HttpStatusCode.Conflict, StorageErrorKind.Transient)]
+    [InlineData("SlowDown", HttpStatusCode.ServiceUnavailable, StorageErrorKind.Transient)]
+    [InlineData("InternalError", HttpStatusCode.InternalServerError, StorageErrorKind.Transient)]
+    [InlineData("", HttpStatusCode.BadGateway, StorageErrorKind.Transient)]
+    [InlineData("RequestTimeout", HttpStatusCode.BadRequest, StorageErrorKind.Transient)]
+    [InlineData("", HttpStatusCode.TooManyRequests, StorageErrorKind.Transient)]
+    [InlineData("NotImplemented", HttpStatusCode.NotImplemented, StorageErrorKind.Permanent)]
+    [InlineData("InvalidRange", HttpStatusCode.RequestedRangeNotSatisfiable, StorageErrorKind.Permanent)]
+    [InlineData("QuotaExceeded", HttpStatusCode.Forbidden, StorageErrorKind.OutOfSpace)]
+    [InlineData("InvalidArgument", HttpStatusCode.BadRequest, StorageErrorKind.Permanent)]
+    public void Service_errors_are_classified(string code, HttpStatusCode status, StorageErrorKind kind)
+    {
+        var exception = new AmazonS3Exception("message", ErrorType.Sender, code, "request-id", status);
+
+        Map(exception)!.Kind.Should().Be(kind);
+    }
+
+    [Fact]
+    public void Network_failures_and_timeouts_are_transient()
+    {
+        Map(new HttpRequestException("connection reset"))!.Kind.Should().Be(StorageErrorKind.Transient);
+        Map(new IOException("broken pipe"))!.Kind.Should().Be(StorageErrorKind.Transient);
+        Map(new TaskCanceledException("timeout"))!.Kind.Should().Be(StorageErrorKind.Transient);
+        Map(new AmazonClientException("send failed", new HttpRequestException("reset")))!.Kind.Should().Be(StorageErrorKind.Transient);
+    }
+
+    [Fact]
+    public void Missing_credentials_are_permanent_and_say_where_they_come_from() =>
+        Map(new AmazonClientException("Unable to find credentials"))!.Message.Should().Contain("AWS_ACCESS_KEY_ID");
+
+    [Fact]
+    public void A_cancellation_requested_by_the_caller_is_not_mapped()
+    {
+        using var cancellation = new CancellationTokenSource();
+        cancellation.Cancel();
+
+        S3ErrorMapper.Map(new TaskCanceledException(), "s3://b", "b", "config", cancellation.Token).Should().BeNull();
+    }
+
+    private static StorageException? Map(Exception exception) =>
+        S3ErrorMapper.Map(exception, "s3://bucket/repo", "bucket", "config", CancellationToken.None);
+}

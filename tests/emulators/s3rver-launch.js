@@ -1,0 +1,76 @@
+'use strict';
+// Starts s3rver (pinned in package.json) for Lifeboat's tests, adding what real S3 providers
+// have and s3rver 3.7.1 lacks:
+//   * conditional writes: `If-None-Match: *` on PutObject and CompleteMultipartUpload answers
+//     412 PreconditionFailed when the key exists (AWS S3, R2 and MinIO do this); checked and
+//     written under a per-key lock, so of concurrent writers exactly one wins.
+//     --no-conditional-writes keeps s3rver's own behaviour (the header is ignored).
+// Run node with --openssl-legacy-provider: s3rver encrypts ListObjectsV2 continuation tokens
+// with DES, which OpenSSL 3 disables by default (without it every truncated listing is a 500).
+//
+// usage: node --openssl-legacy-provider s3rver-launch.js -d DIR -p PORT [--bucket NAME]... [--no-conditional-writes]
+const S3rver = require('s3rver');
+
+const options = { directory: undefined, port: undefined, buckets: [], conditionalWrites: true };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  switch (argv[i]) {
+    case '-d': options.directory = argv[++i]; break;
+    case '-p': options.port = Number(argv[++i]); break;
+    case '--bucket': options.buckets.push(argv[++i]); break;
+    case '--no-conditional-writes': options.conditionalWrites = false; break;
+    default: console.error(`unknown argument ${argv[i]}`); process.exit(2);
+  }
+}
+if (!options.directory || !options.port) {
+  console.error('usage: s3rver-launch.js -d DIR -p PORT [--bucket NAME]... [--no-conditional-writes]');
+  process.exit(2);
+}
+
+const server = new S3rver({
+  address: '127.0.0.1',
+  port: options.port,
+  directory: options.directory,
+  silent: true,
+  vhostBuckets: false,
+  configureBuckets: options.buckets.map(name => ({ name, configs: [] })),
+});
+
+if (options.conditionalWrites) {
+  const locks = new Map();
+  server.middleware.unshift(async (ctx, next) => {
+    const isPut = ctx.method === 'PUT' && !('partNumber' in ctx.query) && !('uploadId' in ctx.query);
+    const isComplete = ctx.method === 'POST' && 'uploadId' in ctx.query;
+    const match = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
+    if (ctx.get('if-none-match') !== '*' || !(isPut || isComplete) || !match) {
+      return next();
+    }
+    const bucket = decodeURIComponent(match[1]);
+    const key = decodeURIComponent(match[2]);
+    const id = `${bucket}/${key}`;
+    const previous = locks.get(id) || Promise.resolve();
+    let release;
+    const mine = previous.then(() => new Promise(resolve => { release = resolve; }));
+    locks.set(id, mine);
+    await previous;
+    try {
+      if (await server.store.existsObject(bucket, key)) {
+        ctx.status = 412;
+        ctx.type = 'application/xml';
+        ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code>' +
+          '<Message>At least one of the pre-conditions you specified did not hold</Message>' +
+          '<Condition>If-None-Match</Condition></Error>';
+        return;
+      }
+      await next();
+    } finally {
+      // `release` was assigned when `previous` settled (its callback ran before this await resumed)
+      release();
+      if (locks.get(id) === mine) locks.delete(id);
+    }
+  });
+}
+
+server.run().then(
+  ({ address, port }) => console.log(`s3rver listening on ${address}:${port}`),
+  err => { console.error(err); process.exit(1); });
