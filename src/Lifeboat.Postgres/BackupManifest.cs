@@ -65,6 +65,23 @@ public sealed record BackupManifest
     [JsonIgnore]
     public long TotalDataBytes => Tables.Sum(t => t.Bytes);
 
+    /// <summary>
+    /// Tables captured without their definitions, in the order their patterns were given
+    /// (referenced tables first, e.g. auth.users before auth.identities): the target has these
+    /// tables with their foreign keys, so their rows must be loaded in that order.
+    /// </summary>
+    public IEnumerable<TableEntry> DataOnlyTablesInLoadOrder()
+    {
+        var patterns = Options.DataOnlyTables.Select(NamePattern.Table).ToList();
+        int Rank(TableEntry t)
+        {
+            var i = patterns.FindIndex(p => p.MatchesTable(t.Schema, t.Name, visible: false));
+            return i < 0 ? int.MaxValue : i;
+        }
+
+        return Tables.Where(t => t.Stream is not null && t.DataOnly).OrderBy(Rank);
+    }
+
     /// <summary>Serialises to indented JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, ManifestJson.Options);
 
@@ -104,6 +121,9 @@ public sealed record TableEntry
 
     /// <summary>True when --exclude-table-data applied.</summary>
     public bool DataExcluded { get; init; }
+
+    /// <summary>True when only the rows were captured: the definition belongs to the target's platform (e.g. Supabase's auth.users).</summary>
+    public bool DataOnly { get; init; }
 
     /// <summary>Rows copied.</summary>
     public long Rows { get; init; }
@@ -157,6 +177,12 @@ public sealed record CaptureOptionsRecord
 
     /// <summary>--exclude-table-data patterns.</summary>
     public IReadOnlyList<string> ExcludeTableData { get; init; } = [];
+
+    /// <summary>Tables captured without their definitions.</summary>
+    public IReadOnlyList<string> DataOnlyTables { get; init; } = [];
+
+    /// <summary>The profile applied, e.g. <c>supabase</c>; null for none.</summary>
+    public string? Profile { get; init; }
 
     /// <summary>Whether large objects were captured.</summary>
     public bool LargeObjects { get; init; }

@@ -18,6 +18,15 @@ public sealed record CaptureOptions
     /// <summary>Not these tables (pg_dump -T patterns).</summary>
     public IReadOnlyList<string> ExcludeTables { get; init; } = [];
 
+    /// <summary>
+    /// Tables whose rows are captured although their definitions are not (their schema is
+    /// excluded): the target must have them already, e.g. a Supabase project's auth.users.
+    /// </summary>
+    public IReadOnlyList<string> DataOnlyTables { get; init; } = [];
+
+    /// <summary>The profile applied (e.g. <c>supabase</c>), recorded in the manifest so a restore follows it too.</summary>
+    public string? Profile { get; init; }
+
     /// <summary>Keep the definition of these tables but not their rows (pg_dump --exclude-table-data).</summary>
     public IReadOnlyList<string> ExcludeTableData { get; init; } = [];
 

@@ -4,7 +4,7 @@ namespace Lifeboat.Postgres;
 internal static class PgRestoreRunner
 {
     public static async Task RunIntoDatabaseAsync(PgToolset tools, PgConnectionInfo target, SchemaArchive archive, string section,
-        int jobs, bool noOwner, bool noPrivileges, IEnumerable<string> extraArguments, CancellationToken cancellationToken)
+        int jobs, bool noOwner, bool noPrivileges, IEnumerable<string> extraArguments, CancellationToken cancellationToken, bool skipExtensions = false)
     {
         var args = new List<string>
         {
@@ -18,6 +18,8 @@ internal static class PgRestoreRunner
         if (noPrivileges)
             args.Add("--no-privileges");
         args.AddRange(extraArguments);
+        if (skipExtensions)
+            args.Add("--use-list=" + await WriteListWithoutExtensionsAsync(tools, archive, cancellationToken));
         args.Add(archive.Path);
         try
         {
@@ -30,9 +32,29 @@ internal static class PgRestoreRunner
         }
     }
 
-    public static Task WriteScriptAsync(PgToolset tools, SchemaArchive archive, string section, Stream output, CancellationToken cancellationToken)
-        => ChildProcess.RunAsync(tools.PgRestore, ["--section=" + section, "--file=-", archive.Path], null,
-            (stdout, ct) => stdout.CopyToAsync(output, ct), null, cancellationToken);
+    public static async Task WriteScriptAsync(PgToolset tools, SchemaArchive archive, string section, Stream output, CancellationToken cancellationToken, bool skipExtensions = false)
+    {
+        List<string> args = ["--section=" + section, "--file=-"];
+        if (skipExtensions)
+            args.Add("--use-list=" + await WriteListWithoutExtensionsAsync(tools, archive, cancellationToken));
+        args.Add(archive.Path);
+        await ChildProcess.RunAsync(tools.PgRestore, args, null, (stdout, ct) => stdout.CopyToAsync(output, ct), null, cancellationToken);
+    }
+
+    /// <summary>
+    /// The archive's table of contents without extensions and their comments (a platform such as
+    /// Supabase provides its own), written next to the archive for <c>--use-list</c>.
+    /// </summary>
+    private static async Task<string> WriteListWithoutExtensionsAsync(PgToolset tools, SchemaArchive archive, CancellationToken cancellationToken)
+    {
+        var toc = new MemoryStream();
+        await ChildProcess.RunAsync(tools.PgRestore, ["--list", archive.Path], null, (stdout, ct) => stdout.CopyToAsync(toc, ct), null, cancellationToken);
+        var lines = System.Text.Encoding.UTF8.GetString(toc.ToArray()).Split('\n')
+            .Where(line => !System.Text.RegularExpressions.Regex.IsMatch(line, @"^\d+; \d+ \d+ (EXTENSION|COMMENT - EXTENSION) "));
+        var path = archive.Path + ".list";
+        await File.WriteAllLinesAsync(path, lines, cancellationToken);
+        return path;
+    }
 
     /// <summary>pg_restore names the failing entry as "from TOC entry 215; 1259 16386 TABLE a postgres".</summary>
     private static string? ObjectFrom(string stderr)

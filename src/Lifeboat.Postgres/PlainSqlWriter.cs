@@ -18,11 +18,13 @@ public static class PlainSqlWriter
     {
         var tools = await PgToolset.FindAsync(manifest.ServerVersionNum / 10000, pgBinDirectory, cancellationToken);
         await using var archive = await SchemaArchive.ExtractAsync(source, manifest, cancellationToken);
-        await PgRestoreRunner.WriteScriptAsync(tools, archive, "pre-data", output, cancellationToken);
+        var platform = manifest.Options.Profile == SupabaseProfile.Name;
+        await PgRestoreRunner.WriteScriptAsync(tools, archive, "pre-data", output, cancellationToken, skipExtensions: platform);
 
         // COPY streams were produced with client_encoding UTF8 (Npgsql's), whatever the database encoding
         await WriteAsync(output, "\n--\n-- Data (Lifeboat)\n--\n\nSET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n\n", cancellationToken);
-        foreach (var table in manifest.Tables.Where(t => t.Stream is not null))
+        // Rows of platform tables first (the target has them, with their foreign keys), in manifest order.
+        foreach (var table in manifest.DataOnlyTablesInLoadOrder().Concat(manifest.Tables.Where(t => t.Stream is not null && !t.DataOnly)))
         {
             await WriteAsync(output, $"COPY {table.QualifiedName}{Sql.ColumnList(table.Columns)} FROM stdin;\n", cancellationToken);
             await using var input = await source.OpenStreamAsync(table.Stream!, cancellationToken);
@@ -40,7 +42,7 @@ public static class PlainSqlWriter
         foreach (var lo in manifest.LargeObjects)
             await WriteLargeObjectAsync(source, lo, output, cancellationToken);
         await WriteAsync(output, "\n", cancellationToken);
-        await PgRestoreRunner.WriteScriptAsync(tools, archive, "post-data", output, cancellationToken);
+        await PgRestoreRunner.WriteScriptAsync(tools, archive, "post-data", output, cancellationToken, skipExtensions: platform);
     }
 
     private static async Task WriteLargeObjectAsync(IStreamSource source, LargeObjectEntry lo, Stream output, CancellationToken cancellationToken)

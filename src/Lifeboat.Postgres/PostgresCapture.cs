@@ -87,7 +87,9 @@ public sealed class PostgresCapture
         }
         await CatalogReader.ExecuteAsync(coordinator, "COMMIT", cancellationToken);
 
-        var tableEntries = tables.Select(t => tableResults.TryGetValue(t.Oid, out var copied) ? copied : ToEntry(t, selection)).ToList();
+        var tableEntries = tables
+            .Select(t => (tableResults.TryGetValue(t.Oid, out var copied) ? copied : ToEntry(t, selection)) with { DataOnly = selection.IsDataOnly(t.Schema, t.Name, t.Visible) })
+            .ToList();
         var manifest = new BackupManifest
         {
             ServerVersion = serverVersion,
@@ -113,6 +115,8 @@ public sealed class PostgresCapture
                 Tables = options.Tables,
                 ExcludeTables = options.ExcludeTables,
                 ExcludeTableData = options.ExcludeTableData,
+                DataOnlyTables = options.DataOnlyTables,
+                Profile = options.Profile,
                 LargeObjects = includeLargeObjects,
                 Globals = options.Globals,
             },

@@ -27,7 +27,10 @@ public sealed partial class PostgresRestore
         await using var connection = await PgErrors.OpenAsync(target, cancellationToken);
         var serverMajor = connection.PostgreSqlVersion.Major;
         var tools = await PgToolset.FindAsync(Math.Max(serverMajor, manifest.ServerVersionNum / 10000), options.PgBinDirectory, cancellationToken);
-        var existing = await TargetDatabase.ListUserObjectsAsync(connection, cancellationToken);
+        var platform = manifest.Options.Profile == SupabaseProfile.Name;
+        foreach (var platformTable in manifest.DataOnlyTablesInLoadOrder())
+            await EnsureTableExistsAsync(connection, platformTable, where, cancellationToken);
+        var existing = await TargetDatabase.ListUserObjectsAsync(connection, platform, cancellationToken);
         if (existing.Count > 0)
         {
             if (!options.Clean)
@@ -35,15 +38,19 @@ public sealed partial class PostgresRestore
                     $"The target database {where} is not empty (it has {string.Join(", ", existing)}). Restore into a new or empty " +
                     "database (--create), or pass --clean to drop its schemas, extensions and large objects first.");
             Log.Cleaning(_logger, where);
-            await TargetDatabase.CleanAsync(connection, cancellationToken);
+            await TargetDatabase.CleanAsync(connection, platform, cancellationToken);
         }
 
         await using var archive = await SchemaArchive.ExtractAsync(source, manifest, cancellationToken);
         Log.RestoreStep(_logger, where, "pre-data");
-        await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "pre-data", 1, options.NoOwner, options.NoPrivileges, [], cancellationToken);
+        await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "pre-data", 1, options.NoOwner, options.NoPrivileges, [], cancellationToken, skipExtensions: platform);
 
         Log.RestoreStep(_logger, where, "table data");
-        var tables = manifest.Tables.Where(t => t.Stream is not null).OrderByDescending(t => t.Bytes).ToList();
+        // Rows of platform tables (which the target has, with their own foreign keys) go first, in order.
+        foreach (var platformTable in manifest.DataOnlyTablesInLoadOrder())
+            await LoadTableAsync(connection, source, platformTable, platformTable.QualifiedName, cancellationToken);
+
+        var tables = manifest.Tables.Where(t => t.Stream is not null && !t.DataOnly).OrderByDescending(t => t.Bytes).ToList();
         await RunParallelAsync(target, tables, options.Jobs,
             (conn, table, ct) => LoadTableAsync(conn, source, table, table.QualifiedName, ct), cancellationToken);
 
@@ -55,13 +62,23 @@ public sealed partial class PostgresRestore
             await LoadLargeObjectAsync(connection, source, lo, cancellationToken);
 
         Log.RestoreStep(_logger, where, "post-data");
-        await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "post-data", options.Jobs, options.NoOwner, options.NoPrivileges, [], cancellationToken);
+        await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "post-data", options.Jobs, options.NoOwner, options.NoPrivileges, [], cancellationToken, skipExtensions: platform);
 
         if (options.Analyze)
         {
             Log.RestoreStep(_logger, where, "analyze");
             await CatalogReader.ExecuteAsync(connection, "ANALYZE", cancellationToken);
         }
+    }
+
+    private static async Task EnsureTableExistsAsync(NpgsqlConnection connection, TableEntry table, string where, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_catalog.to_regclass($1) IS NOT NULL", connection);
+        command.Parameters.AddWithValue(table.QualifiedName);
+        if (await command.ExecuteScalarAsync(cancellationToken) is not true)
+            throw new RestoreFailedException(table.QualifiedName,
+                $"{table.QualifiedName} does not exist in {where}: this snapshot was taken with --profile {SupabaseProfile.Name}, which keeps the rows of the " +
+                "platform's tables but not their definitions. Restore it into a Supabase project (which has them), or take a backup without the profile.");
     }
 
     /// <summary>

@@ -8,6 +8,7 @@ internal sealed class TableSelection
     private readonly List<NamePattern> _tables;
     private readonly List<NamePattern> _excludeTables;
     private readonly List<NamePattern> _excludeTableData;
+    private readonly List<NamePattern> _dataOnly;
 
     public TableSelection(CaptureOptions options)
     {
@@ -16,6 +17,7 @@ internal sealed class TableSelection
         _tables = options.Tables.Select(NamePattern.Table).ToList();
         _excludeTables = options.ExcludeTables.Select(NamePattern.Table).ToList();
         _excludeTableData = options.ExcludeTableData.Select(NamePattern.Table).ToList();
+        _dataOnly = options.DataOnlyTables.Select(NamePattern.Table).ToList();
     }
 
     /// <summary>True when --schema or --table narrowed the selection (pg_dump then skips large objects by default).</summary>
@@ -28,10 +30,15 @@ internal sealed class TableSelection
     {
         if (_excludeTables.Any(p => p.MatchesTable(schema, name, visible)))
             return false;
+        if (IsDataOnly(schema, name, visible))
+            return true;
         return _tables.Count > 0
             ? _tables.Any(p => p.MatchesTable(schema, name, visible))
             : IncludesSchema(schema);
     }
+
+    /// <summary>True for a table whose rows are captured but whose definition is not (see <see cref="CaptureOptions.DataOnlyTables"/>).</summary>
+    public bool IsDataOnly(string schema, string name, bool visible) => _dataOnly.Any(p => p.MatchesTable(schema, name, visible));
 
     public bool ExcludesData(string schema, string name, bool visible) => _excludeTableData.Any(p => p.MatchesTable(schema, name, visible));
 

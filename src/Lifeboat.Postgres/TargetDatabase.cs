@@ -5,8 +5,12 @@ namespace Lifeboat.Postgres;
 /// <summary>Checks and cleaning of a restore target.</summary>
 internal static class TargetDatabase
 {
-    /// <summary>Up to 10 user objects of the target, as "kind name"; empty when the database is empty.</summary>
-    public static async Task<List<string>> ListUserObjectsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Up to 10 user objects of the target, as "kind name"; empty when the database is empty.
+    /// With <paramref name="platform"/> (a Supabase project), the platform's schemas and
+    /// extensions do not count.
+    /// </summary>
+    public static async Task<List<string>> ListUserObjectsAsync(NpgsqlConnection connection, bool platform, CancellationToken cancellationToken)
     {
         const string sql = """
             SELECT kind || ' ' || name FROM (
@@ -28,10 +32,14 @@ internal static class TargetDatabase
               SELECT 'extension', format('%I', extname) FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql'
               UNION ALL
               SELECT 'large object', oid::text FROM pg_catalog.pg_largeobject_metadata
-            ) objects LIMIT 10
+            ) objects
+            WHERE NOT $1 OR (kind <> 'extension' AND split_part(name, '.', 1) <> ALL($2) AND NOT (kind = 'schema' AND name = ANY($2)))
+            LIMIT 10
             """;
         var result = new List<string>();
         await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue(platform);
+        command.Parameters.AddWithValue(SupabaseProfile.PlatformSchemas.ToArray());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
             result.Add(reader.GetString(0));
@@ -42,8 +50,14 @@ internal static class TargetDatabase
     /// Drops every user schema (CASCADE), extension and large object, and recreates an empty
     /// <c>public</c> schema with PostgreSQL 15's defaults — in one transaction.
     /// </summary>
-    public static async Task CleanAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    public static async Task CleanAsync(NpgsqlConnection connection, bool platform, CancellationToken cancellationToken)
     {
+        if (platform)
+        {
+            await CleanApplicationAsync(connection, cancellationToken);
+            return;
+        }
+
         const string sql = """
             DO $clean$
             DECLARE r record;
@@ -64,6 +78,36 @@ internal static class TargetDatabase
             """;
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await using (var command = new NpgsqlCommand(sql, connection, tx))
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// In a Supabase project: drops the application's schemas (everything but the platform's) and
+    /// large objects and recreates <c>public</c>, leaving the platform's schemas and extensions
+    /// alone (rows in platform tables are the restore's to replace: it refuses duplicates).
+    /// </summary>
+    private static async Task CleanApplicationAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        const string sql = """
+            DO $clean$
+            DECLARE r record;
+            BEGIN
+              FOR r IN SELECT nspname FROM pg_catalog.pg_namespace
+                       WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname !~ '^pg_'
+                         AND nspname <> ALL($platform$) LOOP
+                EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', r.nspname);
+              END LOOP;
+              PERFORM pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata;
+              CREATE SCHEMA public AUTHORIZATION pg_database_owner;
+              GRANT USAGE ON SCHEMA public TO PUBLIC;
+              COMMENT ON SCHEMA public IS 'standard public schema';
+            END
+            $clean$
+            """;
+        var platformArray = "'{" + string.Join(",", SupabaseProfile.PlatformSchemas) + "}'::text[]";
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand(sql.Replace("$platform$", platformArray, StringComparison.Ordinal), connection, tx))
             await command.ExecuteNonQueryAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
     }

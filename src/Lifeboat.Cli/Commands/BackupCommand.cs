@@ -19,6 +19,8 @@ internal static class BackupCommand
         var table = Repeatable("--table", "Only tables matching this pattern (as pg_dump -t)");
         var excludeTable = Repeatable("--exclude-table", "Skip tables matching this pattern (as pg_dump -T)");
         var excludeData = Repeatable("--exclude-table-data", "Keep these tables' definitions but not their rows");
+        var profile = new Option<string?>("--profile") { Description = "supabase: skip the platform's own schemas and extensions, keep auth users, storage metadata and migration history (docs/postgres.md)" };
+        profile.AcceptOnlyFromAmong(SupabaseProfile.Name);
         var globals = new Option<bool>("--globals") { Description = "Also save roles and tablespaces (without passwords)" };
         var stdin = new Option<bool>("--stdin") { Description = "Back up the bytes read from standard input (e.g. pg_dump -Fc db | lifeboat backup --stdin --name db.dump)" };
         var name = new Option<string?>("--name") { Description = "Name of the stream in the snapshot (with --stdin)" };
@@ -26,7 +28,7 @@ internal static class BackupCommand
         var time = new Option<string?>("--time") { Description = "Record this time (ISO 8601) instead of now, e.g. when importing old dumps" };
         var command = new Command("backup", "Make a snapshot of a database (--db) or of standard input (--stdin)")
         {
-            db, jobs, schema, excludeSchema, table, excludeTable, excludeData, globals, DatabaseOptions.PgBin, stdin, name, tags, time,
+            db, jobs, schema, excludeSchema, table, excludeTable, excludeData, profile, globals, DatabaseOptions.PgBin, stdin, name, tags, time,
         };
         return command.WithAction(async context =>
         {
@@ -51,6 +53,11 @@ internal static class BackupCommand
                     Globals = context.Get(globals),
                     PgBinDirectory = context.Get(DatabaseOptions.PgBin),
                 };
+                if (context.Get(profile) == SupabaseProfile.Name)
+                {
+                    options = SupabaseProfile.Apply(options);
+                }
+
                 return await BackupDatabaseAsync(context, source, options, tagList, when);
             }
 
