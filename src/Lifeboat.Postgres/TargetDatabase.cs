@@ -48,54 +48,27 @@ internal static class TargetDatabase
 
     /// <summary>
     /// Drops every user schema (CASCADE), extension and large object, and recreates an empty
-    /// <c>public</c> schema with PostgreSQL 15's defaults — in one transaction.
+    /// <c>public</c> schema with PostgreSQL 15's defaults — in one transaction. With
+    /// <paramref name="platform"/>, the Supabase platform's schemas and all extensions are kept.
     /// </summary>
     public static async Task CleanAsync(NpgsqlConnection connection, bool platform, CancellationToken cancellationToken)
     {
-        if (platform)
-        {
-            await CleanApplicationAsync(connection, cancellationToken);
-            return;
-        }
-
+        // In a Supabase project (platform) the platform's schemas and extensions stay: only the
+        // application's schemas and large objects go (rows in platform tables are the restore's to
+        // replace: it refuses duplicates).
+        var keptSchemas = platform ? SupabaseProfile.PlatformSchemas.ToArray() : [];
         const string sql = """
             DO $clean$
             DECLARE r record;
             BEGIN
-              FOR r IN SELECT extname FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql' LOOP
-                EXECUTE format('DROP EXTENSION IF EXISTS %I CASCADE', r.extname);
-              END LOOP;
-              FOR r IN SELECT nspname FROM pg_catalog.pg_namespace
-                       WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname !~ '^pg_' LOOP
-                EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', r.nspname);
-              END LOOP;
-              PERFORM pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata;
-              CREATE SCHEMA public AUTHORIZATION pg_database_owner;
-              GRANT USAGE ON SCHEMA public TO PUBLIC;
-              COMMENT ON SCHEMA public IS 'standard public schema';
-            END
-            $clean$
-            """;
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var command = new NpgsqlCommand(sql, connection, tx))
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        await tx.CommitAsync(cancellationToken);
-    }
-
-    /// <summary>
-    /// In a Supabase project: drops the application's schemas (everything but the platform's) and
-    /// large objects and recreates <c>public</c>, leaving the platform's schemas and extensions
-    /// alone (rows in platform tables are the restore's to replace: it refuses duplicates).
-    /// </summary>
-    private static async Task CleanApplicationAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        const string sql = """
-            DO $clean$
-            DECLARE r record;
-            BEGIN
+              IF NOT $keep_extensions$ THEN
+                FOR r IN SELECT extname FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql' LOOP
+                  EXECUTE format('DROP EXTENSION IF EXISTS %I CASCADE', r.extname);
+                END LOOP;
+              END IF;
               FOR r IN SELECT nspname FROM pg_catalog.pg_namespace
                        WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname !~ '^pg_'
-                         AND nspname <> ALL($platform$) LOOP
+                         AND nspname <> ALL($kept_schemas$) LOOP
                 EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', r.nspname);
               END LOOP;
               PERFORM pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata;
@@ -105,9 +78,12 @@ internal static class TargetDatabase
             END
             $clean$
             """;
-        var platformArray = "'{" + string.Join(",", SupabaseProfile.PlatformSchemas) + "}'::text[]";
+        // DO blocks take no parameters: the schema names are fixed identifiers of this program, quoted as literals.
+        var statement = sql
+            .Replace("$keep_extensions$", platform ? "true" : "false", StringComparison.Ordinal)
+            .Replace("$kept_schemas$", "ARRAY[" + string.Join(",", keptSchemas.Select(Sql.Literal).DefaultIfEmpty("''")) + "]::text[]", StringComparison.Ordinal);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var command = new NpgsqlCommand(sql.Replace("$platform$", platformArray, StringComparison.Ordinal), connection, tx))
+        await using (var command = new NpgsqlCommand(statement, connection, tx))
             await command.ExecuteNonQueryAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
     }
