@@ -10,7 +10,7 @@ internal sealed class CliContext(ParseResult parseResult, CancellationToken canc
 {
     public static readonly Option<string?> RepoOption = new("--repo", "-r")
     {
-        Description = $"Repository location: a directory path (or local:PATH). Default: ${StorageFactory.RepositoryVariable}",
+        Description = $"Repository location: a directory, local:PATH, s3:..., azure:CONTAINER/PREFIX or sftp:USER@HOST:PATH. Default: ${StorageFactory.RepositoryVariable}",
         Recursive = true,
     };
 
