@@ -98,6 +98,9 @@ public sealed record PruneReport
 
     public double Seconds { get; init; }
 
+    /// <summary>Seconds spent per phase (reading index, finding used data, repacking, ...).</summary>
+    public IReadOnlyDictionary<string, double> PhaseSeconds { get; init; } = new Dictionary<string, double>();
+
     /// <summary>True when there was nothing to remove, repack or consolidate.</summary>
     public bool NothingToDo { get; init; }
 }

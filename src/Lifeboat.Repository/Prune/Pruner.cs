@@ -20,11 +20,16 @@ namespace Lifeboat.Repository.Prune;
 /// </summary>
 public sealed class Pruner(Repository repository)
 {
+    private readonly Stopwatch _phaseClock = new();
+    private readonly Dictionary<string, TimeSpan> _phaseTimes = [];
     private Repacker? _repacker;
     private int _packsDeleted;
 
     /// <summary>What prune is doing, for progress displays.</summary>
     public string Phase { get; private set; } = "starting";
+
+    /// <summary>Time spent in each phase so far (for benchmarks and diagnostics).</summary>
+    public IReadOnlyDictionary<string, TimeSpan> PhaseTimes => _phaseTimes;
 
     public int PacksToRepack { get; private set; }
 
@@ -37,7 +42,8 @@ public sealed class Pruner(Repository repository)
     public async Task<PruneReport> RunAsync(PruneOptions options, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        Phase = "reading index";
+        _phaseClock.Start();
+        EnterPhase("reading index");
         var before = await ListObjectsAsync(cancellationToken);
         var stored = new Dictionary<BlobId, long>();
         foreach (var (name, size) in before)
@@ -50,11 +56,11 @@ public sealed class Pruner(Repository repository)
         }
 
         var index = await MasterIndex.LoadAsync(repository, cancellationToken);
-        Phase = "reading snapshots";
+        EnterPhase("reading snapshots");
         var snapshots = (await SnapshotStore.LoadAllAsync(repository, null, cancellationToken))
             .Where(s => !options.IgnoreSnapshots.Contains(s.Id))
             .ToList();
-        Phase = "finding used data";
+        EnterPhase("finding used data");
         var used = await BlobUsage.CollectAsync(repository, index, snapshots, cancellationToken);
         var plan = PrunePlan.Create(index, stored, used, options);
         var repositoryBefore = before.Values.Sum();
@@ -81,12 +87,14 @@ public sealed class Pruner(Repository repository)
 
         if (options.DryRun)
         {
+            EnterPhase("done");
             var freed = toDelete.Sum(p => p.StoredSize) + toRepack.Sum(p => p.StoredSize - p.UsedBytes);
             return report with
             {
                 PacksAfter = stored.Count - toDelete.Count - toRepack.Count + (int)Math.Ceiling(toRepack.Sum(p => p.UsedBytes) / (double)repository.Config.PackSize),
                 RepositoryBytesAfter = repositoryBefore - freed,
                 Seconds = clock.Elapsed.TotalSeconds,
+                PhaseSeconds = PhaseSeconds(),
             };
         }
 
@@ -94,7 +102,7 @@ public sealed class Pruner(Repository repository)
         var indexDeleted = 0;
         if (!plan.NothingToDo)
         {
-            Phase = "repacking";
+            EnterPhase("repacking");
             _repacker = new Repacker(repository, plan);
             foreach (var pack in toRepack)
             {
@@ -103,7 +111,7 @@ public sealed class Pruner(Repository repository)
 
             await _repacker.FlushAsync(cancellationToken);
 
-            Phase = "writing the new index";
+            EnterPhase("writing the new index");
             var listed = plan.Kept.Select(p => new IndexedPack(p.Id, p.Entries)).Concat(_repacker.Written).ToList();
             var written = new HashSet<BlobId>();
             for (var i = 0; i < listed.Count; i += IndexFile.MaxPacks)
@@ -113,14 +121,14 @@ public sealed class Pruner(Repository repository)
             }
 
             indexWritten = written.Count;
-            Phase = "removing the old index";
+            EnterPhase("removing the old index");
             foreach (var old in plan.IndexFiles.Where(f => !written.Contains(f)))
             {
                 await repository.Storage.DeleteAsync(IndexFile.ObjectName(old), cancellationToken);
                 indexDeleted++;
             }
 
-            Phase = "removing packs";
+            EnterPhase("removing packs");
             await Parallel.ForEachAsync(
                 toDelete.Concat(toRepack),
                 new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
@@ -131,12 +139,12 @@ public sealed class Pruner(Repository repository)
                 });
         }
 
-        Phase = "removing temporary files";
+        EnterPhase("removing temporary files");
         var temporary = repository.Storage is ITemporaryFileCleanup cleanup
             ? await cleanup.CleanupTemporaryFilesAsync(options.TemporaryFileAge, cancellationToken)
             : 0;
         var after = await ListObjectsAsync(cancellationToken);
-        Phase = "done";
+        EnterPhase("done");
         return report with
         {
             IndexFilesWritten = indexWritten,
@@ -148,7 +156,18 @@ public sealed class Pruner(Repository repository)
             RepositoryBytesAfter = after.Values.Sum(),
             TemporaryFilesRemoved = temporary,
             Seconds = clock.Elapsed.TotalSeconds,
+            PhaseSeconds = PhaseSeconds(),
         };
+    }
+
+    private Dictionary<string, double> PhaseSeconds() =>
+        _phaseTimes.Where(p => p.Key != "starting").ToDictionary(p => p.Key, p => Math.Round(p.Value.TotalSeconds, 3));
+
+    private void EnterPhase(string phase)
+    {
+        _phaseTimes[Phase] = _phaseTimes.GetValueOrDefault(Phase) + _phaseClock.Elapsed;
+        _phaseClock.Restart();
+        Phase = phase;
     }
 
     private async Task<Dictionary<string, long>> ListObjectsAsync(CancellationToken cancellationToken)
