@@ -89,7 +89,11 @@ internal static class RetentionCommands
                 return ExitCodes.Ok;
             }
 
-            RetentionOutput.WriteTable(result.Plan, result.DryRun);
+            if (!context.Quiet)
+            {
+                RetentionOutput.WriteTable(result.Plan, result.DryRun);
+            }
+
             var verb = result.DryRun ? "would remove" : "removed";
             context.Info($"{verb} {result.Removed} snapshot(s), kept {result.Plan.ToKeep.Count()} ({policy.Describe()}; buckets in {result.Plan.TimeZone.Id})");
             if (result.Prune is { } report)
