@@ -17,6 +17,7 @@ public static class ExitCodes
     public const int WrongPassword = 12;
     public const int NotFound = 13;
     public const int OutOfSpace = 14;
+    public const int PolicyRefused = 15;
     public const int DatabaseUnreachable = 20;
     public const int DatabaseAuthentication = 21;
     public const int DatabaseMissing = 22;
@@ -34,6 +35,7 @@ public static class ExitCodes
         RepositoryExistsException => Usage,
         WrongPasswordException => WrongPassword,
         RepositoryLockedException => Locked,
+        Repository.Retention.RetentionGuardException => PolicyRefused,
         IntegrityException => Integrity,
         NotFoundException => NotFound,
         InvalidRequestException => Usage,

@@ -12,6 +12,10 @@ public sealed class MasterIndex
     private readonly List<BlobId> _packs = [];
     private readonly Dictionary<BlobId, int> _packNumbers = [];
 
+    // Second copies of blobs stored in more than one pack (two backups racing, an interrupted
+    // prune): rare, but a pack's entries must be complete for size checks and repacking.
+    private readonly List<BlobLocation> _duplicates = [];
+
     /// <summary>The index files this was loaded from.</summary>
     public List<BlobId> IndexFiles { get; } = [];
 
@@ -27,26 +31,35 @@ public sealed class MasterIndex
 
     public bool ContainsPack(BlobId packId) => _packNumbers.ContainsKey(packId);
 
+    /// <summary>
+    /// Adds a pack's entries. A pack listed again (by another index file) is ignored: packs are
+    /// content-addressed, so every listing of one names the same entries.
+    /// </summary>
     public void Add(IndexedPack pack)
     {
-        if (!_packNumbers.TryGetValue(pack.PackId, out var number))
+        if (_packNumbers.ContainsKey(pack.PackId))
         {
-            number = _packs.Count;
-            _packs.Add(pack.PackId);
-            _packNumbers.Add(pack.PackId, number);
+            return;
         }
 
+        var number = _packs.Count;
+        _packs.Add(pack.PackId);
+        _packNumbers.Add(pack.PackId, number);
         foreach (var entry in pack.Entries)
         {
-            _blobs.TryAdd(entry.Id, new BlobLocation(number, entry));
+            var location = new BlobLocation(number, entry);
+            if (!_blobs.TryAdd(entry.Id, location))
+            {
+                _duplicates.Add(location);
+            }
         }
     }
 
-    /// <summary>Entries per pack, for check and prune.</summary>
+    /// <summary>Every entry of every pack (also second copies of a blob), for check and prune.</summary>
     public Dictionary<BlobId, List<PackEntry>> EntriesByPack()
     {
         var result = _packs.ToDictionary(p => p, _ => new List<PackEntry>());
-        foreach (var location in _blobs.Values)
+        foreach (var location in _blobs.Values.Concat(_duplicates))
         {
             result[_packs[location.Pack]].Add(location.Entry);
         }

@@ -17,6 +17,7 @@ internal static class CommandTree
         DemoCommand.Create(),
         CheckCommand.Create(),
         RepositoryCommands.Unlock(),
+        .. RetentionCommands.All(),
     ];
 
     /// <summary>Sets a command's action: runs it, turns every failure into a message and an exit code.</summary>

@@ -1,0 +1,69 @@
+using Lifeboat.Repository.Format;
+using Lifeboat.Repository.Restore;
+
+namespace Lifeboat.Repository.Prune;
+
+/// <summary>
+/// The blobs snapshots reference: their tree blobs and the chunks those list. Each distinct
+/// tree is read once (unchanged streams share trees). Memory: one set of blob ids.
+/// </summary>
+public static class BlobUsage
+{
+    /// <summary>
+    /// Every blob the snapshots need. Throws <see cref="IntegrityException"/> when one is in no
+    /// index: a repository missing data must be repaired before anything is removed.
+    /// </summary>
+    public static async Task<HashSet<BlobId>> CollectAsync(
+        Repository repository, MasterIndex index, IReadOnlyList<SnapshotRecord> snapshots, CancellationToken cancellationToken)
+    {
+        var used = new HashSet<BlobId>();
+        var trees = new Dictionary<BlobId, SnapshotRecord>();
+        foreach (var record in snapshots)
+        {
+            foreach (var tree in record.Snapshot.Streams.SelectMany(s => s.Trees))
+            {
+                var id = BlobId.Parse(tree);
+                trees.TryAdd(id, record);
+                used.Add(id);
+            }
+        }
+
+        var reader = new BlobReader(repository, index);
+        await Parallel.ForEachAsync(
+            trees,
+            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (tree, ct) =>
+            {
+                List<ChunkRef> chunks;
+                try
+                {
+                    chunks = TreeBlob.Decode(await reader.ReadAsync(tree.Key, ct), $"tree blob {tree.Key.Short}");
+                }
+                catch (IntegrityException e)
+                {
+                    throw new IntegrityException(
+                        $"snapshot {tree.Value.ShortId} cannot be read ({e.Message}): run 'lifeboat check'; nothing was removed", e);
+                }
+
+                // Merged at once, so memory holds one set of ids, not every tree's list.
+                lock (used)
+                {
+                    foreach (var chunk in chunks)
+                    {
+                        used.Add(chunk.Id);
+                    }
+                }
+            });
+
+        foreach (var id in used)
+        {
+            if (!index.Contains(id))
+            {
+                throw new IntegrityException(
+                    $"blob {id.Short}, which a snapshot needs, is in no index: the repository is damaged. Run 'lifeboat check'; nothing was removed");
+            }
+        }
+
+        return used;
+    }
+}
