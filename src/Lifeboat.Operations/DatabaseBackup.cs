@@ -25,7 +25,7 @@ public sealed class DatabaseBackup(Repository.Repository repository, BackupWrite
     {
         await using var held = await Locks.AcquireAsync(repository, exclusive: false, "backup", cancellationToken);
         var index = await MasterIndex.LoadAsync(repository, cancellationToken);
-        Writer = new BackupWriter(repository, index, writerOptions);
+        Writer = new BackupWriter(repository, index, writerOptions with { Lock = held });
         var manifest = await new PostgresCapture().CaptureAsync(
             source, new RepositoryStreamSink(Writer), options with { Progress = new SynchronousProgress(p => LastProgress = p) }, cancellationToken);
         return await Writer.CommitAsync(

@@ -36,6 +36,7 @@ public sealed class ForgetOperation(Repository.Repository repository)
         var removed = 0;
         if (!dryRun)
         {
+            held.ThrowIfLost();
             foreach (var record in plan.ToRemove)
             {
                 await repository.Storage.DeleteAsync(SnapshotStore.Prefix + record.Id, cancellationToken);
@@ -48,7 +49,7 @@ public sealed class ForgetOperation(Repository.Repository repository)
         {
             Pruner = new Pruner(repository);
             pruneReport = await Pruner.RunAsync(
-                prune with { DryRun = dryRun, IgnoreSnapshots = dryRun ? plan.RemovedIds.ToHashSet() : new HashSet<BlobId>() },
+                prune with { DryRun = dryRun, Lock = held, IgnoreSnapshots = dryRun ? plan.RemovedIds.ToHashSet() : new HashSet<BlobId>() },
                 cancellationToken);
         }
 
@@ -64,7 +65,7 @@ public sealed class PruneOperation(Repository.Repository repository)
     public async Task<PruneReport> RunAsync(PruneOptions options, CancellationToken cancellationToken)
     {
         await using var held = await Locks.AcquireAsync(repository, exclusive: !options.DryRun, "prune", cancellationToken);
-        return await Pruner.RunAsync(options, cancellationToken);
+        return await Pruner.RunAsync(options with { Lock = held }, cancellationToken);
     }
 }
 

@@ -15,7 +15,7 @@ public sealed class StreamBackup(Repository.Repository repository, BackupWriterO
         StreamNames.Validate(name);
         await using var held = await Locks.AcquireAsync(repository, exclusive: false, "backup", cancellationToken);
         var index = await MasterIndex.LoadAsync(repository, cancellationToken);
-        Writer = new BackupWriter(repository, index, options);
+        Writer = new BackupWriter(repository, index, options with { Lock = held });
         await Writer.AddStreamAsync(name, input, cancellationToken);
         return await Writer.CommitAsync(
             new SnapshotDescription("stream", name, tags, ProgramInfo.Name) { Time = time },

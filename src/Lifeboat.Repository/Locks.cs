@@ -178,6 +178,24 @@ public sealed class RepositoryLock : IAsyncDisposable
 
     public string Name => _name;
 
+    /// <summary>
+    /// Throws when the lock may have been taken for stale by another process: it was not
+    /// refreshed for longer than <see cref="Locks.StaleAfter"/> minus one refresh interval (the
+    /// process was suspended, or the storage unreachable). Holders call this right before a step
+    /// whose safety depends on the lock: committing a snapshot, deleting data.
+    /// </summary>
+    public void ThrowIfLost()
+    {
+        var silent = _repository.Context.Time.GetUtcNow() - _info.Refreshed;
+        if (silent > Locks.StaleAfter - Locks.RefreshInterval)
+        {
+            throw new RepositoryLockedException(
+                $"this process's {(_info.Exclusive ? "exclusive" : "shared")} lock for '{_info.Operation}' was not refreshed for {silent.TotalMinutes:0} minutes " +
+                "(the process was suspended or the storage was unreachable), so another process may have taken it for stale: " +
+                "to stay safe nothing more is committed or deleted; run the command again");
+        }
+    }
+
     private async Task RefreshLoopAsync()
     {
         using var timer = new PeriodicTimer(Locks.RefreshInterval, _repository.Context.Time);

@@ -110,3 +110,30 @@ public class LockTests
         }
     }
 }
+
+public class LostLockTests
+{
+    [Fact]
+    public async Task A_backup_whose_lock_could_not_be_refreshed_for_too_long_commits_nothing()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-23T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var faults = new FaultInjectingStorage(new InMemoryStorage(), seed: 1);
+        await TestRepository.InitAsync(faults);
+        var repository = await Repository.OpenAsync(faults, TestRepository.Password, new RepositoryContext(time, new Identity("host-a", "ops", Environment.ProcessId)), CancellationToken.None);
+        await using var held = await Locks.AcquireAsync(repository, exclusive: false, "backup", CancellationToken.None);
+        var writer = new Backup.BackupWriter(repository, await MasterIndex.LoadAsync(repository, CancellationToken.None), new Backup.BackupWriterOptions { Lock = held });
+        await writer.AddStreamAsync("a", new MemoryStream(TestRepository.RandomBytes(100_000, 1)), CancellationToken.None);
+
+        faults.FailAllWith = StorageErrorKind.Transient;
+        for (var i = 0; i < 6; i++)
+        {
+            time.Advance(Locks.RefreshInterval);
+            await Task.Delay(50);
+        }
+
+        faults.FailAllWith = null;
+        var commit = () => writer.CommitAsync(new Backup.SnapshotDescription("stream", "a", [], "test"), CancellationToken.None);
+        (await commit.Should().ThrowAsync<RepositoryLockedException>()).Which.Message.Should().Contain("not refreshed");
+        (await SnapshotStore.ListIdsAsync(repository, CancellationToken.None)).Should().BeEmpty();
+    }
+}

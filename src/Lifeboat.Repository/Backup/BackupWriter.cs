@@ -12,6 +12,9 @@ public sealed record BackupWriterOptions
 
     /// <summary>Packs uploaded at once (also bounds memory: ~16 MiB each).</summary>
     public int UploadConcurrency { get; init; } = 2;
+
+    /// <summary>The lock the backup holds; checked right before the snapshot is written (see <see cref="RepositoryLock.ThrowIfLost"/>).</summary>
+    public RepositoryLock? Lock { get; init; }
 }
 
 /// <summary>
@@ -122,6 +125,7 @@ public sealed class BackupWriter
             Summary = new SnapshotSummary(
                 Stats.BytesRead, Stats.NewBytes, Stats.StoredBytes, (int)Stats.NewBlobs, (int)Stats.DuplicateBlobs, (int)Stats.NewPacks, (now - _started).TotalSeconds),
         };
+        _options.Lock?.ThrowIfLost();
         var id = await SnapshotStore.SaveAsync(_repository, snapshot, cancellationToken);
         return new SnapshotRecord(id, snapshot);
     }

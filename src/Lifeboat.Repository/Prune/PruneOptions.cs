@@ -13,6 +13,9 @@ public sealed record PruneOptions
     /// </summary>
     public double? MaxUnused { get; init; } = 0.05;
 
+    /// <summary>The exclusive lock prune holds; checked before the first deletion (see <see cref="RepositoryLock.ThrowIfLost"/>).</summary>
+    public RepositoryLock? Lock { get; init; }
+
     /// <summary>Plan and report only; change nothing.</summary>
     public bool DryRun { get; init; }
 

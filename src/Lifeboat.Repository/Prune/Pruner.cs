@@ -121,6 +121,7 @@ public sealed class Pruner(Repository repository)
             }
 
             indexWritten = written.Count;
+            options.Lock?.ThrowIfLost();
             EnterPhase("removing the old index");
             foreach (var old in plan.IndexFiles.Where(f => !written.Contains(f)))
             {
