@@ -50,8 +50,11 @@ public class RoundTripTests
 
         var second = await TestRepository.BackupAsync(repository, "a", changed);
 
+        // Around the insertion a few chunks change (boundaries re-synchronise within a chunk or
+        // two, depending on where the keyed gear hash cuts), plus the tree blob; the rest dedups.
         var chunks = first.Snapshot.Summary.NewBlobs;
-        second.Snapshot.Summary.NewBlobs.Should().BeLessThanOrEqualTo(3, "one or two data chunks and the tree change, of {0}", chunks);
+        second.Snapshot.Summary.NewBlobs.Should().BeLessThanOrEqualTo(6, "a few data chunks and the tree change, of {0}", chunks);
+        second.Snapshot.Summary.NewBytes.Should().BeLessThan(data.Length / 10);
         (await TestRepository.DumpAsync(repository, second, "a")).Should().Equal(changed);
     }
 
