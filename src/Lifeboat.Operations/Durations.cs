@@ -40,7 +40,7 @@ public static partial class Durations
     public static TimeSpan? ParseLimit(string? text, string what) =>
         text is null || text.Trim() is "off" or "0" or "none" ? null : Parse(text, what);
 
-    /// <summary>For people: <c>850 ms</c>, <c>12.3 s</c>, <c>4m 05s</c>, <c>3h 20m</c>, <c>2d 4h</c>.</summary>
+    /// <summary>For people: <c>850 ms</c>, <c>12.3 s</c>, <c>4m 05s</c>, <c>25h</c>, <c>3h 20m</c>, <c>35d</c>, <c>2d 4h</c>.</summary>
     public static string Format(TimeSpan span)
     {
         if (span < TimeSpan.Zero)
@@ -61,13 +61,21 @@ public static partial class Durations
         {
             b.Append(CultureInfo.InvariantCulture, $"{span.Minutes}m {span.Seconds:00}s");
         }
-        else if (span.TotalDays < 1)
+        else if (span.TotalHours < 48)
         {
-            b.Append(CultureInfo.InvariantCulture, $"{span.Hours}h {span.Minutes:00}m");
+            b.Append(CultureInfo.InvariantCulture, $"{(int)span.TotalHours}h");
+            if (span.Minutes > 0)
+            {
+                b.Append(CultureInfo.InvariantCulture, $" {span.Minutes:00}m");
+            }
         }
         else
         {
-            b.Append(CultureInfo.InvariantCulture, $"{(int)span.TotalDays}d {span.Hours}h");
+            b.Append(CultureInfo.InvariantCulture, $"{(int)span.TotalDays}d");
+            if (span.Hours > 0)
+            {
+                b.Append(CultureInfo.InvariantCulture, $" {span.Hours}h");
+            }
         }
 
         return b.ToString();

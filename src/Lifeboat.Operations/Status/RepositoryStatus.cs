@@ -103,7 +103,7 @@ public static class RepositoryStatus
         }
 
         var state = health switch { Health.Ok => "OK", Health.Warning => "WARNING", _ => "CRITICAL" };
-        var verdict = age <= limit ? "" : " is overdue:";
+        var verdict = age <= limit ? ":" : " is overdue:";
         var message = $"{state}: {of}{verdict} last at {Time(when)}, {Durations.Format(age)} ago (limit {Durations.Format(limit)}){failed}";
         return new StatusItem(what, subject, health, when, age.TotalSeconds, limit.TotalSeconds, message);
     }
