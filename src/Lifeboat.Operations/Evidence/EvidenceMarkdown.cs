@@ -60,11 +60,10 @@ public static class EvidenceMarkdown
                 Line(b, $"| {++n} | {Cell(c.Title)} | {Result(c.Passed)} | {Cell(c.Summary)} |");
             }
 
-            n = 0;
-            foreach (var c in report.Checks.Where(c => c.Items.Count > 0))
+            foreach (var (c, index) in report.Checks.Select((c, i) => (c, i + 1)).Where(x => x.c.Items.Count > 0))
             {
                 Line(b);
-                Line(b, $"### {++n}. {c.Title}: {Result(c.Passed)}");
+                Line(b, $"### {index}. {c.Title}: {Result(c.Passed)}");
                 Line(b);
                 Line(b, "| subject | expected | actual | result | note |");
                 Line(b, "|---|---|---|---|---|");
