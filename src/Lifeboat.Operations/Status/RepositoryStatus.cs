@@ -56,7 +56,7 @@ public static class RepositoryStatus
         var sources = snapshots.Select(s => s.Snapshot.Source)
             .Concat(audit.Where(r => r.Operation == "backup" && r.Source is not null).Select(r => r.Source!))
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        if (sources.Count == 0)
+        if (sources.Count == 0 && limits.MaxBackupAge is not null)
         {
             items.Add(new StatusItem("backup", "repository", Health.Critical, null, null, limits.MaxBackupAge?.TotalSeconds, "CRITICAL: the repository holds no backup"));
         }
