@@ -25,6 +25,7 @@ public static class ExitCodes
     public const int PostgresTools = 24;
     public const int TargetNotEmpty = 25;
     public const int DatabaseFailed = 26;
+    public const int DrillFailed = 30;
     public const int Interrupted = 130;
 
     /// <summary>The exit code for a failure, and whether the message alone says enough.</summary>

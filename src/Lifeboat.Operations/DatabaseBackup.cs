@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Lifeboat.Operations.Audit;
+using Lifeboat.Operations.Evidence;
 using Lifeboat.Postgres;
 using Lifeboat.Repository;
 using Lifeboat.Repository.Backup;
@@ -20,7 +22,19 @@ public sealed class DatabaseBackup(Repository.Repository repository, BackupWrite
     /// <summary>The latest progress the capture reported.</summary>
     public CaptureProgress? LastProgress { get; private set; }
 
-    public async Task<SnapshotRecord> RunAsync(
+    /// <summary>Set once the capture completed: what was captured.</summary>
+    public BackupManifest? Manifest { get; private set; }
+
+    /// <summary>Backs up, then records evidence and an audit record (a failure is audited too).</summary>
+    public Task<SnapshotRecord> RunAsync(
+        PgConnectionInfo source, CaptureOptions options, IReadOnlyList<string> tags, DateTimeOffset? time, CancellationToken cancellationToken)
+    {
+        var started = repository.Context.Time.GetUtcNow();
+        return OperationAudit.RunAsync(repository, "backup", ct => RunCoreAsync(source, options, tags, time, ct),
+            (record, ct) => OperationEvidence.ForBackupAsync(repository, record, Manifest, started, ct), cancellationToken, SourceName(source));
+    }
+
+    private async Task<SnapshotRecord> RunCoreAsync(
         PgConnectionInfo source, CaptureOptions options, IReadOnlyList<string> tags, DateTimeOffset? time, CancellationToken cancellationToken)
     {
         await using var held = await Locks.AcquireAsync(repository, exclusive: false, "backup", cancellationToken);
@@ -28,6 +42,7 @@ public sealed class DatabaseBackup(Repository.Repository repository, BackupWrite
         Writer = new BackupWriter(repository, index, writerOptions with { Lock = held });
         var manifest = await new PostgresCapture().CaptureAsync(
             source, new RepositoryStreamSink(Writer), options with { Progress = new SynchronousProgress(p => LastProgress = p) }, cancellationToken);
+        Manifest = manifest;
         return await Writer.CommitAsync(
             new SnapshotDescription(Kind, SourceName(source), tags, ProgramInfo.Name)
             {

@@ -1,3 +1,4 @@
+using Lifeboat.Operations.Audit;
 using Lifeboat.Postgres;
 using Lifeboat.Repository;
 using Lifeboat.Repository.Restore;
@@ -41,7 +42,19 @@ public sealed class DatabaseRestore(Repository.Repository repository)
     /// <summary>Set once the manifest is read.</summary>
     public BackupManifest? Manifest { get; private set; }
 
-    public async Task<DatabaseRestoreResult> RunAsync(DatabaseRestoreRequest request, CancellationToken cancellationToken)
+    /// <summary>Restores, and appends an audit record (a failure is audited too).</summary>
+    public Task<DatabaseRestoreResult> RunAsync(DatabaseRestoreRequest request, CancellationToken cancellationToken) =>
+        OperationAudit.RunAsync(repository, "restore", ct => RunCoreAsync(request, ct), (result, _) => Task.FromResult(new AuditFacts
+        {
+            Source = request.Target.Redact(),
+            Snapshots = [result.SnapshotId],
+            Bytes = result.Bytes,
+            Failed = result.Verification is { Ok: false },
+            Error = result.Verification is { Ok: false } v ? "verification failed: " + string.Join("; ", v.Mismatches.Take(5)) : null,
+            Details = new Dictionary<string, string> { ["mode"] = request.Rows is not null ? "rows" : request.Table is not null ? "table" : "database", ["verified"] = (result.Verification is not null).ToString() },
+        }), cancellationToken, request.Target.Redact());
+
+    private async Task<DatabaseRestoreResult> RunCoreAsync(DatabaseRestoreRequest request, CancellationToken cancellationToken)
     {
         var started = repository.Context.Time.GetTimestamp();
         await using var held = await Locks.AcquireAsync(repository, exclusive: false, "restore", cancellationToken);

@@ -1,3 +1,5 @@
+using Lifeboat.Operations.Audit;
+using Lifeboat.Operations.Evidence;
 using Lifeboat.Repository;
 using Lifeboat.Repository.Check;
 
@@ -8,7 +10,15 @@ public sealed class RepositoryCheck(Repository.Repository repository)
 {
     public Checker Checker { get; } = new(repository);
 
-    public async Task<CheckReport> RunAsync(CheckOptions options, CancellationToken cancellationToken)
+    /// <summary>Checks, then records evidence and an audit record (failed when problems were found).</summary>
+    public Task<CheckReport> RunAsync(CheckOptions options, CancellationToken cancellationToken)
+    {
+        var started = repository.Context.Time.GetUtcNow();
+        return OperationAudit.RunAsync(repository, "check", ct => RunCoreAsync(options, ct),
+            (report, ct) => OperationEvidence.ForCheckAsync(repository, report, options, started, ct), cancellationToken);
+    }
+
+    private async Task<CheckReport> RunCoreAsync(CheckOptions options, CancellationToken cancellationToken)
     {
         await using var held = await Locks.AcquireAsync(repository, exclusive: false, "check", cancellationToken);
         return await Checker.RunAsync(options, cancellationToken);

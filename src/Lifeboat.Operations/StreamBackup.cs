@@ -1,3 +1,5 @@
+using Lifeboat.Operations.Audit;
+using Lifeboat.Operations.Evidence;
 using Lifeboat.Repository;
 using Lifeboat.Repository.Backup;
 
@@ -9,7 +11,16 @@ public sealed class StreamBackup(Repository.Repository repository, BackupWriterO
     /// <summary>Created when the backup starts; poll it for progress.</summary>
     public BackupWriter? Writer { get; private set; }
 
-    public async Task<SnapshotRecord> RunAsync(
+    /// <summary>Backs up, then records evidence and an audit record (a failure is audited too).</summary>
+    public Task<SnapshotRecord> RunAsync(
+        string name, Stream input, IReadOnlyList<string> tags, DateTimeOffset? time, CancellationToken cancellationToken)
+    {
+        var started = repository.Context.Time.GetUtcNow();
+        return OperationAudit.RunAsync(repository, "backup", ct => RunCoreAsync(name, input, tags, time, ct),
+            (record, ct) => OperationEvidence.ForBackupAsync(repository, record, null, started, ct), cancellationToken, name);
+    }
+
+    private async Task<SnapshotRecord> RunCoreAsync(
         string name, Stream input, IReadOnlyList<string> tags, DateTimeOffset? time, CancellationToken cancellationToken)
     {
         StreamNames.Validate(name);

@@ -17,6 +17,11 @@ internal static class CommandTree
         DemoCommand.Create(),
         CheckCommand.Create(),
         RepositoryCommands.Unlock(),
+        DrillCommand.Create(),
+        ProofCommands.Evidence(),
+        ProofCommands.Audit(),
+        ProofCommands.Status(),
+        ProofCommands.Report(),
         .. RetentionCommands.All(),
     ];
 

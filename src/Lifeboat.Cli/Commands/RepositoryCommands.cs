@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Lifeboat.Operations.Audit;
 using Lifeboat.Repository;
 using Lifeboat.Repository.Crypto;
 
@@ -36,7 +37,9 @@ internal static class RepositoryCommands
                 Kdf = Kdf(context),
                 CompressionLevel = Validate(context.Get(compression), 0, 19, "--compression"),
             };
+            var started = RepositoryContext.Default.Time.GetUtcNow();
             var repository = await Repository.Repository.InitAsync(storage, password, options, RepositoryContext.Default, context.CancellationToken);
+            await OperationAudit.AppendAsync(repository, "init", started, new AuditFacts(), context.CancellationToken);
             if (context.Json)
             {
                 context.WriteJson(new { repository = location, id = repository.Config.Id, key = repository.KeyId.ToString() });
@@ -83,7 +86,8 @@ internal static class RepositoryCommands
         {
             var repository = await context.OpenRepositoryAsync();
             var newPassword = PasswordSource.GetNew(context.Get(NewPasswordFileOption));
-            var id = await KeyRing.AddAsync(repository, newPassword, Kdf(context), context.Get(label), context.CancellationToken);
+            var id = await OperationAudit.RunAsync(repository, "key add", ct => KeyRing.AddAsync(repository, newPassword, Kdf(context), context.Get(label), ct),
+                (k, _) => Task.FromResult(KeyFacts(k.ToString())), context.CancellationToken);
             Report(context, "added key", id.ToString());
             return ExitCodes.Ok;
         }));
@@ -94,7 +98,8 @@ internal static class RepositoryCommands
         {
             var repository = await context.OpenRepositoryAsync();
             var id = context.Get(idArgument)!;
-            await KeyRing.RemoveAsync(repository, id, context.CancellationToken);
+            await OperationAudit.RunAsync(repository, "key remove", async ct => { await KeyRing.RemoveAsync(repository, id, ct); return id; },
+                (k, _) => Task.FromResult(KeyFacts(k)), context.CancellationToken);
             Report(context, "removed key", id);
             return ExitCodes.Ok;
         }));
@@ -104,7 +109,8 @@ internal static class RepositoryCommands
         {
             var repository = await context.OpenRepositoryAsync();
             var newPassword = PasswordSource.GetNew(context.Get(NewPasswordFileOption));
-            var id = await KeyRing.ChangePasswordAsync(repository, newPassword, Kdf(context), context.CancellationToken);
+            var id = await OperationAudit.RunAsync(repository, "key passwd", ct => KeyRing.ChangePasswordAsync(repository, newPassword, Kdf(context), ct),
+                (k, _) => Task.FromResult(KeyFacts(k.ToString())), context.CancellationToken);
             Report(context, "changed the password; the key is now", id.ToString());
             return ExitCodes.Ok;
         }));
@@ -150,6 +156,8 @@ internal static class RepositoryCommands
             context.Info($"{what} {id[..Math.Min(8, id.Length)]}");
         }
     }
+
+    private static AuditFacts KeyFacts(string keyId) => new() { Details = new Dictionary<string, string> { ["key"] = keyId } };
 
     private static KdfParameters Kdf(CliContext context) =>
         KdfParameters.Default with { MemoryKiB = Validate(context.Get(KdfMemoryOption), 8, 4096, "--kdf-memory") * 1024 };

@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Lifeboat.Operations.Evidence;
+
+/// <summary>Renders an evidence report as Markdown for people (auditors, tickets, wikis).</summary>
+public static class EvidenceMarkdown
+{
+    /// <summary>The Markdown of <paramref name="report"/>, ending with the SHA-256 of its JSON body.</summary>
+    public static string Render(EvidenceReport report, string bodySha256, string? evidenceId)
+    {
+        var b = new StringBuilder();
+        Line(b, $"# {report.Title}: {(report.Passed ? "PASSED" : "FAILED")}");
+        Line(b);
+        Line(b, "| | |");
+        Line(b, "|---|---|");
+        if (evidenceId is not null)
+        {
+            Line(b, $"| evidence id | `{evidenceId}` |");
+        }
+
+        Line(b, $"| kind | {report.Kind} |");
+        if (report.Snapshot is { } s)
+        {
+            Line(b, $"| snapshot | `{s.Id}` |");
+            Line(b, $"| snapshot time | {Time(s.Time)} |");
+            Line(b, $"| source | {Cell(s.Source)} (backed up on {Cell(s.Host)}) |");
+        }
+
+        Line(b, $"| started | {Time(report.Started)} |");
+        Line(b, $"| finished | {Time(report.Finished)} |");
+        Line(b, $"| run by | {Cell(report.RunBy)} |");
+        Line(b, $"| repository | `{report.Repository}` |");
+        Line(b, $"| program | {Cell(report.Program)} |");
+        if (report.Objectives.Count > 0)
+        {
+            Line(b);
+            Line(b, "## Objectives");
+            Line(b);
+            Line(b, "| objective | limit | achieved | result |");
+            Line(b, "|---|---:|---:|---|");
+            foreach (var o in report.Objectives)
+            {
+                var limit = o.LimitSeconds is { } l ? Durations.Format(TimeSpan.FromSeconds(l)) : "none set";
+                Line(b, $"| {o.Name}: {Cell(o.Description)} | {limit} | {Durations.Format(TimeSpan.FromSeconds(o.AchievedSeconds))} | {Result(o.Passed)} |");
+            }
+        }
+
+        if (report.Checks.Count > 0)
+        {
+            Line(b);
+            Line(b, "## Checks");
+            Line(b);
+            Line(b, "| # | check | result | summary |");
+            Line(b, "|---:|---|---|---|");
+            var n = 0;
+            foreach (var c in report.Checks)
+            {
+                Line(b, $"| {++n} | {Cell(c.Title)} | {Result(c.Passed)} | {Cell(c.Summary)} |");
+            }
+
+            foreach (var (c, index) in report.Checks.Select((c, i) => (c, i + 1)).Where(x => x.c.Items.Count > 0))
+            {
+                Line(b);
+                Line(b, $"### {index}. {c.Title}: {Result(c.Passed)}");
+                Line(b);
+                Line(b, "| subject | expected | actual | result | note |");
+                Line(b, "|---|---|---|---|---|");
+                foreach (var i in c.Items.OrderBy(i => i.Passed))
+                {
+                    Line(b, $"| {Cell(i.Subject)} | {Cell(i.Expected)} | {Cell(i.Actual)} | {Result(i.Passed)} | {Cell(i.Note)} |");
+                }
+            }
+        }
+
+        if (report.Figures.Count > 0)
+        {
+            Line(b);
+            Line(b, "## Figures");
+            Line(b);
+            Line(b, "| figure | value |");
+            Line(b, "|---|---:|");
+            foreach (var (name, value) in report.Figures)
+            {
+                Line(b, $"| {Cell(name)} | {Cell(Value(value))} |");
+            }
+        }
+
+        if (report.Timings.Count > 0)
+        {
+            Line(b);
+            Line(b, "## Timings");
+            Line(b);
+            Line(b, "| step | seconds |");
+            Line(b, "|---|---:|");
+            foreach (var t in report.Timings)
+            {
+                Line(b, $"| {Cell(t.Step)} | {t.Seconds.ToString("0.000", CultureInfo.InvariantCulture)} |");
+            }
+        }
+
+        if (report.Notes.Count > 0)
+        {
+            Line(b);
+            Line(b, "## Notes");
+            Line(b);
+            foreach (var note in report.Notes)
+            {
+                Line(b, $"- {note.ReplaceLineEndings(" ")}");
+            }
+        }
+
+        Line(b);
+        Line(b, "---");
+        Line(b);
+        Line(b, $"SHA-256 of the JSON report body: `{bodySha256}`");
+        Line(b, "(`lifeboat evidence show ID --format json | sha256sum` prints the same.)");
+        return b.ToString();
+    }
+
+    private static string Result(bool passed) => passed ? "pass" : "**FAIL**";
+
+    private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff 'UTC'", CultureInfo.InvariantCulture);
+
+    private static string Value(JsonNode? node) => node switch
+    {
+        null => "",
+        JsonValue v when v.TryGetValue<string>(out var s) => s,
+        _ => node.ToJsonString(),
+    };
+
+    private static string Cell(string? text) =>
+        text is null ? "" : text.ReplaceLineEndings(" ").Replace("|", "\\|", StringComparison.Ordinal);
+
+    private static void Line(StringBuilder b, string text = "") => b.Append(text).Append('\n');
+}

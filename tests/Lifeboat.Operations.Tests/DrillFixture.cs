@@ -1,0 +1,59 @@
+using Lifeboat.Operations.Evidence;
+using Lifeboat.Postgres;
+using Lifeboat.Repository;
+using Lifeboat.Repository.Backup;
+using Lifeboat.Repository.Crypto;
+using Lifeboat.Storage;
+
+namespace Lifeboat.Operations.Tests;
+
+/// <summary>One throw-away cluster with the Supabase-like database "app", backed up once into an in-memory repository.</summary>
+public sealed class DrillFixture : IAsyncLifetime
+{
+    private ThrowawayCluster? _cluster;
+
+    public ThrowawayCluster Cluster => _cluster ?? throw new InvalidOperationException("cluster not started");
+
+    public Repository.Repository Repository { get; private set; } = null!;
+
+    public SnapshotRecord Snapshot { get; private set; } = null!;
+
+    public PgConnectionInfo Scratch => PgConnectionInfo.Parse(Cluster.Url("postgres"));
+
+    public async Task InitializeAsync()
+    {
+        _cluster = await ThrowawayCluster.StartAsync();
+        await _cluster.CreateDatabaseAsync("app");
+        await _cluster.ExecuteAsync(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "supabase_like.sql")), "app");
+        Repository = await TestRepositories.InitAsync();
+        Snapshot = await new DatabaseBackup(Repository, new BackupWriterOptions())
+            .RunAsync(PgConnectionInfo.Parse(_cluster.Url("app")), new CaptureOptions { Jobs = 2 }, [], null, CancellationToken.None);
+    }
+
+    /// <summary>Databases on the cluster whose name starts with lifeboat_drill_.</summary>
+    public Task<long> DrillDatabasesAsync() =>
+        Cluster.ScalarAsync<long>("SELECT count(*) FROM pg_database WHERE datname LIKE 'lifeboat\\_drill\\_%'");
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>Small, fast repositories for tests.</summary>
+internal static class TestRepositories
+{
+    public const string Password = "operations test password";
+
+    public static Task<Repository.Repository> InitAsync(RepositoryContext? context = null, IStorage? storage = null) =>
+        Lifeboat.Repository.Repository.InitAsync(
+            storage ?? new InMemoryStorage(), Password, new RepositoryInitOptions { Kdf = new KdfParameters(KdfParameters.MinimumMemoryKiB, 1, 1) },
+            context ?? RepositoryContext.Default, CancellationToken.None);
+
+    public static EvidenceCheck Check(Drill.DrillResult result, string name) => result.Report.Checks.Single(c => c.Name == name);
+
+    public static IEnumerable<string> Failed(EvidenceCheck check) => check.Items.Where(i => !i.Passed).Select(i => i.Subject);
+}

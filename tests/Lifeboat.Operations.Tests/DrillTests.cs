@@ -1,0 +1,166 @@
+using System.Security.Cryptography;
+using Lifeboat.Operations.Drill;
+using Lifeboat.Repository.Audit;
+using Lifeboat.Repository.Evidence;
+using Lifeboat.Repository.Format;
+
+namespace Lifeboat.Operations.Tests;
+
+public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixture>
+{
+    private static readonly string[] AllChecks = ["row-counts", "content-hashes", "foreign-keys", "row-level-security", "sequences", "required-tables", "assertions"];
+
+    private static readonly DrillChecksFile Checks = DrillChecksFile.Parse("""
+        required_tables:
+          - public.orders
+          - { table: auth.users, min_rows: 300 }
+        assertions:
+          - name: no order item has a non-positive quantity
+            sql: SELECT count(*) FROM public.order_items WHERE qty <= 0
+            expect: 0
+          - name: a plausible number of orders
+            sql: SELECT count(*) FROM public.orders
+            min: 100
+            max: 1000
+          - name: the boss has no manager
+            sql: SELECT manager_id IS NULL FROM public.employees WHERE name = 'boss'
+            expect: true
+        """, "checks.yaml");
+
+    private Task<DrillResult> DrillAsync(string? tamper = null, TimeSpan? rto = null, DrillChecksFile? checks = null)
+    {
+        var drill = new DrillRun(fixture.Repository);
+        if (tamper is not null)
+        {
+            drill.AfterRestore = (target, _) => fixture.Cluster.ExecuteAsync(tamper, target.Database);
+        }
+
+        return drill.RunAsync(new DrillRequest { Scratch = fixture.Scratch, Rto = rto, Rpo = TimeSpan.FromHours(1), Checks = checks ?? Checks, Jobs = 2 }, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_drill_of_a_good_snapshot_passes_every_check_and_its_evidence_hash_verifies()
+    {
+        var result = await DrillAsync(rto: TimeSpan.FromHours(2));
+
+        result.Passed.Should().BeTrue(string.Join("; ", result.Report.Checks.Where(c => !c.Passed).Select(c => c.Name + ": " + c.Summary)));
+        result.Report.Checks.Select(c => c.Name).Should().Equal(AllChecks);
+        result.Report.Checks.Should().OnlyContain(c => c.Passed);
+        TestRepositories.Check(result, "foreign-keys").Items.Should().Contain(i => i.Subject == "public.order_items");
+        TestRepositories.Check(result, "row-level-security").Items.Select(i => i.Subject).Should().Contain(["storage.buckets", "storage.objects", "public.profiles"]);
+        TestRepositories.Check(result, "sequences").Items.Select(i => i.Subject).Should().Contain(["public.counters.id", "public.notes.id", "public.profiles.n"]);
+        result.Report.Objectives.Should().OnlyContain(o => o.Passed);
+        result.Report.Snapshot!.Id.Should().Be(fixture.Snapshot.Id.ToString());
+        result.Report.Program.Should().StartWith("lifeboat ");
+        (await fixture.DrillDatabasesAsync()).Should().Be(0, "the drill drops the database it created");
+
+        var stored = await EvidenceStore.LoadAsync(fixture.Repository, BlobId.Parse(result.Evidence.Id), CancellationToken.None);
+        Convert.ToHexStringLower(SHA256.HashData(stored.Envelope.Body)).Should().Be(result.Evidence.Sha256);
+        stored.Envelope.Body.Should().Equal(result.Evidence.Body);
+        var audit = (await AuditLog.ReadAllAsync(fixture.Repository, CancellationToken.None)).Last(e => e.Record.Operation == "drill").Record;
+        audit.Status.Should().Be(AuditStatus.Ok);
+        audit.Evidence.Should().Be(result.Evidence.Id);
+        audit.Checksum.Should().Be(result.Evidence.Sha256);
+        audit.Snapshots.Should().Equal(fixture.Snapshot.Id.ToString());
+    }
+
+    [Fact]
+    public async Task A_deleted_row_fails_the_row_count_check_naming_the_table()
+    {
+        var result = await DrillAsync("DELETE FROM public.employees WHERE id = 4");
+
+        result.Passed.Should().BeFalse();
+        TestRepositories.Failed(TestRepositories.Check(result, "row-counts")).Should().Equal("public.employees");
+        TestRepositories.Check(result, "row-counts").Items.Single(i => i.Subject == "public.employees").Actual.Should().Be("3 rows");
+        Passing(result).Should().Contain(["foreign-keys", "row-level-security", "sequences", "required-tables", "assertions"]);
+    }
+
+    [Fact]
+    public async Task Changed_content_fails_only_the_content_hash_check_naming_the_table()
+    {
+        var result = await DrillAsync("UPDATE public.notes SET body = 'changed' WHERE id = 5");
+
+        TestRepositories.Failed(TestRepositories.Check(result, "content-hashes")).Should().Equal("public.notes");
+        Passing(result).Should().Equal(AllChecks.Except(["content-hashes"]));
+    }
+
+    [Fact]
+    public async Task A_broken_foreign_key_fails_the_foreign_key_check_naming_the_table_and_constraint()
+    {
+        var result = await DrillAsync("SET session_replication_role = replica; DELETE FROM public.orders WHERE tenant_id = 1 AND order_id = 1;");
+
+        var check = TestRepositories.Check(result, "foreign-keys");
+        TestRepositories.Failed(check).Should().Equal("public.order_items");
+        var item = check.Items.Single(i => !i.Passed);
+        item.Actual.Should().Be("3 orphans");
+        item.Note.Should().Contain("(tenant_id, order_id) → public.orders");
+        Passing(result).Should().Contain(["row-level-security", "sequences"]);
+    }
+
+    [Fact]
+    public async Task A_dropped_policy_fails_only_the_row_level_security_check_naming_the_table()
+    {
+        var result = await DrillAsync("DROP POLICY \"devices\" ON public.measurements");
+
+        var check = TestRepositories.Check(result, "row-level-security");
+        TestRepositories.Failed(check).Should().Equal("public.measurements");
+        check.Items.Single(i => !i.Passed).Should().Match<Lifeboat.Operations.Evidence.EvidenceItem>(i => i.Expected!.Contains("1 policy") && i.Actual!.Contains("0 policies"));
+        Passing(result).Should().Equal(AllChecks.Except(["row-level-security"]));
+    }
+
+    [Fact]
+    public async Task A_reset_sequence_fails_only_the_sequence_check_naming_the_column()
+    {
+        var result = await DrillAsync("SELECT setval('public.counters_id_seq', 1)");
+
+        var check = TestRepositories.Check(result, "sequences");
+        TestRepositories.Failed(check).Should().Equal("public.counters.id");
+        check.Items.Single(i => !i.Passed).Should().Match<Lifeboat.Operations.Evidence.EvidenceItem>(i => i.Expected == "≥ 20" && i.Actual == "1");
+        Passing(result).Should().Equal(AllChecks.Except(["sequences"]));
+    }
+
+    [Fact]
+    public async Task Required_tables_and_assertions_from_the_checks_file_fail_by_name()
+    {
+        var checks = DrillChecksFile.Parse("""
+            required_tables: [public.orders, public.empty_table, public.no_such_table]
+            assertions:
+              - { name: orders are counted right, sql: SELECT count(*) FROM public.orders, expect: 120 }
+              - { name: every order has three items, sql: "SELECT count(*) FROM public.order_items", min: 361 }
+            """, "failing.yaml");
+
+        var result = await DrillAsync(checks: checks);
+
+        TestRepositories.Failed(TestRepositories.Check(result, "required-tables")).Should().Equal("public.empty_table", "public.no_such_table");
+        TestRepositories.Failed(TestRepositories.Check(result, "assertions")).Should().Equal("every order has three items");
+        Passing(result).Should().Equal(AllChecks[..5]);
+    }
+
+    [Fact]
+    public async Task An_rto_objective_smaller_than_the_measured_time_fails_the_drill()
+    {
+        var result = await DrillAsync(rto: TimeSpan.FromMilliseconds(1));
+
+        result.Passed.Should().BeFalse();
+        result.Report.Checks.Should().OnlyContain(c => c.Passed);
+        var rto = result.Report.Objectives.Single(o => o.Name == "RTO");
+        rto.Passed.Should().BeFalse();
+        rto.AchievedSeconds.Should().BeGreaterThan(0.001);
+        var audit = (await AuditLog.ReadAllAsync(fixture.Repository, CancellationToken.None)).Last(e => e.Record.Operation == "drill").Record;
+        audit.Status.Should().Be(AuditStatus.Failed);
+        audit.Error.Should().Contain("RTO objective missed");
+    }
+
+    [Fact]
+    public async Task Keep_leaves_the_scratch_database_and_a_name_clash_never_drops_what_the_drill_did_not_create()
+    {
+        var kept = await new DrillRun(fixture.Repository).RunAsync(new DrillRequest { Scratch = fixture.Scratch, Keep = true, Jobs = 2 }, CancellationToken.None);
+
+        kept.Passed.Should().BeTrue();
+        (await fixture.Cluster.ScalarAsync<long>($"SELECT count(*) FROM pg_database WHERE datname = '{kept.Database}'")).Should().Be(1);
+        kept.Database.Should().MatchRegex($"^lifeboat_drill_{fixture.Snapshot.ShortId}_[0-9]{{8}}_[0-9]{{6}}_[0-9a-f]{{4}}$");
+        await fixture.Cluster.ExecuteAsync($"DROP DATABASE \"{kept.Database}\"");
+    }
+
+    private static IEnumerable<string> Passing(DrillResult result) => result.Report.Checks.Where(c => c.Passed).Select(c => c.Name);
+}
