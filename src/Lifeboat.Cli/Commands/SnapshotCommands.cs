@@ -35,6 +35,7 @@ internal static class SnapshotCommands
                     size = r.Snapshot.TotalSize,
                     streams = r.Snapshot.Streams.Count,
                     summary = r.Snapshot.Summary,
+                    copiedFrom = r.Snapshot.CopiedFrom,
                 }));
                 return ExitCodes.Ok;
             }
