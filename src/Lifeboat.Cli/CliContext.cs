@@ -8,6 +8,8 @@ namespace Lifeboat.Cli;
 /// <summary>Options every command accepts, and what a running command needs from the console.</summary>
 internal sealed class CliContext(ParseResult parseResult, CancellationToken cancellationToken)
 {
+    private string? _password;
+
     public static readonly Option<string?> RepoOption = new("--repo", "-r")
     {
         Description = $"Repository location: a directory, local:PATH, s3:..., azure:CONTAINER/PREFIX or sftp:USER@HOST:PATH. Default: ${StorageFactory.RepositoryVariable}",
@@ -112,10 +114,15 @@ internal sealed class CliContext(ParseResult parseResult, CancellationToken canc
 
     public T? Get<T>(Argument<T> argument) => ParseResult.GetValue(argument);
 
-    public async Task<Repository.Repository> OpenRepositoryAsync()
+    /// <summary>The repository password (asked for at most once per run).</summary>
+    public string Password => _password ??= PasswordSource.Get(ParseResult.GetValue(PasswordFileOption));
+
+    public async Task<Repository.Repository> OpenRepositoryAsync() => await OpenRepositoryAsync(Location, Password);
+
+    /// <summary>Opens the repository at <paramref name="location"/> with the global storage settings.</summary>
+    public async Task<Repository.Repository> OpenRepositoryAsync(string location, string password)
     {
-        var storage = CreateStorage();
-        var password = PasswordSource.Get(ParseResult.GetValue(PasswordFileOption));
+        var storage = StorageFactory.Create(location, StorageSettings);
         return await Repository.Repository.OpenAsync(storage, password, RepositoryContext.Default, CancellationToken);
     }
 

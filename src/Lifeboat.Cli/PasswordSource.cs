@@ -10,6 +10,7 @@ internal static class PasswordSource
 {
     public const string PasswordVariable = "LIFEBOAT_PASSWORD";
     public const string NewPasswordVariable = "LIFEBOAT_NEW_PASSWORD";
+    public const string FromPasswordVariable = "LIFEBOAT_FROM_PASSWORD";
 
     public static string Get(string? passwordFile)
     {
@@ -26,6 +27,21 @@ internal static class PasswordSource
 
         return Prompt("Repository password: ", confirm: false)
             ?? throw new UsageException($"no password: set {PasswordVariable}, pass --password-file FILE, or run on a terminal to be asked");
+    }
+
+    /// <summary>
+    /// The password of another repository (copy's source, backup's --also-to): FILE, else
+    /// <paramref name="variable"/>, else <paramref name="fallback"/> (the repository password).
+    /// </summary>
+    public static string GetOther(string? passwordFile, string option, string variable, Func<string> fallback)
+    {
+        if (passwordFile is not null)
+        {
+            return ReadFile(passwordFile, option);
+        }
+
+        var fromEnvironment = Environment.GetEnvironmentVariable(variable);
+        return !string.IsNullOrEmpty(fromEnvironment) ? fromEnvironment : fallback();
     }
 
     /// <summary>A new password (init uses the ordinary sources; key add/passwd their own).</summary>

@@ -3,8 +3,11 @@ using Lifeboat.Repository.Restore;
 
 namespace Lifeboat.Operations;
 
-/// <summary>Writes one stream of a snapshot, verified, to an output stream.</summary>
-public sealed class StreamDump(Repository.Repository repository)
+/// <summary>
+/// Writes one stream of a snapshot, verified, to an output stream, fetching at least
+/// <paramref name="readAhead"/> chunks ahead (more hides a remote store's latency).
+/// </summary>
+public sealed class StreamDump(Repository.Repository repository, int readAhead = 0)
 {
     public StreamRestorer? Restorer { get; private set; }
 
@@ -18,7 +21,7 @@ public sealed class StreamDump(Repository.Repository repository)
             ?? throw new NotFoundException(
                 $"snapshot {record.ShortId} has no stream '{streamName}'; it holds: {string.Join(", ", record.Snapshot.Streams.Select(s => s.Name).Take(20))}");
         var index = await MasterIndex.LoadAsync(repository, cancellationToken);
-        Restorer = new StreamRestorer(new BlobReader(repository, index), Math.Max(4, Environment.ProcessorCount * 2));
+        Restorer = new StreamRestorer(new BlobReader(repository, index), Math.Max(readAhead, Math.Max(4, Environment.ProcessorCount * 2)));
         await Restorer.WriteToAsync(Stream, output, cancellationToken);
     }
 }

@@ -37,6 +37,15 @@ public sealed record Snapshot
 
     public required string Program { get; init; }
 
+    /// <summary>
+    /// For a snapshot made by <c>copy</c>: the id of the original snapshot (in the repository the
+    /// data was first backed up to), so that copying again skips it. Null for an original.
+    /// </summary>
+    public string? CopiedFrom { get; init; }
+
+    /// <summary>The id of the original snapshot this one is, or is a copy of.</summary>
+    public string OriginOf(BlobId id) => CopiedFrom ?? id.ToString();
+
     public long TotalSize => Streams.Sum(s => s.Size);
 }
 

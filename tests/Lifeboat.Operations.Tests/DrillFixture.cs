@@ -25,7 +25,7 @@ public sealed class DrillFixture : IAsyncLifetime
         _cluster = await ThrowawayCluster.StartAsync();
         await _cluster.CreateDatabaseAsync("app");
         await _cluster.ExecuteAsync(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "supabase_like.sql")), "app");
-        Repository = await TestRepositories.InitAsync();
+        Repository = await ProofRepositories.InitAsync();
         Snapshot = await new DatabaseBackup(Repository, new BackupWriterOptions())
             .RunAsync(PgConnectionInfo.Parse(_cluster.Url("app")), new CaptureOptions { Jobs = 2 }, [], null, CancellationToken.None);
     }
@@ -44,7 +44,7 @@ public sealed class DrillFixture : IAsyncLifetime
 }
 
 /// <summary>Small, fast repositories for tests.</summary>
-internal static class TestRepositories
+internal static class ProofRepositories
 {
     public const string Password = "operations test password";
 

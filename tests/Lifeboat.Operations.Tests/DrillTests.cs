@@ -46,9 +46,9 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
         result.Passed.Should().BeTrue(string.Join("; ", result.Report.Checks.Where(c => !c.Passed).Select(c => c.Name + ": " + c.Summary)));
         result.Report.Checks.Select(c => c.Name).Should().Equal(AllChecks);
         result.Report.Checks.Should().OnlyContain(c => c.Passed);
-        TestRepositories.Check(result, "foreign-keys").Items.Should().Contain(i => i.Subject == "public.order_items");
-        TestRepositories.Check(result, "row-level-security").Items.Select(i => i.Subject).Should().Contain(["storage.buckets", "storage.objects", "public.profiles"]);
-        TestRepositories.Check(result, "sequences").Items.Select(i => i.Subject).Should().Contain(["public.counters.id", "public.notes.id", "public.profiles.n"]);
+        ProofRepositories.Check(result, "foreign-keys").Items.Should().Contain(i => i.Subject == "public.order_items");
+        ProofRepositories.Check(result, "row-level-security").Items.Select(i => i.Subject).Should().Contain(["storage.buckets", "storage.objects", "public.profiles"]);
+        ProofRepositories.Check(result, "sequences").Items.Select(i => i.Subject).Should().Contain(["public.counters.id", "public.notes.id", "public.profiles.n"]);
         result.Report.Objectives.Should().OnlyContain(o => o.Passed);
         result.Report.Snapshot!.Id.Should().Be(fixture.Snapshot.Id.ToString());
         result.Report.Program.Should().StartWith("lifeboat ");
@@ -70,8 +70,8 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
         var result = await DrillAsync("DELETE FROM public.employees WHERE id = 4");
 
         result.Passed.Should().BeFalse();
-        TestRepositories.Failed(TestRepositories.Check(result, "row-counts")).Should().Equal("public.employees");
-        TestRepositories.Check(result, "row-counts").Items.Single(i => i.Subject == "public.employees").Actual.Should().Be("3 rows");
+        ProofRepositories.Failed(ProofRepositories.Check(result, "row-counts")).Should().Equal("public.employees");
+        ProofRepositories.Check(result, "row-counts").Items.Single(i => i.Subject == "public.employees").Actual.Should().Be("3 rows");
         Passing(result).Should().Contain(["foreign-keys", "row-level-security", "sequences", "required-tables", "assertions"]);
     }
 
@@ -80,7 +80,7 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
     {
         var result = await DrillAsync("UPDATE public.notes SET body = 'changed' WHERE id = 5");
 
-        TestRepositories.Failed(TestRepositories.Check(result, "content-hashes")).Should().Equal("public.notes");
+        ProofRepositories.Failed(ProofRepositories.Check(result, "content-hashes")).Should().Equal("public.notes");
         Passing(result).Should().Equal(AllChecks.Except(["content-hashes"]));
     }
 
@@ -89,8 +89,8 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
     {
         var result = await DrillAsync("SET session_replication_role = replica; DELETE FROM public.orders WHERE tenant_id = 1 AND order_id = 1;");
 
-        var check = TestRepositories.Check(result, "foreign-keys");
-        TestRepositories.Failed(check).Should().Equal("public.order_items");
+        var check = ProofRepositories.Check(result, "foreign-keys");
+        ProofRepositories.Failed(check).Should().Equal("public.order_items");
         var item = check.Items.Single(i => !i.Passed);
         item.Actual.Should().Be("3 orphans");
         item.Note.Should().Contain("(tenant_id, order_id) → public.orders");
@@ -102,8 +102,8 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
     {
         var result = await DrillAsync("DROP POLICY \"devices\" ON public.measurements");
 
-        var check = TestRepositories.Check(result, "row-level-security");
-        TestRepositories.Failed(check).Should().Equal("public.measurements");
+        var check = ProofRepositories.Check(result, "row-level-security");
+        ProofRepositories.Failed(check).Should().Equal("public.measurements");
         check.Items.Single(i => !i.Passed).Should().Match<Lifeboat.Operations.Evidence.EvidenceItem>(i => i.Expected!.Contains("1 policy") && i.Actual!.Contains("0 policies"));
         Passing(result).Should().Equal(AllChecks.Except(["row-level-security"]));
     }
@@ -113,8 +113,8 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
     {
         var result = await DrillAsync("SELECT setval('public.counters_id_seq', 1)");
 
-        var check = TestRepositories.Check(result, "sequences");
-        TestRepositories.Failed(check).Should().Equal("public.counters.id");
+        var check = ProofRepositories.Check(result, "sequences");
+        ProofRepositories.Failed(check).Should().Equal("public.counters.id");
         check.Items.Single(i => !i.Passed).Should().Match<Lifeboat.Operations.Evidence.EvidenceItem>(i => i.Expected == "≥ 20" && i.Actual == "1");
         Passing(result).Should().Equal(AllChecks.Except(["sequences"]));
     }
@@ -131,8 +131,8 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
 
         var result = await DrillAsync(checks: checks);
 
-        TestRepositories.Failed(TestRepositories.Check(result, "required-tables")).Should().Equal("public.empty_table", "public.no_such_table");
-        TestRepositories.Failed(TestRepositories.Check(result, "assertions")).Should().Equal("every order has three items");
+        ProofRepositories.Failed(ProofRepositories.Check(result, "required-tables")).Should().Equal("public.empty_table", "public.no_such_table");
+        ProofRepositories.Failed(ProofRepositories.Check(result, "assertions")).Should().Equal("every order has three items");
         Passing(result).Should().Equal(AllChecks[..5]);
     }
 

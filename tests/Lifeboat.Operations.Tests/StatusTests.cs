@@ -13,7 +13,7 @@ public sealed class StatusTests
 
     private async Task<Repository.Repository> RepositoryWithHistoryAsync()
     {
-        var repository = await TestRepositories.InitAsync(new RepositoryContext(_clock, Identity.Current));
+        var repository = await ProofRepositories.InitAsync(new RepositoryContext(_clock, Identity.Current));
         await new StreamBackup(repository, new Repository.Backup.BackupWriterOptions())
             .RunAsync("app.dump", new MemoryStream([1, 2, 3]), [], null, CancellationToken.None);
         await OperationAudit.AppendAsync(repository, "check", _clock.GetUtcNow(), new AuditFacts(), CancellationToken.None);

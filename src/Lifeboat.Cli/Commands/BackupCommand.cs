@@ -29,6 +29,7 @@ internal static class BackupCommand
         var command = new Command("backup", "Make a snapshot of a database (--db) or of standard input (--stdin)")
         {
             db, jobs, schema, excludeSchema, table, excludeTable, excludeData, profile, globals, DatabaseOptions.PgBin, stdin, name, tags, time,
+            SecondaryRepositories.AlsoToOption, SecondaryRepositories.AlsoToPasswordFileOption,
         };
         return command.WithAction(async context =>
         {
@@ -79,6 +80,7 @@ internal static class BackupCommand
     private static async Task<int> BackupDatabaseAsync(CliContext context, PgConnectionInfo source, CaptureOptions options, string[] tags, DateTimeOffset? when)
     {
         var repository = await context.OpenRepositoryAsync();
+        var secondaries = await SecondaryRepositories.OpenAsync(context);
         var backup = new DatabaseBackup(repository, new BackupWriterOptions { UploadConcurrency = context.Connections });
         context.Info($"backing up {source.Redact()} with {options.Jobs} job(s)");
         SnapshotRecord record;
@@ -89,13 +91,13 @@ internal static class BackupCommand
             record = await backup.RunAsync(source, options, tags, when, context.CancellationToken);
         }
 
-        Report(context, record);
-        return ExitCodes.Ok;
+        return await ReportAsync(context, repository, record, secondaries);
     }
 
     private static async Task<int> BackupStdinAsync(CliContext context, string streamName, string[] tags, DateTimeOffset? when)
     {
         var repository = await context.OpenRepositoryAsync();
+        var secondaries = await SecondaryRepositories.OpenAsync(context);
         var backup = new StreamBackup(repository, new BackupWriterOptions { UploadConcurrency = context.Connections });
         await using var input = Console.OpenStandardInput();
         SnapshotRecord record;
@@ -106,16 +108,32 @@ internal static class BackupCommand
             record = await backup.RunAsync(streamName, input, tags, when, context.CancellationToken);
         }
 
-        Report(context, record);
-        return ExitCodes.Ok;
+        return await ReportAsync(context, repository, record, secondaries);
     }
 
-    private static void Report(CliContext context, SnapshotRecord record)
+    /// <summary>Reports the snapshot, then copies it to the --also-to repositories (reporting each).</summary>
+    private static async Task<int> ReportAsync(CliContext context, Repository.Repository repository, SnapshotRecord record, SecondaryRepositories secondaries)
+    {
+        if (!context.Json)
+        {
+            Report(context, record, null);
+        }
+
+        var (copies, exitCode) = secondaries.Any ? await secondaries.CopyAsync(context, repository, record) : ([], ExitCodes.Ok);
+        if (context.Json)
+        {
+            Report(context, record, secondaries.Any ? copies : null);
+        }
+
+        return exitCode;
+    }
+
+    private static void Report(CliContext context, SnapshotRecord record, IReadOnlyList<object>? copies)
     {
         var summary = record.Snapshot.Summary;
         if (context.Json)
         {
-            context.WriteJson(new { snapshot = record.Id.ToString(), time = record.Snapshot.Time, source = record.Snapshot.Source, summary, manifest = record.Snapshot.Manifest });
+            context.WriteJson(new { snapshot = record.Id.ToString(), time = record.Snapshot.Time, source = record.Snapshot.Source, summary, manifest = record.Snapshot.Manifest, copies });
             return;
         }
 

@@ -16,6 +16,7 @@ internal static class CommandTree
         RestoreCommand.Create(),
         DemoCommand.Create(),
         CheckCommand.Create(),
+        CopyCommand.Create(),
         RepositoryCommands.Unlock(),
         DrillCommand.Create(),
         ProofCommands.Evidence(),

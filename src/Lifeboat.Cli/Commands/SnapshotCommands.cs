@@ -35,6 +35,7 @@ internal static class SnapshotCommands
                     size = r.Snapshot.TotalSize,
                     streams = r.Snapshot.Streams.Count,
                     summary = r.Snapshot.Summary,
+                    copiedFrom = r.Snapshot.CopiedFrom,
                 }));
                 return ExitCodes.Ok;
             }
@@ -101,7 +102,7 @@ internal static class SnapshotCommands
             }
 
             var repository = await context.OpenRepositoryAsync();
-            var dump = new StreamDump(repository);
+            var dump = new StreamDump(repository, context.Connections * 2);
             Func<Stream, Task> write = sql
                 ? target => new SqlDump(repository).RunAsync(context.Get(SnapshotArgument)!, target, context.Get(DatabaseOptions.PgBin), context.CancellationToken)
                 : target => dump.RunAsync(context.Get(SnapshotArgument)!, streamName!, target, context.CancellationToken);

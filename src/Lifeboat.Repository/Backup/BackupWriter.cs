@@ -26,6 +26,7 @@ public sealed record BackupWriterOptions
 public sealed class BackupWriter
 {
     private readonly Repository _repository;
+    private readonly MasterIndex _index;
     private readonly BlobSaver _saver;
     private readonly BackupWriterOptions _options;
     private readonly List<SnapshotStream> _streams = [];
@@ -34,6 +35,7 @@ public sealed class BackupWriter
     public BackupWriter(Repository repository, MasterIndex index, BackupWriterOptions options)
     {
         _repository = repository;
+        _index = index;
         _options = options;
         _saver = new BlobSaver(repository, index, Stats, options.UploadConcurrency);
         _started = repository.Context.Time.GetUtcNow();
@@ -100,7 +102,28 @@ public sealed class BackupWriter
         return stream;
     }
 
-    /// <summary>Uploads what is pending, writes the index, then the snapshot: the commit point.</summary>
+    /// <summary>
+    /// Adds a stream whose tree blobs (and every chunk they list) the repository holds already,
+    /// e.g. an unchanged stream that <c>copy</c> finds in the target. The caller has checked that.
+    /// </summary>
+    public void AddExistingStream(SnapshotStream stream)
+    {
+        lock (_streams)
+        {
+            if (_streams.Any(s => s.Name == stream.Name))
+            {
+                throw new InvalidRequestException($"the snapshot has a stream named '{stream.Name}' already");
+            }
+
+            _streams.Add(stream);
+        }
+    }
+
+    /// <summary>
+    /// Uploads what is pending, writes the index, then the snapshot: the commit point. Afterwards
+    /// the packs this writer uploaded are added to the index it was given, so that a next writer
+    /// over the same index deduplicates against them.
+    /// </summary>
     public async Task<SnapshotRecord> CommitAsync(SnapshotDescription description, CancellationToken cancellationToken)
     {
         await _saver.FlushAsync(cancellationToken);
@@ -114,19 +137,25 @@ public sealed class BackupWriter
         var snapshot = new Snapshot
         {
             Time = description.Time ?? _started,
-            Host = _repository.Context.Identity.Host,
-            User = _repository.Context.Identity.User,
+            Host = description.Host ?? _repository.Context.Identity.Host,
+            User = description.User ?? _repository.Context.Identity.User,
             Kind = description.Kind,
             Source = description.Source,
             Tags = description.Tags,
             Streams = streams,
             Manifest = description.Manifest,
             Program = description.Program,
-            Summary = new SnapshotSummary(
+            CopiedFrom = description.CopiedFrom,
+            Summary = description.Summary ?? new SnapshotSummary(
                 Stats.BytesRead, Stats.NewBytes, Stats.StoredBytes, (int)Stats.NewBlobs, (int)Stats.DuplicateBlobs, (int)Stats.NewPacks, (now - _started).TotalSeconds),
         };
         _options.Lock?.ThrowIfLost();
         var id = await SnapshotStore.SaveAsync(_repository, snapshot, cancellationToken);
+        foreach (var pack in _saver.UploadedPacks)
+        {
+            _index.Add(pack);
+        }
+
         return new SnapshotRecord(id, snapshot);
     }
 
@@ -152,4 +181,16 @@ public sealed record SnapshotDescription(string Kind, string Source, IReadOnlyLi
     public DateTimeOffset? Time { get; init; }
 
     public System.Text.Json.Nodes.JsonObject? Manifest { get; init; }
+
+    /// <summary>The host recorded; this machine's when null (a copy keeps the original's).</summary>
+    public string? Host { get; init; }
+
+    /// <summary>The user recorded; the current one when null (a copy keeps the original's).</summary>
+    public string? User { get; init; }
+
+    /// <summary>The summary recorded; this writer's statistics when null (a copy keeps the original's).</summary>
+    public SnapshotSummary? Summary { get; init; }
+
+    /// <summary>For a copy: the id of the original snapshot (see <see cref="Snapshot.CopiedFrom"/>).</summary>
+    public string? CopiedFrom { get; init; }
 }

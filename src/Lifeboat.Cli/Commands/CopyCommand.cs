@@ -1,0 +1,93 @@
+using System.CommandLine;
+using Lifeboat.Operations;
+using Lifeboat.Repository.Backup;
+
+namespace Lifeboat.Cli.Commands;
+
+/// <summary>
+/// <c>copy --from SOURCE [--to TARGET] [SNAPSHOT...]</c>: replicates snapshots into another
+/// repository (the target defaults to <c>--repo</c>/<c>LIFEBOAT_REPO</c> and opens with the usual
+/// password; the source opens with <c>--from-password-file</c>, <c>LIFEBOAT_FROM_PASSWORD</c>, or
+/// else the same password).
+/// </summary>
+internal static class CopyCommand
+{
+    public static Command Create()
+    {
+        var from = new Option<string>("--from") { Description = "The repository to copy from", Required = true };
+        var to = new Option<string?>("--to") { Description = $"The repository to copy to. Default: --repo, else ${StorageFactory.RepositoryVariable}" };
+        var fromPasswordFile = new Option<string?>("--from-password-file")
+        {
+            Description = $"Read the source's password from this file. Default: ${PasswordSource.FromPasswordVariable}, else the target's password",
+        };
+        var snapshots = new Argument<string[]>("SNAPSHOT")
+        {
+            Description = "Snapshots to copy (ids, prefixes or 'latest'); default: all",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var command = new Command("copy", "Copy snapshots to another repository (only data it lacks is uploaded; reruns skip what was copied)")
+        {
+            from, to, fromPasswordFile, snapshots,
+        };
+        return command.WithAction(async context =>
+        {
+            var targetLocation = context.Get(to) is { Length: > 0 } explicitTarget ? explicitTarget : context.Location;
+            var sourceLocation = context.Get(from)!;
+            var sourcePassword = PasswordSource.GetOther(
+                context.Get(fromPasswordFile), "--from-password-file", PasswordSource.FromPasswordVariable, () => context.Password);
+            var source = await context.OpenRepositoryAsync(sourceLocation, sourcePassword);
+            var target = await context.OpenRepositoryAsync(targetLocation, context.Password);
+            var result = await RunAsync(context, source, target, context.Get(snapshots) ?? []);
+            if (context.Json)
+            {
+                context.WriteJson(ToJson(result));
+            }
+
+            return ExitCodes.Ok;
+        });
+    }
+
+    /// <summary>Copies (with progress and one line per snapshot) and returns the result.</summary>
+    internal static async Task<CopyResult> RunAsync(
+        CliContext context, Repository.Repository source, Repository.Repository target, IReadOnlyList<string> snapshots)
+    {
+        var copy = new RepositoryCopy(source, target, new CopyOptions
+        {
+            Snapshots = snapshots,
+            ReadAhead = Math.Max(4, context.Connections * 2),
+            Writer = new BackupWriterOptions { UploadConcurrency = context.Connections },
+        });
+        CopyResult result;
+        await using (Progress.Start(context.ShowProgress, elapsed =>
+            $"copy: snapshot {Math.Min(copy.SnapshotsDone + 1, Math.Max(1, copy.SnapshotsTotal))}/{copy.SnapshotsTotal}, {Progress.Transfer(copy.BytesRead, null, elapsed)} read"))
+        {
+            result = await copy.RunAsync(context.CancellationToken);
+        }
+
+        foreach (var s in result.Snapshots)
+        {
+            context.Info(s.Skipped
+                ? $"skipped {s.Source[..8]}: {target.Storage.Location} has it already (as {s.Target[..8]})"
+                : $"copied {s.Source[..8]} -> {s.Target[..8]} ({s.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss}): {Bytes.Format(s.BytesRead)} read, " +
+                  $"{Bytes.Format(s.BytesReused)} already there, {Bytes.Format(s.NewBytes)} new ({Bytes.Format(s.StoredBytes)} uploaded), {s.Seconds:0.0} s");
+        }
+
+        context.Info($"{result.Copied} snapshot(s) copied, {result.SkippedCount} skipped, from {result.From} to {result.To}: " +
+            $"{Bytes.Format(result.BytesRead)} read, {Bytes.Format(result.NewBytes)} new, {Bytes.Format(result.StoredBytes)} uploaded in {result.Seconds:0.0} s");
+        return result;
+    }
+
+    internal static object ToJson(CopyResult result) => new
+    {
+        from = result.From,
+        to = result.To,
+        copied = result.Copied,
+        skipped = result.SkippedCount,
+        bytesRead = result.BytesRead,
+        bytesReused = result.BytesReused,
+        newBytes = result.NewBytes,
+        storedBytes = result.StoredBytes,
+        seconds = result.Seconds,
+        snapshots = result.Snapshots,
+    };
+}

@@ -1,0 +1,265 @@
+using Lifeboat.Repository;
+using Lifeboat.Repository.Backup;
+using Lifeboat.Repository.Format;
+using Lifeboat.Repository.Restore;
+
+namespace Lifeboat.Operations;
+
+/// <summary>What <see cref="RepositoryCopy"/> copies, and how.</summary>
+public sealed record CopyOptions
+{
+    /// <summary>Snapshot ids (or unique prefixes, or <c>latest</c>) to copy; empty copies every snapshot.</summary>
+    public IReadOnlyList<string> Snapshots { get; init; } = [];
+
+    /// <summary>Streams of one snapshot copied at once.</summary>
+    public int StreamConcurrency { get; init; } = 2;
+
+    /// <summary>Chunks read ahead from the source per stream.</summary>
+    public int ReadAhead { get; init; } = 8;
+
+    /// <summary>How the target is written (upload concurrency = connections).</summary>
+    public BackupWriterOptions Writer { get; init; } = new();
+}
+
+/// <summary>One snapshot of a copy: copied (with the new id) or skipped because the target has it.</summary>
+/// <param name="Source">The snapshot's id in the source.</param>
+/// <param name="Target">The copy's id in the target (for a skipped one: the copy that was there already).</param>
+/// <param name="Skipped">True when the target held a copy already.</param>
+/// <param name="BytesRead">Bytes read (downloaded, verified) from the source and re-chunked.</param>
+/// <param name="BytesReused">Bytes of streams the target held already (not read from the source at all).</param>
+/// <param name="NewBytes">Bytes the target lacked, before compression.</param>
+/// <param name="StoredBytes">Bytes uploaded to the target for them (compressed, encrypted).</param>
+public sealed record CopiedSnapshot(
+    string Source, string Target, DateTimeOffset Time, bool Skipped, long BytesRead, long BytesReused, long NewBytes, long StoredBytes, double Seconds);
+
+/// <summary>The outcome of a copy.</summary>
+public sealed record CopyResult(string From, string To, IReadOnlyList<CopiedSnapshot> Snapshots, double Seconds)
+{
+    public int Copied => Snapshots.Count(s => !s.Skipped);
+
+    public int SkippedCount => Snapshots.Count(s => s.Skipped);
+
+    public long BytesRead => Snapshots.Sum(s => s.BytesRead);
+
+    public long BytesReused => Snapshots.Sum(s => s.BytesReused);
+
+    public long NewBytes => Snapshots.Sum(s => s.NewBytes);
+
+    public long StoredBytes => Snapshots.Sum(s => s.StoredBytes);
+}
+
+/// <summary>
+/// Copies snapshots from one repository to another that has its own keys (so other blob ids and
+/// chunk boundaries). Each stream is read from the source, every chunk authenticated and the
+/// stream's SHA-256 checked, and written into the target through a <see cref="BackupWriter"/>:
+/// re-chunked with the target's chunker and deduplicated against the target's content, so only
+/// data the target lacks is uploaded. A stream the target holds already (same SHA-256 and size in
+/// another of its snapshots, every chunk indexed) is not read from the source at all. The copy
+/// records the original's id (<see cref="Snapshot.CopiedFrom"/>), so a rerun skips what was copied
+/// (idempotent), and an interrupted copy resumes: finished snapshots are committed one by one,
+/// and packs already uploaded are reused once indexed (every 256 packs). Shared locks on both sides.
+/// </summary>
+public sealed class RepositoryCopy(Repository.Repository source, Repository.Repository target, CopyOptions options)
+{
+    private readonly Dictionary<(string Sha256, long Size), SnapshotStream> _targetStreams = [];
+    private readonly HashSet<BlobId> _verifiedTrees = [];
+    private long _bytesDone;
+    private BackupWriter? _writer;
+    private int _snapshotsDone;
+
+    /// <summary>Snapshots to consider (known once the source is read).</summary>
+    public int SnapshotsTotal { get; private set; }
+
+    /// <summary>Snapshots copied or skipped so far.</summary>
+    public int SnapshotsDone => Volatile.Read(ref _snapshotsDone);
+
+    /// <summary>Bytes read from the source so far, for progress displays.</summary>
+    public long BytesRead => Interlocked.Read(ref _bytesDone) + (Volatile.Read(ref _writer)?.Stats.BytesRead ?? 0);
+
+    public async Task<CopyResult> RunAsync(CancellationToken cancellationToken)
+    {
+        if (source.Config.Id == target.Config.Id)
+        {
+            throw new InvalidRequestException(
+                $"{source.Storage.Location} and {target.Storage.Location} are the same repository (id {source.Config.Id}): copy needs two different ones");
+        }
+
+        var started = target.Context.Time.GetTimestamp();
+        await using var sourceLock = await Locks.AcquireAsync(source, exclusive: false, "copy", cancellationToken);
+        await using var targetLock = await Locks.AcquireAsync(target, exclusive: false, "copy", cancellationToken);
+        var selected = await SelectAsync(cancellationToken);
+        SnapshotsTotal = selected.Count;
+        var existing = await SnapshotStore.LoadAllAsync(target, null, cancellationToken);
+        var copies = new Dictionary<string, SnapshotRecord>(StringComparer.Ordinal);
+        foreach (var record in existing)
+        {
+            copies.TryAdd(record.Snapshot.OriginOf(record.Id), record);
+            RememberStreams(record.Snapshot);
+        }
+
+        var results = new List<CopiedSnapshot>();
+        MasterIndex? sourceIndex = null;
+        MasterIndex? targetIndex = null;
+        foreach (var record in selected)
+        {
+            var origin = record.Snapshot.OriginOf(record.Id);
+            if (copies.TryGetValue(origin, out var copy))
+            {
+                results.Add(new CopiedSnapshot(record.Id.ToString(), copy.Id.ToString(), record.Snapshot.Time, true, 0, 0, 0, 0, 0));
+            }
+            else
+            {
+                sourceIndex ??= await MasterIndex.LoadAsync(source, cancellationToken);
+                targetIndex ??= await MasterIndex.LoadAsync(target, cancellationToken);
+                var (result, copied) = await CopyOneAsync(record, sourceIndex, targetIndex, targetLock, cancellationToken);
+                results.Add(result);
+                copies[origin] = copied;
+                RememberStreams(copied.Snapshot);
+            }
+
+            Interlocked.Increment(ref _snapshotsDone);
+        }
+
+        return new CopyResult(source.Storage.Location, target.Storage.Location, results, target.Context.Time.GetElapsedTime(started).TotalSeconds);
+    }
+
+    private async Task<List<SnapshotRecord>> SelectAsync(CancellationToken cancellationToken)
+    {
+        if (options.Snapshots.Count == 0)
+        {
+            return await SnapshotStore.LoadAllAsync(source, null, cancellationToken);
+        }
+
+        var chosen = new Dictionary<BlobId, SnapshotRecord>();
+        foreach (var reference in options.Snapshots)
+        {
+            var record = await SnapshotStore.FindAsync(source, reference, cancellationToken);
+            chosen.TryAdd(record.Id, record);
+        }
+
+        return [.. chosen.Values.OrderBy(r => r.Snapshot.Time).ThenBy(r => r.Id)];
+    }
+
+    private async Task<(CopiedSnapshot Result, SnapshotRecord Copy)> CopyOneAsync(
+        SnapshotRecord record, MasterIndex sourceIndex, MasterIndex targetIndex, RepositoryLock targetLock, CancellationToken cancellationToken)
+    {
+        var started = target.Context.Time.GetTimestamp();
+        var writer = new BackupWriter(target, targetIndex, options.Writer with { Lock = targetLock });
+        Volatile.Write(ref _writer, writer);
+        var reader = new BlobReader(source, sourceIndex);
+        var targetReader = new BlobReader(target, targetIndex);
+        long reused = 0;
+        var streams = record.Snapshot.Streams.OrderByDescending(s => s.Size).ToList();
+        await Parallel.ForEachAsync(
+            streams,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.StreamConcurrency), CancellationToken = cancellationToken },
+            async (stream, ct) =>
+            {
+                if (await FindInTargetAsync(stream, targetReader, ct) is { } present)
+                {
+                    writer.AddExistingStream(stream with { Trees = present.Trees });
+                    Interlocked.Add(ref reused, stream.Size);
+                    return;
+                }
+
+                await CopyStreamAsync(stream, reader, writer, ct);
+            });
+        var snapshot = record.Snapshot;
+        var copy = await writer.CommitAsync(
+            new SnapshotDescription(snapshot.Kind, snapshot.Source, snapshot.Tags, snapshot.Program)
+            {
+                Time = snapshot.Time,
+                Host = snapshot.Host,
+                User = snapshot.User,
+                Manifest = snapshot.Manifest?.DeepClone().AsObject(),
+                Summary = snapshot.Summary,
+                CopiedFrom = snapshot.OriginOf(record.Id),
+            },
+            cancellationToken);
+        var stats = writer.Stats;
+        Interlocked.Add(ref _bytesDone, stats.BytesRead);
+        Volatile.Write(ref _writer, null);
+        var result = new CopiedSnapshot(
+            record.Id.ToString(), copy.Id.ToString(), snapshot.Time, false, stats.BytesRead, reused, stats.NewBytes, stats.StoredBytes,
+            target.Context.Time.GetElapsedTime(started).TotalSeconds);
+        return (result, copy);
+    }
+
+    private async Task CopyStreamAsync(SnapshotStream stream, BlobReader reader, BackupWriter writer, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var restorer = new StreamRestorer(reader, Math.Max(1, options.ReadAhead));
+        await using var input = restorer.OpenRead(stream, stop.Token);
+        SnapshotStream written;
+        try
+        {
+            written = await writer.AddStreamAsync(stream.Name, input, stop.Token);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+
+        if (written.Size != stream.Size || written.Sha256 != stream.Sha256)
+        {
+            throw new IntegrityException(
+                $"stream '{stream.Name}' was copied as {written.Size} bytes with SHA-256 {written.Sha256}, but the source recorded {stream.Size} bytes and {stream.Sha256}");
+        }
+    }
+
+    /// <summary>A stream with the same content that the target holds completely, or null.</summary>
+    private async Task<SnapshotStream?> FindInTargetAsync(SnapshotStream stream, BlobReader targetReader, CancellationToken cancellationToken)
+    {
+        SnapshotStream? candidate;
+        lock (_targetStreams)
+        {
+            _targetStreams.TryGetValue((stream.Sha256, stream.Size), out candidate);
+        }
+
+        if (candidate is null)
+        {
+            return null;
+        }
+
+        foreach (var tree in candidate.Trees)
+        {
+            var treeId = BlobId.Parse(tree);
+            lock (_verifiedTrees)
+            {
+                if (_verifiedTrees.Contains(treeId))
+                {
+                    continue;
+                }
+            }
+
+            if (!targetReader.Index.Contains(treeId))
+            {
+                return null;
+            }
+
+            var chunks = TreeBlob.Decode(await targetReader.ReadAsync(treeId, cancellationToken), $"tree blob {treeId.Short}");
+            if (!chunks.All(c => targetReader.Index.Contains(c.Id)))
+            {
+                return null;
+            }
+
+            lock (_verifiedTrees)
+            {
+                _verifiedTrees.Add(treeId);
+            }
+        }
+
+        return candidate;
+    }
+
+    private void RememberStreams(Snapshot snapshot)
+    {
+        lock (_targetStreams)
+        {
+            foreach (var stream in snapshot.Streams)
+            {
+                _targetStreams.TryAdd((stream.Sha256, stream.Size), stream);
+            }
+        }
+    }
+}
