@@ -76,7 +76,27 @@ public sealed class RepositoryCopy(Repository.Repository source, Repository.Repo
     /// <summary>Bytes read from the source so far, for progress displays.</summary>
     public long BytesRead => Interlocked.Read(ref _bytesDone) + (Volatile.Read(ref _writer)?.Stats.BytesRead ?? 0);
 
-    public async Task<CopyResult> RunAsync(CancellationToken cancellationToken)
+    /// <summary>Copies, and records a <c>copy</c> audit record in the target naming the new snapshots.</summary>
+    public Task<CopyResult> RunAsync(CancellationToken cancellationToken) =>
+        Audit.OperationAudit.RunAsync(
+            target,
+            "copy",
+            RunCoreAsync,
+            (result, _) => Task.FromResult(new Audit.AuditFacts
+            {
+                Source = source.Storage.Location,
+                Snapshots = [.. result.Snapshots.Where(s => !s.Skipped).Select(s => s.Target)],
+                Bytes = result.Snapshots.Sum(s => s.StoredBytes),
+                Details = new Dictionary<string, string>
+                {
+                    ["copied"] = result.Copied.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["skipped"] = result.SkippedCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                },
+            }),
+            cancellationToken,
+            source.Storage.Location);
+
+    private async Task<CopyResult> RunCoreAsync(CancellationToken cancellationToken)
     {
         if (source.Config.Id == target.Config.Id)
         {

@@ -20,7 +20,27 @@ public sealed class ForgetOperation(Repository.Repository repository)
     /// <summary>Set when a prune runs after forget; poll it for progress.</summary>
     public Pruner? Pruner { get; private set; }
 
-    public async Task<ForgetResult> RunAsync(ForgetOptions options, bool dryRun, PruneOptions? prune, CancellationToken cancellationToken)
+    public Task<ForgetResult> RunAsync(ForgetOptions options, bool dryRun, PruneOptions? prune, CancellationToken cancellationToken) =>
+        dryRun
+            ? RunCoreAsync(options, dryRun, prune, cancellationToken)
+            : Audit.OperationAudit.RunAsync(
+                repository,
+                "forget",
+                ct => RunCoreAsync(options, dryRun, prune, ct),
+                (result, _) => Task.FromResult(new Audit.AuditFacts
+                {
+                    Snapshots = [.. result.Plan.RemovedIds.Select(id => id.ToString())],
+                    Bytes = result.Prune?.BytesFreed,
+                    Details = new Dictionary<string, string>
+                    {
+                        ["removed"] = result.Removed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        ["kept"] = result.Plan.Groups.Sum(g => g.Decisions.Count(d => d.Keep)).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        ["pruned"] = (result.Prune is not null).ToString(),
+                    },
+                }),
+                cancellationToken);
+
+    private async Task<ForgetResult> RunCoreAsync(ForgetOptions options, bool dryRun, PruneOptions? prune, CancellationToken cancellationToken)
     {
         options.Policy.Validate();
         await using var held = await Locks.AcquireAsync(repository, exclusive: !dryRun, "forget", cancellationToken);
@@ -62,7 +82,26 @@ public sealed class PruneOperation(Repository.Repository repository)
 {
     public Pruner Pruner { get; } = new(repository);
 
-    public async Task<PruneReport> RunAsync(PruneOptions options, CancellationToken cancellationToken)
+    public Task<PruneReport> RunAsync(PruneOptions options, CancellationToken cancellationToken) =>
+        options.DryRun
+            ? RunCoreAsync(options, cancellationToken)
+            : Audit.OperationAudit.RunAsync(
+                repository,
+                "prune",
+                ct => RunCoreAsync(options, ct),
+                (report, _) => Task.FromResult(new Audit.AuditFacts
+                {
+                    Bytes = report.BytesFreed,
+                    Details = new Dictionary<string, string>
+                    {
+                        ["bytesBefore"] = report.RepositoryBytesBefore.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        ["bytesAfter"] = report.RepositoryBytesAfter.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        ["packsRepacked"] = report.PacksRepacked.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    },
+                }),
+                cancellationToken);
+
+    private async Task<PruneReport> RunCoreAsync(PruneOptions options, CancellationToken cancellationToken)
     {
         await using var held = await Locks.AcquireAsync(repository, exclusive: !options.DryRun, "prune", cancellationToken);
         return await Pruner.RunAsync(options with { Lock = held }, cancellationToken);
