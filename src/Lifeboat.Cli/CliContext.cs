@@ -20,6 +20,31 @@ internal sealed class CliContext(ParseResult parseResult, CancellationToken canc
         Recursive = true,
     };
 
+    public static readonly Option<int> ConnectionsOption = new("--connections")
+    {
+        Description = "Storage operations at once (uploads, downloads)",
+        DefaultValueFactory = _ => 4,
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> LimitUploadOption = new("--limit-upload")
+    {
+        Description = "Upload at most this many bytes per second, e.g. 10M",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> LimitDownloadOption = new("--limit-download")
+    {
+        Description = "Download at most this many bytes per second, e.g. 50M",
+        Recursive = true,
+    };
+
+    public static readonly Option<string[]> StorageOptionOption = new("--option", "-o")
+    {
+        Description = "A storage setting KEY=VALUE, e.g. -o s3.checksum=when_required (see docs/storage.md)",
+        Recursive = true,
+    };
+
     public static readonly Option<bool> JsonOption = new("--json")
     {
         Description = "Print machine-readable JSON on stdout (no progress, errors as JSON too)",
@@ -53,13 +78,43 @@ internal sealed class CliContext(ParseResult parseResult, CancellationToken canc
 
     public string Location => StorageFactory.Resolve(ParseResult.GetValue(RepoOption));
 
+    public int Connections => ParseResult.GetValue(ConnectionsOption) is var n and >= 1 and <= 64
+        ? n
+        : throw new UsageException("--connections must be between 1 and 64");
+
+    public StorageSettings StorageSettings
+    {
+        get
+        {
+            var options = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var pair in ParseResult.GetValue(StorageOptionOption) ?? [])
+            {
+                var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                if (equals <= 0)
+                {
+                    throw new UsageException($"-o '{pair}' must look like KEY=VALUE, e.g. -o s3.checksum=when_required");
+                }
+
+                options[pair[..equals].Trim()] = pair[(equals + 1)..].Trim();
+            }
+
+            return new StorageSettings(
+                Connections,
+                StorageFactory.ParseRate(ParseResult.GetValue(LimitUploadOption), "--limit-upload"),
+                StorageFactory.ParseRate(ParseResult.GetValue(LimitDownloadOption), "--limit-download"),
+                options);
+        }
+    }
+
+    public Storage.IStorage CreateStorage() => StorageFactory.Create(Location, StorageSettings);
+
     public T? Get<T>(Option<T> option) => ParseResult.GetValue(option);
 
     public T? Get<T>(Argument<T> argument) => ParseResult.GetValue(argument);
 
     public async Task<Repository.Repository> OpenRepositoryAsync()
     {
-        var storage = StorageFactory.Create(Location);
+        var storage = CreateStorage();
         var password = PasswordSource.Get(ParseResult.GetValue(PasswordFileOption));
         return await Repository.Repository.OpenAsync(storage, password, RepositoryContext.Default, CancellationToken);
     }

@@ -6,6 +6,10 @@ var root = new RootCommand("Lifeboat: verified, encrypted, deduplicated backups 
 {
     CliContext.RepoOption,
     CliContext.PasswordFileOption,
+    CliContext.ConnectionsOption,
+    CliContext.LimitUploadOption,
+    CliContext.LimitDownloadOption,
+    CliContext.StorageOptionOption,
     CliContext.JsonOption,
     CliContext.QuietOption,
 };

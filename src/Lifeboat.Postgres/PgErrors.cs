@@ -4,7 +4,7 @@ using Npgsql;
 namespace Lifeboat.Postgres;
 
 /// <summary>Turns Npgsql / PostgreSQL failures into the typed exceptions of this library.</summary>
-internal static class PgErrors
+public static class PgErrors
 {
     /// <summary>Opens a connection, mapping connection-time failures to typed exceptions.</summary>
     public static async Task<NpgsqlConnection> OpenAsync(PgConnectionInfo info, CancellationToken cancellationToken)

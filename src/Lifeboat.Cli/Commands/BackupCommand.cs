@@ -1,25 +1,62 @@
 using System.CommandLine;
 using System.Globalization;
 using Lifeboat.Operations;
+using Lifeboat.Postgres;
+using Lifeboat.Repository;
 using Lifeboat.Repository.Backup;
 
 namespace Lifeboat.Cli.Commands;
 
-/// <summary><c>backup</c>: a stream from stdin.</summary>
+/// <summary><c>backup</c>: a PostgreSQL database (<c>--db</c>) or a stream from stdin (<c>--stdin</c>).</summary>
 internal static class BackupCommand
 {
     public static Command Create()
     {
+        var db = new Option<string?>("--db") { Description = "The database to back up: postgres://user@host:port/db or 'host=... dbname=...' (password from PGPASSWORD or ~/.pgpass)" };
+        var jobs = DatabaseOptions.Jobs();
+        var schema = Repeatable("--schema", "Only schemas matching this pattern (as pg_dump -n)");
+        var excludeSchema = Repeatable("--exclude-schema", "Skip schemas matching this pattern (as pg_dump -N)");
+        var table = Repeatable("--table", "Only tables matching this pattern (as pg_dump -t)");
+        var excludeTable = Repeatable("--exclude-table", "Skip tables matching this pattern (as pg_dump -T)");
+        var excludeData = Repeatable("--exclude-table-data", "Keep these tables' definitions but not their rows");
+        var globals = new Option<bool>("--globals") { Description = "Also save roles and tablespaces (without passwords)" };
         var stdin = new Option<bool>("--stdin") { Description = "Back up the bytes read from standard input (e.g. pg_dump -Fc db | lifeboat backup --stdin --name db.dump)" };
         var name = new Option<string?>("--name") { Description = "Name of the stream in the snapshot (with --stdin)" };
-        var tags = new Option<string[]>("--tag") { Description = "Tag the snapshot (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var tags = Repeatable("--tag", "Tag the snapshot (repeatable)");
         var time = new Option<string?>("--time") { Description = "Record this time (ISO 8601) instead of now, e.g. when importing old dumps" };
-        var command = new Command("backup", "Make a snapshot") { stdin, name, tags, time };
+        var command = new Command("backup", "Make a snapshot of a database (--db) or of standard input (--stdin)")
+        {
+            db, jobs, schema, excludeSchema, table, excludeTable, excludeData, globals, DatabaseOptions.PgBin, stdin, name, tags, time,
+        };
         return command.WithAction(async context =>
         {
+            var when = ParseTime(context.Get(time));
+            var tagList = context.Get(tags) ?? [];
+            if (context.Get(db) is { } connection)
+            {
+                if (context.Get(stdin))
+                {
+                    throw new UsageException("choose one: --db or --stdin");
+                }
+
+                var source = DatabaseOptions.Connection(connection, "--db");
+                var options = new CaptureOptions
+                {
+                    Jobs = DatabaseOptions.ValidJobs(context.Get(jobs)),
+                    Schemas = context.Get(schema) ?? [],
+                    ExcludeSchemas = context.Get(excludeSchema) ?? [],
+                    Tables = context.Get(table) ?? [],
+                    ExcludeTables = context.Get(excludeTable) ?? [],
+                    ExcludeTableData = context.Get(excludeData) ?? [],
+                    Globals = context.Get(globals),
+                    PgBinDirectory = context.Get(DatabaseOptions.PgBin),
+                };
+                return await BackupDatabaseAsync(context, source, options, tagList, when);
+            }
+
             if (!context.Get(stdin))
             {
-                throw new UsageException("say what to back up: --stdin --name NAME (database backups with --db come with PostgreSQL support)");
+                throw new UsageException("say what to back up: --db CONNECTION, or --stdin --name NAME");
             }
 
             var streamName = context.Get(name) ?? throw new UsageException("--stdin needs --name NAME for the stream, e.g. --name db.dump");
@@ -28,32 +65,59 @@ internal static class BackupCommand
                 throw new UsageException("standard input is a terminal: pipe the data in, e.g. pg_dump -Fc db | lifeboat backup --stdin --name db.dump");
             }
 
-            var when = ParseTime(context.Get(time));
-            var repository = await context.OpenRepositoryAsync();
-            var backup = new StreamBackup(repository, new BackupWriterOptions());
-            await using var input = Console.OpenStandardInput();
-            Repository.SnapshotRecord record;
-            await using (Progress.Start(context.ShowProgress, elapsed => backup.Writer is { } w
-                ? $"backup: {Progress.Transfer(w.Stats.BytesRead, null, elapsed)}, {Bytes.Format(w.Stats.StoredBytes)} new stored"
-                : "backup: starting"))
-            {
-                record = await backup.RunAsync(streamName, input, context.Get(tags) ?? [], when, context.CancellationToken);
-            }
-
-            var summary = record.Snapshot.Summary;
-            if (context.Json)
-            {
-                context.WriteJson(new { snapshot = record.Id.ToString(), time = record.Snapshot.Time, summary });
-            }
-            else
-            {
-                context.Info($"snapshot {record.ShortId} saved: {Bytes.Format(summary.BytesRead)} read, {Bytes.Format(summary.NewBytes)} new " +
-                    $"({Bytes.Format(summary.StoredBytes)} stored after compression), {summary.DuplicateBlobs} chunks deduplicated, {summary.Seconds:0.0} s");
-            }
-
-            return ExitCodes.Ok;
+            return await BackupStdinAsync(context, streamName, tagList, when);
         });
     }
+
+    private static async Task<int> BackupDatabaseAsync(CliContext context, PgConnectionInfo source, CaptureOptions options, string[] tags, DateTimeOffset? when)
+    {
+        var repository = await context.OpenRepositoryAsync();
+        var backup = new DatabaseBackup(repository, new BackupWriterOptions { UploadConcurrency = context.Connections });
+        context.Info($"backing up {source.Redact()} with {options.Jobs} job(s)");
+        SnapshotRecord record;
+        await using (Progress.Start(context.ShowProgress, elapsed => backup.LastProgress is { } p
+            ? $"backup: tables {p.TablesDone}/{p.TablesTotal}, {Progress.Transfer(p.BytesDone, p.BytesEstimated, elapsed)}, {Bytes.Format(backup.Writer?.Stats.StoredBytes ?? 0)} new stored"
+            : "backup: reading the catalog and the schema"))
+        {
+            record = await backup.RunAsync(source, options, tags, when, context.CancellationToken);
+        }
+
+        Report(context, record);
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> BackupStdinAsync(CliContext context, string streamName, string[] tags, DateTimeOffset? when)
+    {
+        var repository = await context.OpenRepositoryAsync();
+        var backup = new StreamBackup(repository, new BackupWriterOptions { UploadConcurrency = context.Connections });
+        await using var input = Console.OpenStandardInput();
+        SnapshotRecord record;
+        await using (Progress.Start(context.ShowProgress, elapsed => backup.Writer is { } w
+            ? $"backup: {Progress.Transfer(w.Stats.BytesRead, null, elapsed)}, {Bytes.Format(w.Stats.StoredBytes)} new stored"
+            : "backup: starting"))
+        {
+            record = await backup.RunAsync(streamName, input, tags, when, context.CancellationToken);
+        }
+
+        Report(context, record);
+        return ExitCodes.Ok;
+    }
+
+    private static void Report(CliContext context, SnapshotRecord record)
+    {
+        var summary = record.Snapshot.Summary;
+        if (context.Json)
+        {
+            context.WriteJson(new { snapshot = record.Id.ToString(), time = record.Snapshot.Time, source = record.Snapshot.Source, summary, manifest = record.Snapshot.Manifest });
+            return;
+        }
+
+        var tables = record.Snapshot.Manifest?["tables"] is { } t ? $"{t} table(s), " : "";
+        context.Info($"snapshot {record.ShortId} saved: {tables}{Bytes.Format(summary.BytesRead)} read, {Bytes.Format(summary.NewBytes)} new " +
+            $"({Bytes.Format(summary.StoredBytes)} stored after compression), {summary.DuplicateBlobs} chunk(s) deduplicated, {summary.Seconds:0.0} s");
+    }
+
+    private static Option<string[]> Repeatable(string name, string description) => new(name) { Description = description };
 
     internal static DateTimeOffset? ParseTime(string? text)
     {

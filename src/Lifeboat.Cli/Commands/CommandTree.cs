@@ -13,6 +13,8 @@ internal static class CommandTree
         SnapshotCommands.List(),
         SnapshotCommands.Ls(),
         SnapshotCommands.Dump(),
+        RestoreCommand.Create(),
+        DemoCommand.Create(),
         CheckCommand.Create(),
         RepositoryCommands.Unlock(),
     ];

@@ -29,7 +29,7 @@ internal static class RepositoryCommands
         return command.WithAction(async context =>
         {
             var location = context.Location;
-            var storage = StorageFactory.Create(location);
+            var storage = context.CreateStorage();
             var password = PasswordSource.GetForInit(context.Get(CliContext.PasswordFileOption));
             var options = new RepositoryInitOptions
             {

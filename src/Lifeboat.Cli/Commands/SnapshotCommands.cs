@@ -80,18 +80,31 @@ internal static class SnapshotCommands
 
     public static Command Dump()
     {
-        var name = new Argument<string>("NAME") { Description = "The stream's name (see 'lifeboat ls SNAPSHOT')" };
-        var output = new Option<string?>("--output", "-o") { Description = "Write to this file (created only when complete and verified) instead of stdout" };
-        var command = new Command("dump", "Write a stream of a snapshot to stdout or a file, verified") { SnapshotArgument, name, output };
+        var name = new Argument<string?>("NAME") { Description = "The stream's name (see 'lifeboat ls SNAPSHOT'); not needed with --format sql", Arity = ArgumentArity.ZeroOrOne };
+        var output = new Option<string?>("--output") { Description = "Write to this file (created only when complete and verified) instead of stdout" };
+        var format = new Option<string>("--format") { Description = "raw: a stream's bytes; sql: a database snapshot as a plain SQL script for psql", DefaultValueFactory = _ => "raw" };
+        format.AcceptOnlyFromAmong("raw", "sql");
+        var command = new Command("dump", "Write a stream of a snapshot, or a database snapshot as SQL, to stdout or a file, verified") { SnapshotArgument, name, output, format, DatabaseOptions.PgBin };
         return command.WithAction(async context =>
         {
-            var repository = await context.OpenRepositoryAsync();
-            var dump = new StreamDump(repository);
             var path = context.Get(output);
             if (path is null && !Console.IsOutputRedirected && !context.Quiet)
             {
                 throw new UsageException("stdout is a terminal: redirect it (> file, | pg_restore ...) or use --output FILE");
             }
+
+            var streamName = context.Get(name);
+            var sql = context.Get(format) == "sql";
+            if (!sql && streamName is null)
+            {
+                throw new UsageException("say which stream: lifeboat dump SNAPSHOT NAME (see 'lifeboat ls SNAPSHOT'), or --format sql for a database snapshot");
+            }
+
+            var repository = await context.OpenRepositoryAsync();
+            var dump = new StreamDump(repository);
+            Func<Stream, Task> write = sql
+                ? target => new SqlDump(repository).RunAsync(context.Get(SnapshotArgument)!, target, context.Get(DatabaseOptions.PgBin), context.CancellationToken)
+                : target => dump.RunAsync(context.Get(SnapshotArgument)!, streamName!, target, context.CancellationToken);
 
             await using (Progress.Start(context.ShowProgress, elapsed =>
                 $"dump: {Progress.Transfer(dump.Restorer?.BytesWritten ?? 0, dump.Stream?.Size, elapsed)}"))
@@ -99,18 +112,18 @@ internal static class SnapshotCommands
                 if (path is null)
                 {
                     await using var stdout = Console.OpenStandardOutput();
-                    await dump.RunAsync(context.Get(SnapshotArgument)!, context.Get(name)!, stdout, context.CancellationToken);
+                    await write(stdout);
                 }
                 else
                 {
-                    await DumpToFileAsync(dump, context, path);
+                    await WriteFileAsync(path, write);
                 }
             }
 
             return ExitCodes.Ok;
         });
 
-        async Task DumpToFileAsync(StreamDump dump, CliContext context, string path)
+        static async Task WriteFileAsync(string path, Func<Stream, Task> write)
         {
             var full = Path.GetFullPath(path);
             if (File.Exists(full))
@@ -123,7 +136,7 @@ internal static class SnapshotCommands
             {
                 await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, useAsync: true))
                 {
-                    await dump.RunAsync(context.Get(SnapshotArgument)!, context.Get(name)!, file, context.CancellationToken);
+                    await write(file);
                     file.Flush(flushToDisk: true);
                 }
 

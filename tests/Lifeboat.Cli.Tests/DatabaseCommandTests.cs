@@ -1,0 +1,133 @@
+using System.Text.Json;
+
+namespace Lifeboat.Cli.Tests;
+
+public sealed class DatabaseCommandTests : IClassFixture<DatabaseFixture>, IDisposable
+{
+    private readonly DatabaseFixture _db;
+    private readonly TestRepo _repo = new();
+
+    public DatabaseCommandTests(DatabaseFixture db)
+    {
+        _db = db;
+        _db.UsePassword(_repo.Cli);
+    }
+
+    [Fact]
+    public async Task A_database_backed_up_and_restored_with_create_and_verify_is_identical()
+    {
+        await _repo.InitAsync();
+
+        var backup = await _repo.Cli.RunAsync("backup", "--db", _db.Url("app"), "--jobs", "2", "--json");
+        backup.ExitCode.Should().Be(0, backup.ToString());
+        var restore = await _repo.Cli.RunAsync("restore", "latest", "--to", _db.Url("app_copy1"), "--create", "--verify", "--json");
+
+        restore.ExitCode.Should().Be(0, restore.ToString());
+        using var json = JsonDocument.Parse(restore.Stdout);
+        json.RootElement.GetProperty("verification").GetProperty("ok").GetBoolean().Should().BeTrue();
+        (await _db.ChecksumsAsync("app_copy1")).Should().BeEquivalentTo(await _db.ChecksumsAsync("app"));
+    }
+
+    [Fact]
+    public async Task The_plain_sql_dump_loads_into_an_empty_database_with_psql()
+    {
+        await _repo.InitAsync();
+        (await _repo.Cli.RunAsync("backup", "--db", _db.Url("app"), "--json")).ExitCode.Should().Be(0);
+        var script = Path.Combine(_repo.Root, "app.sql");
+
+        var dump = await _repo.Cli.RunAsync("dump", "latest", "--format", "sql", "--output", script);
+
+        dump.ExitCode.Should().Be(0, dump.ToString());
+        await _db.Cluster.CreateDatabaseAsync("app_from_sql");
+        await _db.Cluster.RunClientAsync("psql", ["-v", "ON_ERROR_STOP=1", "-q", "-d", _db.Cluster.Url("app_from_sql"), "-f", script]);
+        (await _db.ChecksumsAsync("app_from_sql")).Should().BeEquivalentTo(await _db.ChecksumsAsync("app"));
+    }
+
+    [Fact]
+    public async Task A_non_empty_target_is_refused_with_exit_25_and_clean_replaces_it()
+    {
+        await _repo.InitAsync();
+        (await _repo.Cli.RunAsync("backup", "--db", _db.Url("app"))).ExitCode.Should().Be(0);
+        await _db.Cluster.CreateDatabaseAsync("app_busy");
+        await _db.Cluster.ExecuteAsync("CREATE TABLE precious (id int); INSERT INTO precious VALUES (1);", "app_busy");
+
+        var refused = await _repo.Cli.RunAsync("restore", "latest", "--to", _db.Url("app_busy"));
+        refused.ExitCode.Should().Be(25, refused.ToString());
+        (await _db.Cluster.ScalarAsync<long>("SELECT count(*) FROM precious", "app_busy")).Should().Be(1, "nothing was touched");
+
+        var cleaned = await _repo.Cli.RunAsync("restore", "latest", "--to", _db.Url("app_busy"), "--clean", "--verify");
+        cleaned.ExitCode.Should().Be(0, cleaned.ToString());
+    }
+
+    [Fact]
+    public async Task One_deleted_row_comes_back_with_restore_where()
+    {
+        await _db.Cluster.CreateDatabaseAsync("rows");
+        await _db.Cluster.ExecuteAsync("CREATE TABLE journal (id int PRIMARY KEY, body text); INSERT INTO journal SELECT g, 'entry ' || g FROM generate_series(1, 100) g;", "rows");
+        await _repo.InitAsync();
+        (await _repo.Cli.RunAsync("backup", "--db", _db.Url("rows"))).ExitCode.Should().Be(0);
+        await _db.Cluster.ExecuteAsync("DELETE FROM journal WHERE id = 42; UPDATE journal SET body = 'changed' WHERE id = 7;", "rows");
+
+        var result = await _repo.Cli.RunAsync("restore", "latest", "--to", _db.Url("rows"), "--table", "public.journal", "--where", "id IN (7, 42)");
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        result.Stderr.Should().Contain("1 inserted").And.Contain("1 skipped");
+        (await _db.Cluster.ScalarAsync<string>("SELECT body FROM journal WHERE id = 42", "rows")).Should().Be("entry 42");
+        (await _db.Cluster.ScalarAsync<string>("SELECT body FROM journal WHERE id = 7", "rows")).Should().Be("changed", "skip keeps live rows");
+    }
+
+    [Fact]
+    public async Task Database_failures_have_their_own_exit_codes_and_never_show_the_password()
+    {
+        await _repo.InitAsync();
+        var password = _db.Cluster.SuperPassword;
+
+        _repo.Cli.Environment["PGPASSWORD"] = "definitely-wrong";
+        var wrongPassword = await _repo.Cli.RunAsync("backup", "--db", _db.Url("app"));
+        _db.UsePassword(_repo.Cli);
+        var missing = await _repo.Cli.RunAsync("backup", "--db", _db.Url("no_such_db"));
+        var unreachable = await _repo.Cli.RunAsync("backup", "--db", "postgresql://postgres@127.0.0.1:1/app?connect_timeout=3");
+        var withPassword = await _repo.Cli.RunAsync("backup", "--db", $"postgresql://postgres:{password}@127.0.0.1:1/app?connect_timeout=3");
+
+        wrongPassword.ExitCode.Should().Be(21, wrongPassword.ToString());
+        missing.ExitCode.Should().Be(22, missing.ToString());
+        unreachable.ExitCode.Should().Be(20, unreachable.ToString());
+        withPassword.Stderr.Should().NotContain(password);
+        wrongPassword.Stderr.Should().NotContain("definitely-wrong");
+        (await _repo.Cli.RunAsync("snapshots", "--json")).Out.Trim().Should().Be("[]", "a failed backup commits nothing");
+    }
+
+    [Fact]
+    public async Task A_pg_dump_older_than_the_server_is_refused_before_any_work_with_exit_24()
+    {
+        await _repo.InitAsync();
+        var bin = Path.Combine(_repo.Root, "oldbin");
+        Directory.CreateDirectory(bin);
+        foreach (var tool in new[] { "pg_dump", "pg_restore", "psql" })
+        {
+            var path = Path.Combine(bin, tool);
+            await File.WriteAllTextAsync(path, $"#!/bin/sh\necho '{tool} (PostgreSQL) 9.6.24'\n");
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
+        }
+
+        var result = await _repo.Cli.RunAsync("backup", "--db", _db.Url("app"), "--pg-bin", bin);
+
+        result.ExitCode.Should().Be(24, result.ToString());
+        result.Stderr.Should().Contain("15");
+        Directory.Exists(Path.Combine(_repo.Path_, "data")).Should().BeFalse("nothing was uploaded");
+    }
+
+    [Fact]
+    public async Task The_demo_proves_its_restored_copy_identical()
+    {
+        var result = await _repo.Cli.RunAsync("demo", "--json");
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        using var json = JsonDocument.Parse(result.Stdout);
+        json.RootElement.GetProperty("identical").GetBoolean().Should().BeTrue();
+        json.RootElement.GetProperty("checkOk").GetBoolean().Should().BeTrue();
+        json.RootElement.GetProperty("secondNewBytes").GetInt64().Should().BeLessThan(json.RootElement.GetProperty("bytesRead").GetInt64() / 100);
+    }
+
+    public void Dispose() => _repo.Dispose();
+}
