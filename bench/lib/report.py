@@ -8,7 +8,7 @@ import os
 import statistics
 import sys
 
-STEPS = {1: "first", 2: "unchanged", 3: "append 1% + update 0.1% recent", 4: "1% update scattered"}
+STEPS = {1: "first", 2: "unchanged", 3: "append 1% + update 0.1% (among newest 1%)", 4: "1% update scattered"}
 
 # id -> label. The order here is the order of the tables.
 BACKUP_LINES = [
@@ -34,6 +34,7 @@ RESTORE_LINES = [
     ("lbdb.restore", "`lifeboat restore --create --jobs 2`"),
     ("lbstdin.check", "`lifeboat check --read-data` (repository of `backup --stdin`, 1 snapshot)"),
     ("lbdb.check", "`lifeboat check --read-data` (repository of `backup --db`, 1 snapshot)"),
+    ("lb.startup", "`lifeboat snapshots`: the fixed cost of every command (.NET start, key derivation, index load)"),
 ]
 DATASET_TITLES = {"pgbench": "pgbench (`pgbench -i -s N`: blank filler)", "app": "app-like (SQL-generated application data)"}
 
@@ -83,6 +84,7 @@ def aggregate(runs):
                          if isinstance(r.get("stdout_json"), dict) and r["stdout_json"].get("summary")]
             if summaries:
                 a["lifeboat_summary"] = summaries[0]
+                a["lifeboat_seconds"] = med([x.get("seconds") for x in summaries])
         agg.setdefault(ds, {})[line] = a
     return agg
 
@@ -255,6 +257,8 @@ class Report:
                 summ = a.get("lifeboat_summary")
                 if summ and "newBytes" in summ and "bytesRead" in summ and summ["bytesRead"]:
                     note = f"new {100.0 * summ['newBytes'] / summ['bytesRead']:.2f}% of {fmt_mb(summ['bytesRead'])} MB read"
+                    if a.get("lifeboat_seconds"):
+                        note += f"; {a['lifeboat_seconds']:.1f} s from writer start to commit"
                 self.w(f"| {label} | {s} {STEPS[s]} | {fmt_s(a['wall_s'])} | {fmt_x(a['wall_s'], ref)} | "
                        f"{a['maxrss_mib']:.0f} | {fmt_mb(a.get('size_bytes'))} | "
                        f"{'–' if s == 1 else fmt_pct(a.get('size_bytes'), first)} | {note} |")
