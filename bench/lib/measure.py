@@ -93,6 +93,18 @@ def cmd_run(a, command):
     status = None
     ru = None
     deadline = t0 + a.timeout if a.timeout else None
+
+    def stop(signum, frame):
+        # The command runs in its own session (so a timeout can kill all of it): pass Ctrl-C / kill on.
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        sys.exit(128 + signum)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
     while True:
         pid, status, ru = os.wait4(p.pid, os.WNOHANG)
         if pid == p.pid:

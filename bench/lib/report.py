@@ -229,7 +229,7 @@ class Report:
         self.w("### Incremental: four backups into one repository")
         self.w()
         self.w("Backup 1 of the unchanged database, 2 again unchanged, 3 after appending 1% new rows and updating 0.1% "
-               "of the recent rows (what an application does), 4 after a 1% UPDATE scattered uniformly over the big "
+               "of the rows among the newest 1% (what an application does), 4 after a 1% UPDATE scattered uniformly over the big "
                "table (the worst case for a logical backup). *Stored* is what the repository grew by; *% of first* "
                "compares it with backup 1's growth.")
         self.w()
