@@ -236,7 +236,7 @@ public sealed class PostgresCapture
         try
         {
             // NpgsqlCopyTextReader is a StreamReader over the raw COPY stream: read the bytes, never decode them
-            await using var hashing = new HashingReadStream(reader.BaseStream, progress.AddBytes);
+            await using var hashing = new HashingReadStream(new CoalescingReadStream(reader.BaseStream), progress.AddBytes);
             await sink.WriteStreamAsync(name, hashing, cancellationToken);
             await hashing.DrainAsync(cancellationToken);
             completed = true;
