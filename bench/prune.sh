@@ -23,7 +23,7 @@ with open(path, "r+b") as f:
         f.seek(random.randrange(0, size - block))
         f.write(os.urandom(block))
 PY
-    lb backup --stdin --name db --time "2026-01-$(printf %02d "$day")T02:00:00Z" -q < "$work/db"
+    lb backup --stdin --name db --time "$(date -u -d "2026-01-01 +$((day - 1)) days" +%Y-%m-%dT02:00:00Z)" -q < "$work/db"
 done
 echo "repository: $(du -sb "$work/repo" | cut -f1) bytes after $days snapshots"
 lb forget --keep-last "$keep" -q
