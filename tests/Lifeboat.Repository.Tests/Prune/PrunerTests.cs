@@ -25,7 +25,9 @@ public class PrunerTests
         var report = await PruneTestData.PruneAsync(repository, maxUnused: 0);
 
         var after = await TestRepository.StoredBytesAsync(storage);
-        after.Should().BeLessThan(before - 1_000_000);
+        // Each forgotten snapshot alone holds its 100 KB random tail (the rest is shared with its
+        // neighbours, depending on where the keyed chunker cuts): at least that much must go.
+        after.Should().BeLessThan(before - (5 * 80_000));
         report.RepositoryBytesBefore.Should().Be(before);
         report.RepositoryBytesAfter.Should().Be(after);
         report.PacksRepacked.Should().BePositive("the first snapshot's packs also hold blobs only forgotten snapshots used");
