@@ -66,32 +66,13 @@ public sealed record SnapshotRecord(BlobId Id, Snapshot Snapshot)
 public static class SnapshotStore
 {
     public const string Prefix = "snapshots/";
-    private static readonly byte[] Aad = Encoding.ASCII.GetBytes("lifeboat snapshot v1");
+    private static readonly byte[] Aad = SealedJson.Label("lifeboat snapshot v1");
 
-    public static async Task<BlobId> SaveAsync(Repository repository, Snapshot snapshot, CancellationToken cancellationToken)
-    {
-        var json = JsonSerializer.SerializeToUtf8Bytes(snapshot, FormatJson.Options);
-        var stored = Sealer.Seal(repository.Key.DataKey, json, Aad);
-        return await repository.WriteHashedObjectAsync(Prefix, stored, cancellationToken);
-    }
+    public static Task<BlobId> SaveAsync(Repository repository, Snapshot snapshot, CancellationToken cancellationToken) =>
+        SealedJson.WriteAsync(repository, Prefix, Aad, snapshot, cancellationToken);
 
-    public static async Task<SnapshotRecord> LoadAsync(Repository repository, BlobId id, CancellationToken cancellationToken)
-    {
-        var name = Prefix + id;
-        var stored = await repository.ReadHashedObjectAsync(name, cancellationToken);
-        var json = Sealer.TryOpen(repository.Key.DataKey, stored, Aad)
-            ?? throw new IntegrityException($"snapshot '{name}' failed authentication: it was altered or damaged");
-        try
-        {
-            var snapshot = JsonSerializer.Deserialize<Snapshot>(json, FormatJson.Options)
-                ?? throw new IntegrityException($"snapshot '{name}' is empty");
-            return new SnapshotRecord(id, snapshot);
-        }
-        catch (JsonException e)
-        {
-            throw new IntegrityException($"snapshot '{name}' is malformed: {e.Message}", e);
-        }
-    }
+    public static async Task<SnapshotRecord> LoadAsync(Repository repository, BlobId id, CancellationToken cancellationToken) =>
+        new(id, await SealedJson.ReadAsync<Snapshot>(repository, Prefix + id, Aad, "snapshot", cancellationToken));
 
     /// <summary>Snapshot ids in the repository (unsorted, unread).</summary>
     public static async Task<List<BlobId>> ListIdsAsync(Repository repository, CancellationToken cancellationToken)

@@ -66,31 +66,17 @@ public static class EvidenceStore
     /// <summary>Where evidence lives.</summary>
     public const string Prefix = "evidence/";
 
-    private static readonly byte[] Aad = Encoding.ASCII.GetBytes("lifeboat evidence v1");
+    private static readonly byte[] Aad = SealedJson.Label("lifeboat evidence v1");
 
     /// <summary>Seals and writes a report; returns its id.</summary>
-    public static async Task<BlobId> SaveAsync(Repository repository, EvidenceEnvelope envelope, CancellationToken cancellationToken)
-    {
-        var json = JsonSerializer.SerializeToUtf8Bytes(envelope, FormatJson.Options);
-        return await repository.WriteHashedObjectAsync(Prefix, Sealer.Seal(repository.Key.DataKey, json, Aad), cancellationToken);
-    }
+    public static Task<BlobId> SaveAsync(Repository repository, EvidenceEnvelope envelope, CancellationToken cancellationToken) =>
+        SealedJson.WriteAsync(repository, Prefix, Aad, envelope, cancellationToken);
 
     /// <summary>Reads and verifies one report.</summary>
     public static async Task<EvidenceEntry> LoadAsync(Repository repository, BlobId id, CancellationToken cancellationToken)
     {
         var name = Prefix + id;
-        var stored = await repository.ReadHashedObjectAsync(name, cancellationToken);
-        var json = Sealer.TryOpen(repository.Key.DataKey, stored, Aad)
-            ?? throw new IntegrityException($"evidence '{name}' failed authentication: it was altered or damaged");
-        EvidenceEnvelope envelope;
-        try
-        {
-            envelope = JsonSerializer.Deserialize<EvidenceEnvelope>(json, FormatJson.Options) ?? throw new IntegrityException($"evidence '{name}' is empty");
-        }
-        catch (JsonException e)
-        {
-            throw new IntegrityException($"evidence '{name}' is malformed: {e.Message}", e);
-        }
+        var envelope = await SealedJson.ReadAsync<EvidenceEnvelope>(repository, name, Aad, "evidence", cancellationToken);
 
         var actual = Convert.ToHexStringLower(SHA256.HashData(envelope.Body));
         if (actual != envelope.Sha256)

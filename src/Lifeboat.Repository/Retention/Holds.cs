@@ -53,7 +53,7 @@ public sealed record HoldEntry(BlobId Id, HoldRecord Record, HoldRecord? Release
 public static class HoldStore
 {
     public const string Prefix = "holds/";
-    private static readonly byte[] Aad = Encoding.ASCII.GetBytes("lifeboat hold v1");
+    private static readonly byte[] Aad = SealedJson.Label("lifeboat hold v1");
 
     /// <summary>Holds <paramref name="snapshot"/> until <paramref name="until"/> (null: forever).</summary>
     public static async Task<BlobId> HoldAsync(
@@ -152,26 +152,10 @@ public static class HoldStore
         Time = repository.Context.Time.GetUtcNow(),
     };
 
-    private static async Task<BlobId> WriteAsync(Repository repository, HoldRecord record, CancellationToken cancellationToken)
-    {
-        var json = JsonSerializer.SerializeToUtf8Bytes(record, FormatJson.Options);
-        return await repository.WriteHashedObjectAsync(Prefix, Sealer.Seal(repository.Key.DataKey, json, Aad), cancellationToken);
-    }
+    private static Task<BlobId> WriteAsync(Repository repository, HoldRecord record, CancellationToken cancellationToken) =>
+        SealedJson.WriteAsync(repository, Prefix, Aad, record, cancellationToken);
 
-    private static async Task<HoldRecord> LoadAsync(Repository repository, string name, CancellationToken cancellationToken)
-    {
-        // A hold that cannot be read must stop forget rather than be ignored: fail loudly.
-        var stored = await repository.ReadHashedObjectAsync(name, cancellationToken);
-        var json = Sealer.TryOpen(repository.Key.DataKey, stored, Aad)
-            ?? throw new IntegrityException($"hold record '{name}' failed authentication: it was altered or damaged");
-        try
-        {
-            return JsonSerializer.Deserialize<HoldRecord>(json, FormatJson.Options)
-                ?? throw new IntegrityException($"hold record '{name}' is empty");
-        }
-        catch (JsonException e)
-        {
-            throw new IntegrityException($"hold record '{name}' is malformed: {e.Message}", e);
-        }
-    }
+    // A hold that cannot be read must stop forget rather than be ignored: fail loudly.
+    private static Task<HoldRecord> LoadAsync(Repository repository, string name, CancellationToken cancellationToken) =>
+        SealedJson.ReadAsync<HoldRecord>(repository, name, Aad, "hold record", cancellationToken);
 }
