@@ -8,8 +8,11 @@ namespace Lifeboat.Operations;
 /// <summary>The repository as the destination of a database capture: each stream goes into the snapshot being written.</summary>
 internal sealed class RepositoryStreamSink(BackupWriter writer) : IStreamSink
 {
-    public async Task WriteStreamAsync(string name, Stream content, CancellationToken cancellationToken) =>
-        await writer.AddStreamAsync(name, content, cancellationToken);
+    public async Task<StoredStream> WriteStreamAsync(string name, Stream content, CancellationToken cancellationToken)
+    {
+        var stored = await writer.AddStreamAsync(name, content, cancellationToken);
+        return new StoredStream(stored.Size, stored.Sha256);
+    }
 }
 
 /// <summary>A snapshot as the source of a restore: each stream is read, verified, as it is consumed.</summary>

@@ -3,20 +3,22 @@ using System.Security.Cryptography;
 namespace Lifeboat.Postgres;
 
 /// <summary>
-/// A read-only pass-through stream that hashes (SHA-256), counts bytes and counts newlines
-/// (= rows of COPY text format, which escapes newlines inside values) of what is read through it.
+/// A read-only pass-through stream that hashes (SHA-256, unless told not to: a capture takes the
+/// hash from the sink, which computes it anyway), counts bytes and counts newlines (= rows of COPY
+/// text format, which escapes newlines inside values) of what is read through it.
 /// </summary>
 internal sealed class HashingReadStream : Stream
 {
     private readonly Stream _inner;
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly IncrementalHash? _hash;
     private readonly Action<int>? _onRead;
     private string? _sha256;
 
-    public HashingReadStream(Stream inner, Action<int>? onRead = null)
+    public HashingReadStream(Stream inner, Action<int>? onRead = null, bool sha256 = true)
     {
         _inner = inner;
         _onRead = onRead;
+        _hash = sha256 ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
     }
 
     public long BytesRead { get; private set; }
@@ -49,7 +51,8 @@ internal sealed class HashingReadStream : Stream
     }
 
     /// <summary>The SHA-256 (lower-case hex) of everything read; call once at the end.</summary>
-    public string Sha256Hex() => _sha256 ??= Convert.ToHexStringLower(_hash.GetHashAndReset());
+    public string Sha256Hex() => _sha256 ??= Convert.ToHexStringLower(
+        (_hash ?? throw new InvalidOperationException("this stream was created without hashing")).GetHashAndReset());
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -77,7 +80,7 @@ internal sealed class HashingReadStream : Stream
             ReachedEnd = true;
             return;
         }
-        _hash.AppendData(data);
+        _hash?.AppendData(data);
         BytesRead += data.Length;
         Newlines += data.Count((byte)'\n');
         _onRead?.Invoke(data.Length);
@@ -96,7 +99,7 @@ internal sealed class HashingReadStream : Stream
     protected override void Dispose(bool disposing)
     {
         if (disposing)
-            _hash.Dispose();
+            _hash?.Dispose();
         base.Dispose(disposing);
     }
 }

@@ -198,18 +198,18 @@ public sealed class PostgresCapture
             {
                 var oid = item.LargeObject!.Value;
                 var name = StreamNames.LargeObject(oid);
-                await using var hashing = new HashingReadStream(new LargeObjectReadStream(connection, oid), progress.AddBytes);
+                await using var counting = new HashingReadStream(new LargeObjectReadStream(connection, oid), progress.AddBytes, sha256: false);
+                StoredStream stored;
                 try
                 {
-                    await sink.WriteStreamAsync(name, hashing, cancellationToken);
-                    await hashing.DrainAsync(cancellationToken);
+                    stored = await StoreAsync(sink, name, counting, cancellationToken);
                 }
                 catch (PostgresException ex)
                 {
                     throw PgErrors.MapStatement(ex, "Reading large object", oid.ToString(CultureInfo.InvariantCulture),
                         $"Grant it: GRANT SELECT ON LARGE OBJECT {oid} TO {Sql.Ident(source.User)}; or capture without large objects.");
                 }
-                loResults[oid] = new LargeObjectEntry(oid, name, hashing.BytesRead, hashing.Sha256Hex());
+                loResults[oid] = new LargeObjectEntry(oid, name, stored.Length, stored.Sha256);
                 progress.ObjectDone("large object " + oid.ToString(CultureInfo.InvariantCulture));
             }
         }
@@ -236,16 +236,15 @@ public sealed class PostgresCapture
         try
         {
             // NpgsqlCopyTextReader is a StreamReader over the raw COPY stream: read the bytes, never decode them
-            await using var hashing = new HashingReadStream(new CoalescingReadStream(reader.BaseStream), progress.AddBytes);
-            await sink.WriteStreamAsync(name, hashing, cancellationToken);
-            await hashing.DrainAsync(cancellationToken);
+            await using var counting = new HashingReadStream(new CoalescingReadStream(reader.BaseStream), progress.AddBytes, sha256: false);
+            var stored = await StoreAsync(sink, name, counting, cancellationToken);
             completed = true;
             return ToEntry(table, new TableSelection(new CaptureOptions())) with
             {
                 Stream = name,
-                Rows = hashing.Newlines,
-                Bytes = hashing.BytesRead,
-                Sha256 = hashing.Sha256Hex(),
+                Rows = counting.Newlines,
+                Bytes = stored.Length,
+                Sha256 = stored.Sha256,
             };
         }
         finally
@@ -276,10 +275,9 @@ public sealed class PostgresCapture
         StreamEntry? entry = null;
         await ChildProcess.RunAsync(tools.PgDump, args, env, async (stdout, ct) =>
         {
-            await using var hashing = new HashingReadStream(stdout);
-            await sink.WriteStreamAsync(StreamNames.Schema, hashing, ct);
-            await hashing.DrainAsync(ct);
-            entry = new StreamEntry(StreamNames.Schema, hashing.BytesRead, hashing.Sha256Hex());
+            await using var counting = new HashingReadStream(stdout, sha256: false);
+            var stored = await StoreAsync(sink, StreamNames.Schema, counting, ct);
+            entry = new StreamEntry(StreamNames.Schema, stored.Length, stored.Sha256);
         }, null, cancellationToken);
         return entry!;
     }
@@ -299,10 +297,19 @@ public sealed class PostgresCapture
             return null;
         }
         buffer.Position = 0;
-        await using var hashing = new HashingReadStream(buffer);
-        await sink.WriteStreamAsync(StreamNames.Globals, hashing, cancellationToken);
-        await hashing.DrainAsync(cancellationToken);
-        return new StreamEntry(StreamNames.Globals, hashing.BytesRead, hashing.Sha256Hex());
+        await using var counting = new HashingReadStream(buffer, sha256: false);
+        var stored = await StoreAsync(sink, StreamNames.Globals, counting, cancellationToken);
+        return new StreamEntry(StreamNames.Globals, stored.Length, stored.Sha256);
+    }
+
+    /// <summary>Stores a stream and checks that the sink read all of it: its hash is then the stream's.</summary>
+    private static async Task<StoredStream> StoreAsync(IStreamSink sink, string name, HashingReadStream content, CancellationToken cancellationToken)
+    {
+        var stored = await sink.WriteStreamAsync(name, content, cancellationToken);
+        await content.DrainAsync(cancellationToken);
+        if (stored.Length != content.BytesRead)
+            throw new InvalidOperationException($"stream {name}: {content.BytesRead} bytes were read but {stored.Length} stored");
+        return stored;
     }
 
     private static async Task WhenAllCancellingOnFailureAsync(List<Task> tasks, CancellationTokenSource failure)

@@ -47,6 +47,19 @@ public sealed class DatabaseFixture : IAsyncLifetime
 
     private sealed class NullSink : IStreamSink
     {
-        public Task WriteStreamAsync(string name, Stream content, CancellationToken cancellationToken) => content.CopyToAsync(Stream.Null, cancellationToken);
+        public async Task<StoredStream> WriteStreamAsync(string name, Stream content, CancellationToken cancellationToken)
+        {
+            using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            var buffer = new byte[81920];
+            long length = 0;
+            int n;
+            while ((n = await content.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                sha.AppendData(buffer, 0, n);
+                length += n;
+            }
+
+            return new StoredStream(length, Convert.ToHexStringLower(sha.GetHashAndReset()));
+        }
     }
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using Lifeboat.Repository.Crypto;
-using ZstdSharp;
 
 namespace Lifeboat.Repository.Format;
 
@@ -11,15 +10,6 @@ namespace Lifeboat.Repository.Format;
 /// </summary>
 public sealed class BlobCodec(MasterKey key, int compressionLevel)
 {
-    [ThreadStatic]
-    private static Compressor? t_compressor;
-
-    [ThreadStatic]
-    private static int t_compressorLevel;
-
-    [ThreadStatic]
-    private static Decompressor? t_decompressor;
-
     public MasterKey Key { get; } = key;
 
     public int CompressionLevel { get; } = compressionLevel;
@@ -27,11 +17,11 @@ public sealed class BlobCodec(MasterKey key, int compressionLevel)
     /// <summary>A sealed blob in a pooled buffer, ready to append to a pack.</summary>
     public SealedBlob Seal(BlobType type, BlobId id, ReadOnlySpan<byte> plaintext)
     {
-        var bound = Compressor.GetCompressBound(plaintext.Length);
+        var bound = Zstd.CompressBound(plaintext.Length);
         var scratch = ArrayPool<byte>.Shared.Rent(bound);
         try
         {
-            var compressedLength = CompressionLevel > 0 ? GetCompressor().Wrap(plaintext, scratch) : int.MaxValue;
+            var compressedLength = CompressionLevel > 0 ? Zstd.Compress(plaintext, scratch, CompressionLevel) : int.MaxValue;
             var compressed = compressedLength < plaintext.Length;
             var payload = compressed ? scratch.AsSpan(0, compressedLength) : plaintext;
             var sealedLength = Sealer.SealedLength(payload.Length);
@@ -75,9 +65,9 @@ public sealed class BlobCodec(MasterKey key, int compressionLevel)
                 int written;
                 try
                 {
-                    written = GetDecompressor().Unwrap(payload.AsSpan(0, payloadLength), plaintext);
+                    written = Zstd.Decompress(payload.AsSpan(0, payloadLength), plaintext);
                 }
-                catch (ZstdException e)
+                catch (InvalidDataException e)
                 {
                     throw new IntegrityException($"blob {entry.Id.Short} in {where} does not decompress", e);
                 }
@@ -107,20 +97,6 @@ public sealed class BlobCodec(MasterKey key, int compressionLevel)
 
         return plaintext;
     }
-
-    private Compressor GetCompressor()
-    {
-        if (t_compressor is null || t_compressorLevel != CompressionLevel)
-        {
-            t_compressor?.Dispose();
-            t_compressor = new Compressor(CompressionLevel);
-            t_compressorLevel = CompressionLevel;
-        }
-
-        return t_compressor;
-    }
-
-    private static Decompressor GetDecompressor() => t_decompressor ??= new Decompressor();
 }
 
 /// <summary>A sealed blob in a pooled buffer; <see cref="Return"/> gives the buffer back.</summary>

@@ -13,7 +13,7 @@ public sealed class MemoryStreamStore : IStreamSink, IStreamSource
 
     private int _active;
 
-    public async Task WriteStreamAsync(string name, Stream content, CancellationToken cancellationToken)
+    public async Task<StoredStream> WriteStreamAsync(string name, Stream content, CancellationToken cancellationToken)
     {
         var active = Interlocked.Increment(ref _active);
         lock (_streams)
@@ -26,8 +26,10 @@ public sealed class MemoryStreamStore : IStreamSink, IStreamSource
             int n;
             while ((n = await content.ReadAsync(chunk, cancellationToken)) > 0)
                 buffer.Write(chunk, 0, n);
-            if (!_streams.TryAdd(name, buffer.ToArray()))
+            var bytes = buffer.ToArray();
+            if (!_streams.TryAdd(name, bytes))
                 throw new InvalidOperationException($"stream {name} written twice");
+            return new StoredStream(bytes.Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
         }
         finally
         {
