@@ -71,7 +71,7 @@ public sealed class PostgresCapture
         var schemaTask = DumpSchemaAsync(tools, env, snapshotId, selection, options, includeLargeObjects, sink, failure.Token);
         var globalsTask = options.Globals ? DumpGlobalsAsync(tools, env, sink, failure.Token) : Task.FromResult<StreamEntry?>(null);
         var workers = Enumerable.Range(0, Math.Min(options.Jobs, Math.Max(1, work.Count)))
-            .Select(_ => RunWorkerAsync(source, snapshotId, work, sink, tableResults, loResults, progress, failure.Token))
+            .Select(_ => RunWorkerAsync(source, new PsqlCopy(tools, env, snapshotId, options.PsqlCopyMinBytes), work, sink, tableResults, loResults, progress, failure.Token))
             .ToList();
         List<SequenceEntry> sequenceValues;
         try
@@ -176,20 +176,22 @@ public sealed class PostgresCapture
         return result;
     }
 
-    private async Task RunWorkerAsync(PgConnectionInfo source, string snapshotId, ConcurrentQueue<WorkItem> work, IStreamSink sink,
+    private async Task RunWorkerAsync(PgConnectionInfo source, PsqlCopy psql, ConcurrentQueue<WorkItem> work, IStreamSink sink,
         ConcurrentDictionary<uint, TableEntry> tableResults, ConcurrentDictionary<uint, LargeObjectEntry> loResults,
         ProgressTracker progress, CancellationToken cancellationToken)
     {
         await using var connection = await PgErrors.OpenAsync(source, cancellationToken);
         await CatalogReader.ExecuteAsync(connection,
-            "SET idle_in_transaction_session_timeout = 0; SET statement_timeout = 0; SET row_security = off; SET synchronize_seqscans = off; " +
-            $"BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT {Sql.Literal(snapshotId)}", cancellationToken);
+            PsqlTableCopy.SessionSettings + "; " +
+            $"BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT {Sql.Literal(psql.SnapshotId)}", cancellationToken);
         while (work.TryDequeue(out var item))
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (item.Table is { } table)
             {
-                var entry = await CopyTableAsync(connection, table, sink, progress, cancellationToken);
+                var entry = table.SizeBytes >= psql.MinBytes
+                    ? await CopyTableWithPsqlAsync(psql, table, sink, progress, cancellationToken)
+                    : await CopyTableAsync(connection, table, sink, progress, cancellationToken);
                 tableResults[table.Oid] = entry;
                 progress.TableDone(entry.QualifiedName);
                 Log.TableCopied(_logger, entry.QualifiedName, entry.Rows, entry.Bytes);
@@ -214,6 +216,13 @@ public sealed class PostgresCapture
             }
         }
         await CatalogReader.ExecuteAsync(connection, "COMMIT", cancellationToken);
+    }
+
+    private static async Task<TableEntry> CopyTableWithPsqlAsync(PsqlCopy psql, CatalogTable table, IStreamSink sink, ProgressTracker progress, CancellationToken cancellationToken)
+    {
+        var name = StreamNames.TableData(table.Schema, table.Name);
+        var (stored, rows) = await PsqlTableCopy.CopyAsync(psql.Tools, psql.Environment, psql.SnapshotId, table, name, sink, progress, cancellationToken);
+        return ToEntry(table, new TableSelection(new CaptureOptions())) with { Stream = name, Rows = rows, Bytes = stored.Length, Sha256 = stored.Sha256 };
     }
 
     private static async Task<TableEntry> CopyTableAsync(NpgsqlConnection connection, CatalogTable table, IStreamSink sink, ProgressTracker progress, CancellationToken cancellationToken)
@@ -328,4 +337,7 @@ public sealed class PostgresCapture
     }
 
     private sealed record WorkItem(CatalogTable? Table, uint? LargeObject);
+
+    /// <summary>What a worker needs to read a large table through psql (see <see cref="PsqlTableCopy"/>).</summary>
+    private sealed record PsqlCopy(PgToolset Tools, IReadOnlyDictionary<string, string> Environment, string SnapshotId, long MinBytes);
 }

@@ -65,12 +65,15 @@ public sealed class ErrorTests(ClusterFixture fixture) : IClassFixture<ClusterFi
             .Should().Contain("\"public\".\"secret\"").And.Contain("GRANT SELECT ON \"public\".\"secret\" TO \"reader\"");
     }
 
-    [Fact]
-    public async Task Forced_row_level_security_is_reported_instead_of_silently_filtering_rows()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Forced_row_level_security_is_reported_instead_of_silently_filtering_rows(bool throughPsql)
     {
-        await fixture.Cluster.CreateRoleAsync("rls_owner", "rls-pw");
-        await fixture.Cluster.CreateDatabaseAsync("rls", "rls_owner");
-        var conn = PgConnectionInfo.Parse(fixture.Cluster.Url("rls", "rls_owner", "rls-pw"));
+        var suffix = throughPsql ? "_psql" : "";
+        await fixture.Cluster.CreateRoleAsync("rls_owner" + suffix, "rls-pw");
+        await fixture.Cluster.CreateDatabaseAsync("rls" + suffix, "rls_owner" + suffix);
+        var conn = PgConnectionInfo.Parse(fixture.Cluster.Url("rls" + suffix, "rls_owner" + suffix, "rls-pw"));
         await using (var c = new Npgsql.NpgsqlConnection(conn.ToConnectionStringBuilder().ConnectionString))
         {
             await c.OpenAsync();
@@ -81,7 +84,9 @@ public sealed class ErrorTests(ClusterFixture fixture) : IClassFixture<ClusterFi
                 """, c);
             await cmd.ExecuteNonQueryAsync();
         }
-        var act = () => new PostgresCapture().CaptureAsync(conn, new MemoryStreamStore(), OneJob, default);
-        (await act.Should().ThrowAsync<InsufficientPrivilegeException>()).Which.Message.Should().Contain("BYPASSRLS").And.Contain("\"public\".\"t\"");
+        var options = OneJob with { PsqlCopyMinBytes = throughPsql ? 0 : long.MaxValue };
+        var act = () => new PostgresCapture().CaptureAsync(conn, new MemoryStreamStore(), options, default);
+        var error = (await act.Should().ThrowAsync<InsufficientPrivilegeException>()).Which;
+        error.Message.Should().Contain("BYPASSRLS").And.Contain("\"public\".\"t\"").And.NotContain("rls-pw");
     }
 }

@@ -9,26 +9,30 @@ public sealed class LoadConsistencyTests(ClusterFixture fixture, Xunit.Abstracti
     private const int Accounts = 100_000;
     private const long InitialBalance = 1000;
 
-    [Fact]
-    public async Task A_capture_taken_during_concurrent_transfers_restores_with_the_total_balance_unchanged()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_capture_taken_during_concurrent_transfers_restores_with_the_total_balance_unchanged(bool throughPsql)
     {
+        // through psql, each table's COPY runs in a child process that joins the exported snapshot
         var c = fixture.Cluster;
-        await c.CreateDatabaseAsync("bank");
-        await c.CreateDatabaseAsync("bank_restored");
+        var bank = throughPsql ? "bank_psql" : "bank";
+        await c.CreateDatabaseAsync(bank);
+        await c.CreateDatabaseAsync(bank + "_restored");
         await c.ExecuteAsync($"""
             CREATE TABLE accounts_a (id int PRIMARY KEY, balance bigint NOT NULL, filler text);
             CREATE TABLE accounts_b (id int PRIMARY KEY, balance bigint NOT NULL, filler text);
             CREATE TABLE history (from_id int, to_id int, amount bigint, at timestamptz DEFAULT clock_timestamp());
             INSERT INTO accounts_a SELECT g, {InitialBalance}, repeat('a', 80) FROM generate_series(1, {Accounts}) g;
             INSERT INTO accounts_b SELECT g, {InitialBalance}, repeat('b', 80) FROM generate_series(1, {Accounts}) g;
-            """, "bank");
-        var source = PgConnectionInfo.Parse(c.Url("bank"));
+            """, bank);
+        var source = PgConnectionInfo.Parse(c.Url(bank));
         using var stop = new CancellationTokenSource();
         long transfers = 0;
         var load = Enumerable.Range(0, 3).Select(worker => Task.Run(async () =>
         {
             var random = new Random(worker);
-            await using var conn = new NpgsqlConnection(c.ConnectionString("bank"));
+            await using var conn = new NpgsqlConnection(c.ConnectionString(bank));
             await conn.OpenAsync();
             while (!stop.IsCancellationRequested)
             {
@@ -56,7 +60,7 @@ public sealed class LoadConsistencyTests(ClusterFixture fixture, Xunit.Abstracti
         var before = Interlocked.Read(ref transfers);
         var stopwatch = Stopwatch.StartNew();
         var store = new MemoryStreamStore();
-        var manifest = await new PostgresCapture().CaptureAsync(source, store, new CaptureOptions { Jobs = 3 }, default);
+        var manifest = await new PostgresCapture().CaptureAsync(source, store, new CaptureOptions { Jobs = 3, PsqlCopyMinBytes = throughPsql ? 0 : long.MaxValue }, default);
         stopwatch.Stop();
         var during = Interlocked.Read(ref transfers) - before;
         await Task.Delay(200);
@@ -64,14 +68,14 @@ public sealed class LoadConsistencyTests(ClusterFixture fixture, Xunit.Abstracti
         await Task.WhenAll(load);
 
         during.Should().BeGreaterThan(0, "transfers must run while the capture copies");
-        await new PostgresRestore().RestoreAsync(store, manifest, PgConnectionInfo.Parse(c.Url("bank_restored")), new RestoreOptions { Jobs = 3 }, default);
-        var total = await c.ScalarAsync<decimal>("SELECT (SELECT sum(balance) FROM accounts_a) + (SELECT sum(balance) FROM accounts_b)", "bank_restored");
+        await new PostgresRestore().RestoreAsync(store, manifest, PgConnectionInfo.Parse(c.Url(bank + "_restored")), new RestoreOptions { Jobs = 3 }, default);
+        var total = await c.ScalarAsync<decimal>("SELECT (SELECT sum(balance) FROM accounts_a) + (SELECT sum(balance) FROM accounts_b)", bank + "_restored");
         total.Should().Be(2 * Accounts * InitialBalance);
-        var moved = await c.ScalarAsync<decimal>($"SELECT coalesce(sum(amount), 0) FROM history", "bank_restored");
-        (await c.ScalarAsync<decimal>("SELECT sum(balance) FROM accounts_b", "bank_restored")).Should().Be(Accounts * InitialBalance + moved,
+        var moved = await c.ScalarAsync<decimal>($"SELECT coalesce(sum(amount), 0) FROM history", bank + "_restored");
+        (await c.ScalarAsync<decimal>("SELECT sum(balance) FROM accounts_b", bank + "_restored")).Should().Be(Accounts * InitialBalance + moved,
             "history and balances come from one snapshot");
         moved.Should().BeGreaterThan(0);
-        (await c.ScalarAsync<decimal>("SELECT (SELECT sum(balance) FROM accounts_a) + (SELECT sum(balance) FROM accounts_b)", "bank")).Should().Be(2 * Accounts * InitialBalance);
+        (await c.ScalarAsync<decimal>("SELECT (SELECT sum(balance) FROM accounts_a) + (SELECT sum(balance) FROM accounts_b)", bank)).Should().Be(2 * Accounts * InitialBalance);
         output.WriteLine($"capture under load: {manifest.TotalDataBytes / 1024 / 1024} MiB in {stopwatch.ElapsedMilliseconds} ms, {during} transfers during capture");
     }
 }

@@ -51,6 +51,20 @@ public sealed class RoundTripTests(SupabaseFixture fixture)
     }
 
     [Fact]
+    public async Task Tables_read_through_psql_give_the_same_bytes_as_through_the_worker_connections()
+    {
+        var store = new MemoryStreamStore();
+        var viaPsql = await new PostgresCapture().CaptureAsync(fixture.Source, store, new CaptureOptions { Jobs = 2, PsqlCopyMinBytes = 0 }, default);
+        var viaNpgsql = await new PostgresCapture().CaptureAsync(fixture.Source, new MemoryStreamStore(), new CaptureOptions { Jobs = 2, PsqlCopyMinBytes = long.MaxValue }, default);
+        var tables = viaPsql.Tables.Where(t => t.Stream is not null).ToList();
+        tables.Should().HaveCountGreaterThan(10);
+        tables.Select(t => (t.Stream, t.Rows, t.Bytes, t.Sha256)).Should().Equal(
+            viaNpgsql.Tables.Where(t => t.Stream is not null).Select(t => (t.Stream, t.Rows, t.Bytes, t.Sha256)));
+        tables.Sum(t => t.Rows).Should().BeGreaterThan(1000);
+        store.Streams[tables[0].Stream!].Length.Should().Be((int)tables[0].Bytes);
+    }
+
+    [Fact]
     public async Task The_source_hashes_match_the_manifest_so_copy_output_is_deterministic()
     {
         var verification = await PostgresVerifier.VerifyAsync(fixture.Source, fixture.Manifest, default);
