@@ -25,31 +25,53 @@ public sealed class DatabaseBackup(Repository.Repository repository, BackupWrite
     /// <summary>Set once the capture completed: what was captured.</summary>
     public BackupManifest? Manifest { get; private set; }
 
-    /// <summary>Backs up, then records evidence and an audit record (a failure is audited too).</summary>
+    /// <summary>
+    /// Backs up, then records evidence and an audit record (a failure is audited too).
+    /// <paramref name="preparing"/>: the capture's first half (<see cref="PostgresCapture.PrepareAsync"/>)
+    /// if the caller started it already, e.g. while the repository was being opened; this backup then owns it.
+    /// </summary>
     public Task<SnapshotRecord> RunAsync(
-        PgConnectionInfo source, CaptureOptions options, IReadOnlyList<string> tags, DateTimeOffset? time, CancellationToken cancellationToken)
+        PgConnectionInfo source, CaptureOptions options, IReadOnlyList<string> tags, DateTimeOffset? time, CancellationToken cancellationToken,
+        Task<PreparedCapture>? preparing = null)
     {
         var started = repository.Context.Time.GetUtcNow();
-        return OperationAudit.RunAsync(repository, "backup", ct => RunCoreAsync(source, options, tags, time, ct),
+        return OperationAudit.RunAsync(repository, "backup", ct => RunCoreAsync(source, options, tags, time, preparing, ct),
             (record, ct) => OperationEvidence.ForBackupAsync(repository, record, Manifest, started, ct), cancellationToken, SourceName(source));
     }
 
     private async Task<SnapshotRecord> RunCoreAsync(
-        PgConnectionInfo source, CaptureOptions options, IReadOnlyList<string> tags, DateTimeOffset? time, CancellationToken cancellationToken)
+        PgConnectionInfo source, CaptureOptions options, IReadOnlyList<string> tags, DateTimeOffset? time, Task<PreparedCapture>? preparing,
+        CancellationToken cancellationToken)
     {
-        await using var held = await Locks.AcquireAsync(repository, exclusive: false, "backup", cancellationToken);
-        var index = await MasterIndex.LoadAsync(repository, cancellationToken);
-        Writer = new BackupWriter(repository, index, writerOptions with { Lock = held });
-        var manifest = await new PostgresCapture().CaptureAsync(
-            source, new RepositoryStreamSink(Writer), options with { Progress = new SynchronousProgress(p => LastProgress = p) }, cancellationToken);
-        Manifest = manifest;
-        return await Writer.CommitAsync(
-            new SnapshotDescription(Kind, SourceName(source), tags, ProgramInfo.Name)
+        var capture = new PostgresCapture();
+        try
+        {
+            await using var held = await Locks.AcquireAsync(repository, exclusive: false, "backup", cancellationToken);
+            var index = await MasterIndex.LoadAsync(repository, cancellationToken);
+            Writer = new BackupWriter(repository, index, writerOptions with { Lock = held });
+            var owned = preparing ?? capture.PrepareAsync(source, options, cancellationToken);
+            preparing = null;
+            await using (var prepared = await owned)
             {
-                Time = time,
-                Manifest = Summarize(manifest),
-            },
-            cancellationToken);
+                Manifest = await capture.CaptureAsync(
+                    prepared, new RepositoryStreamSink(Writer), new SynchronousProgress(p => LastProgress = p), cancellationToken);
+            }
+
+            return await Writer.CommitAsync(
+                new SnapshotDescription(Kind, SourceName(source), tags, ProgramInfo.Name)
+                {
+                    Time = time,
+                    Manifest = Summarize(Manifest),
+                },
+                cancellationToken);
+        }
+        finally
+        {
+            if (preparing is not null)
+            {
+                await PreparedCapture.DiscardAsync(preparing);
+            }
+        }
     }
 
     /// <summary>How a database is named in snapshots: host:port/database, never a password.</summary>

@@ -18,6 +18,8 @@ public sealed partial record PgToolset(string Directory, int MajorVersion, strin
     /// <summary>Path of psql.</summary>
     public string Psql => Path.Combine(Directory, "psql");
 
+    private bool IsComplete => File.Exists(PgRestore) && File.Exists(Psql);
+
     /// <summary>Path of pg_dumpall.</summary>
     public string PgDumpAll => Path.Combine(Directory, "pg_dumpall");
 
@@ -37,11 +39,16 @@ public sealed partial record PgToolset(string Directory, int MajorVersion, strin
             if (!File.Exists(Path.Combine(dir, "pg_dump")))
                 continue;
             var version = await ReadVersionAsync(Path.Combine(dir, "pg_dump"), cancellationToken);
-            if (version is not null)
-                found.Add(version with { Directory = dir });
+            if (version is null)
+                continue;
+            var toolset = version with { Directory = dir };
+            // the server's own major version is the best there is: stop probing (Debian's /usr/bin wrappers cost a perl start each)
+            if (toolset.MajorVersion == serverMajorVersion && toolset.IsComplete)
+                return toolset;
+            found.Add(toolset);
         }
         var usable = found
-            .Where(t => t.MajorVersion >= serverMajorVersion && File.Exists(t.PgRestore) && File.Exists(t.Psql))
+            .Where(t => t.MajorVersion >= serverMajorVersion && t.IsComplete)
             .OrderBy(t => t.MajorVersion)
             .FirstOrDefault();
         if (usable is not null)

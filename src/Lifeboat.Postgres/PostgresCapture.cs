@@ -27,40 +27,115 @@ public sealed class PostgresCapture
     /// <summary>Captures <paramref name="source"/> into <paramref name="sink"/> and returns (and stores as <c>manifest.json</c>) the manifest.</summary>
     public async Task<BackupManifest> CaptureAsync(PgConnectionInfo source, IStreamSink sink, CaptureOptions options, CancellationToken cancellationToken)
     {
+        await using var prepared = await PrepareAsync(source, options, cancellationToken);
+        return await CaptureAsync(prepared, sink, options.Progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// The first half of a capture, which needs no repository: connects, finds the client tools,
+    /// exports the snapshot, reads the catalog and locks the tables. A caller can run it while it
+    /// opens the repository (key derivation, index) and then finish with
+    /// <see cref="CaptureAsync(PreparedCapture, IStreamSink, IProgress{CaptureProgress}, CancellationToken)"/>.
+    /// Disposing the result ends the snapshot's transaction.
+    /// </summary>
+    public async Task<PreparedCapture> PrepareAsync(PgConnectionInfo source, CaptureOptions options, CancellationToken cancellationToken)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Jobs, 1);
         var startedAt = _time.GetUtcNow();
         var started = _time.GetTimestamp();
         var selection = new TableSelection(options);
 
-        await using var coordinator = await PgErrors.OpenAsync(source, cancellationToken);
-        var serverVersionNum = int.Parse((await CatalogReader.ScalarAsync<string>(coordinator, "SHOW server_version_num", cancellationToken))!, CultureInfo.InvariantCulture);
-        var serverVersion = (await CatalogReader.ScalarAsync<string>(coordinator, "SHOW server_version", cancellationToken))!;
-        var encoding = (await CatalogReader.ScalarAsync<string>(coordinator, "SHOW server_encoding", cancellationToken))!;
-        var tools = await PgToolset.FindAsync(serverVersionNum / 10000, options.PgBinDirectory, cancellationToken);
-        Log.CaptureStarting(_logger, source.Database, serverVersion, options.Jobs, tools.VersionText);
+        var coordinator = await PgErrors.OpenAsync(source, cancellationToken);
+        try
+        {
+            string serverVersionNumText, serverVersion, encoding;
+            await using (var show = new NpgsqlCommand(
+                "SELECT current_setting('server_version_num'), current_setting('server_version'), current_setting('server_encoding')", coordinator))
+            await using (var reader = await show.ExecuteReaderAsync(cancellationToken))
+            {
+                await reader.ReadAsync(cancellationToken);
+                (serverVersionNumText, serverVersion, encoding) = (reader.GetString(0), reader.GetString(1), reader.GetString(2));
+            }
 
-        await CatalogReader.ExecuteAsync(coordinator,
-            "SET idle_in_transaction_session_timeout = 0; SET statement_timeout = 0; BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", cancellationToken);
-        var snapshotId = (await CatalogReader.ScalarAsync<string>(coordinator, "SELECT pg_catalog.pg_export_snapshot()", cancellationToken))!;
-        var snapshotTime = await CatalogReader.ScalarAsync<DateTime>(coordinator, "SELECT now()", cancellationToken);
-        var lsn = await CatalogReader.TryScalarInTransactionAsync(coordinator,
-            "SELECT CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_last_wal_replay_lsn() ELSE pg_catalog.pg_current_wal_lsn() END::text", cancellationToken);
-        var systemId = await CatalogReader.TryScalarInTransactionAsync(coordinator, "SELECT system_identifier::text FROM pg_catalog.pg_control_system()", cancellationToken);
+            var serverVersionNum = int.Parse(serverVersionNumText, CultureInfo.InvariantCulture);
+            // probing pg_dump binaries runs beside the snapshot export and catalog reads
+            var toolsTask = PgToolset.FindAsync(serverVersionNum / 10000, options.PgBinDirectory, cancellationToken);
+            try
+            {
+                await CatalogReader.ExecuteAsync(coordinator,
+                    "SET idle_in_transaction_session_timeout = 0; SET statement_timeout = 0; BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", cancellationToken);
+                string snapshotId;
+                DateTime snapshotTime;
+                await using (var export = new NpgsqlCommand("SELECT pg_catalog.pg_export_snapshot(), now()", coordinator))
+                await using (var reader = await export.ExecuteReaderAsync(cancellationToken))
+                {
+                    await reader.ReadAsync(cancellationToken);
+                    (snapshotId, snapshotTime) = (reader.GetString(0), reader.GetDateTime(1));
+                }
 
-        var allTables = await CatalogReader.ListTablesAsync(coordinator, cancellationToken);
-        var tables = allTables.Where(t => selection.IncludesTable(t.Schema, t.Name, t.Visible)).ToList();
-        var tableOids = tables.Select(t => t.Oid).ToHashSet();
-        var sequences = (await CatalogReader.ListSequencesAsync(coordinator, cancellationToken))
-            .Where(s => selection.IncludesTable(s.Schema, s.Name, s.Visible) || (s.OwnerTableOid is { } owner && tableOids.Contains(owner)))
-            .ToList();
-        var includeLargeObjects = options.LargeObjects ?? !selection.HasIncludeFilters;
-        var largeObjects = includeLargeObjects ? await CatalogReader.ListLargeObjectsAsync(coordinator, cancellationToken) : [];
-        var dataTables = tables.Where(t => t.Kind == 'r' && !selection.ExcludesData(t.Schema, t.Name, t.Visible)).ToList();
-        CheckPrivileges(source, dataTables, sequences);
-        await LockTablesAsync(coordinator, dataTables, cancellationToken);
-        Log.SnapshotExported(_logger, snapshotId, lsn, dataTables.Count, sequences.Count, largeObjects.Count);
+                var lsn = await CatalogReader.TryScalarInTransactionAsync(coordinator,
+                    "SELECT CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_last_wal_replay_lsn() ELSE pg_catalog.pg_current_wal_lsn() END::text", cancellationToken);
+                var systemId = await CatalogReader.TryScalarInTransactionAsync(coordinator, "SELECT system_identifier::text FROM pg_catalog.pg_control_system()", cancellationToken);
 
-        var progress = new ProgressTracker(options.Progress, dataTables.Sum(t => t.SizeBytes), dataTables.Count);
+                var allTables = await CatalogReader.ListTablesAsync(coordinator, cancellationToken);
+                var tables = allTables.Where(t => selection.IncludesTable(t.Schema, t.Name, t.Visible)).ToList();
+                var tableOids = tables.Select(t => t.Oid).ToHashSet();
+                var sequences = (await CatalogReader.ListSequencesAsync(coordinator, cancellationToken))
+                    .Where(s => selection.IncludesTable(s.Schema, s.Name, s.Visible) || (s.OwnerTableOid is { } owner && tableOids.Contains(owner)))
+                    .ToList();
+                var includeLargeObjects = options.LargeObjects ?? !selection.HasIncludeFilters;
+                var largeObjects = includeLargeObjects ? await CatalogReader.ListLargeObjectsAsync(coordinator, cancellationToken) : [];
+                var dataTables = tables.Where(t => t.Kind == 'r' && !selection.ExcludesData(t.Schema, t.Name, t.Visible)).ToList();
+                CheckPrivileges(source, dataTables, sequences);
+                await LockTablesAsync(coordinator, dataTables, cancellationToken);
+                var tools = await toolsTask;
+                Log.CaptureStarting(_logger, source.Database, serverVersion, options.Jobs, tools.VersionText);
+                Log.SnapshotExported(_logger, snapshotId, lsn, dataTables.Count, sequences.Count, largeObjects.Count);
+                return new PreparedCapture(coordinator)
+                {
+                    Source = source,
+                    Options = options,
+                    Selection = selection,
+                    StartedAt = startedAt,
+                    Started = started,
+                    ServerVersionNum = serverVersionNum,
+                    ServerVersion = serverVersion,
+                    Encoding = encoding,
+                    Tools = tools,
+                    SnapshotId = snapshotId,
+                    SnapshotTime = snapshotTime,
+                    Lsn = lsn,
+                    SystemId = systemId,
+                    Tables = tables,
+                    Sequences = sequences,
+                    IncludeLargeObjects = includeLargeObjects,
+                    LargeObjects = largeObjects,
+                    DataTables = dataTables,
+                };
+            }
+            catch
+            {
+                // let the probe finish (it owns child processes), and report the first failure
+                await toolsTask.ContinueWith(_ => { }, TaskScheduler.Default);
+                throw;
+            }
+        }
+        catch
+        {
+            await coordinator.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Copies what <paramref name="prepared"/> found into <paramref name="sink"/>; returns (and stores as <c>manifest.json</c>) the manifest.</summary>
+    public async Task<BackupManifest> CaptureAsync(PreparedCapture prepared, IStreamSink sink, IProgress<CaptureProgress>? progressSink, CancellationToken cancellationToken)
+    {
+        var (source, options, selection, coordinator, tools) = (prepared.Source, prepared.Options, prepared.Selection, prepared.Coordinator, prepared.Tools);
+        var (snapshotId, tables, sequences, largeObjects, dataTables, includeLargeObjects) =
+            (prepared.SnapshotId, prepared.Tables, prepared.Sequences, prepared.LargeObjects, prepared.DataTables, prepared.IncludeLargeObjects);
+        var (serverVersion, serverVersionNum, encoding, lsn, systemId, snapshotTime, startedAt, started) =
+            (prepared.ServerVersion, prepared.ServerVersionNum, prepared.Encoding, prepared.Lsn, prepared.SystemId, prepared.SnapshotTime, prepared.StartedAt, prepared.Started);
+        var progress = new ProgressTracker(progressSink, dataTables.Sum(t => t.SizeBytes), dataTables.Count);
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var work = new ConcurrentQueue<WorkItem>(
             dataTables.Select(t => new WorkItem(t, null)).Concat(largeObjects.Select(o => new WorkItem(null, o))));

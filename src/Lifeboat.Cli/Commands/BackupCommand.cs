@@ -79,8 +79,22 @@ internal static class BackupCommand
 
     private static async Task<int> BackupDatabaseAsync(CliContext context, PgConnectionInfo source, CaptureOptions options, string[] tags, DateTimeOffset? when)
     {
-        var repository = await context.OpenRepositoryAsync();
-        var secondaries = await SecondaryRepositories.OpenAsync(context);
+        // the database side (connect, find pg_dump, export the snapshot, read the catalog) runs while the
+        // repository opens (key derivation): both take a few hundred milliseconds
+        var preparing = new PostgresCapture().PrepareAsync(source, options, context.CancellationToken);
+        Repository.Repository repository;
+        SecondaryRepositories secondaries;
+        try
+        {
+            repository = await context.OpenRepositoryAsync();
+            secondaries = await SecondaryRepositories.OpenAsync(context);
+        }
+        catch
+        {
+            await PreparedCapture.DiscardAsync(preparing);
+            throw;
+        }
+
         var backup = new DatabaseBackup(repository, new BackupWriterOptions { UploadConcurrency = context.Connections });
         context.Info($"backing up {source.Redact()} with {options.Jobs} job(s)");
         SnapshotRecord record;
@@ -88,7 +102,7 @@ internal static class BackupCommand
             ? $"backup: tables {p.TablesDone}/{p.TablesTotal}, {Progress.Transfer(p.BytesDone, p.BytesEstimated, elapsed)}, {Bytes.Format(backup.Writer?.Stats.StoredBytes ?? 0)} new stored"
             : "backup: reading the catalog and the schema"))
         {
-            record = await backup.RunAsync(source, options, tags, when, context.CancellationToken);
+            record = await backup.RunAsync(source, options, tags, when, context.CancellationToken, preparing);
         }
 
         return await ReportAsync(context, repository, record, secondaries);
