@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Lifeboat.Operations.Audit;
 using Lifeboat.Repository;
+using Lifeboat.Repository.Chunking;
 using Lifeboat.Repository.Crypto;
 
 namespace Lifeboat.Cli.Commands;
@@ -26,7 +27,13 @@ internal static class RepositoryCommands
             Description = "zstd level for stored data, 0 (off) to 19",
             DefaultValueFactory = _ => 3,
         };
-        var command = new Command("init", "Create a new, empty, encrypted repository") { KdfMemoryOption, compression };
+        var chunkSize = new Option<int>("--chunk-size")
+        {
+            Description = "Average chunk size in KiB, a power of two from 64 to 8192 (chunks are 1/4 to 4x that). Smaller stores less " +
+                "after scattered small changes, larger keeps the index smaller. Fixed for the repository's life",
+            DefaultValueFactory = _ => ChunkerParameters.Default.AverageSize / 1024,
+        };
+        var command = new Command("init", "Create a new, empty, encrypted repository") { KdfMemoryOption, compression, chunkSize };
         return command.WithAction(async context =>
         {
             var location = context.Location;
@@ -36,6 +43,7 @@ internal static class RepositoryCommands
             {
                 Kdf = Kdf(context),
                 CompressionLevel = Validate(context.Get(compression), 0, 19, "--compression"),
+                Chunker = ChunkerParameters.ForAverage(ValidChunkSize(context.Get(chunkSize)) * 1024),
             };
             var started = RepositoryContext.Default.Time.GetUtcNow();
             var repository = await Repository.Repository.InitAsync(storage, password, options, RepositoryContext.Default, context.CancellationToken);
@@ -53,6 +61,10 @@ internal static class RepositoryCommands
             return ExitCodes.Ok;
         });
     }
+
+    private static int ValidChunkSize(int kib) => kib is >= 64 and <= 8192 && int.IsPow2(kib)
+        ? kib
+        : throw new UsageException($"--chunk-size {kib} is not allowed: give a power of two from 64 to 8192 (KiB), e.g. --chunk-size 256");
 
     public static Command Key()
     {

@@ -8,6 +8,9 @@ public sealed record ChunkerParameters(int MinSize, int AverageSize, int MaxSize
     /// <summary>256 KiB minimum, 1 MiB average, 4 MiB maximum.</summary>
     public static ChunkerParameters Default { get; } = new(256 * 1024, 1024 * 1024, 4 * 1024 * 1024);
 
+    /// <summary>Sizes around an average: a quarter of it minimum, four times it maximum.</summary>
+    public static ChunkerParameters ForAverage(int averageSize) => new(averageSize / 4, averageSize, averageSize * 4);
+
     public void Validate()
     {
         if (MinSize < 64 || !BitOperations.IsPow2(AverageSize) || MinSize >= AverageSize || AverageSize >= MaxSize || MaxSize > 64 * 1024 * 1024)
