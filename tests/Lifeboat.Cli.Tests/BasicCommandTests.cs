@@ -98,6 +98,35 @@ public sealed class BasicCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData("64", 20, 200)]
+    [InlineData("1024", 2, 12)]
+    public async Task Init_chunk_size_sets_how_finely_streams_are_cut(string kib, int minBlobs, int maxBlobs)
+    {
+        (await _repo.Cli.RunAsync("init", "--kdf-memory", "8", "--chunk-size", kib)).ExitCode.Should().Be(0);
+        var data = TestRepo.RandomBytes(4 * 1024 * 1024, 5);
+
+        var result = await _repo.Cli.RunAsync(data, ["backup", "--stdin", "--name", "data.bin", "--json"]);
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        using var json = JsonDocument.Parse(result.Stdout);
+        json.RootElement.GetProperty("summary").GetProperty("newBlobs").GetInt32().Should().BeInRange(minBlobs, maxBlobs);
+        (await _repo.DumpAsync("latest")).Should().Equal(data);
+    }
+
+    [Theory]
+    [InlineData("100")]
+    [InlineData("32")]
+    [InlineData("16384")]
+    public async Task Init_refuses_a_chunk_size_that_is_not_a_power_of_two_in_range(string kib)
+    {
+        var result = await _repo.Cli.RunAsync("init", "--kdf-memory", "8", "--chunk-size", kib);
+
+        result.ExitCode.Should().Be(2, result.ToString());
+        result.Stderr.Should().Contain("--chunk-size").And.Contain("power of two");
+        _repo.Files("").Should().BeEmpty("nothing is created when the options are wrong");
+    }
+
+    [Theory]
     [InlineData("snapshots", "--no-such-option")]
     [InlineData("backup", "--stdin")]
     [InlineData("backup", "--stdin", "--name", "x", "--time", "yesterday-ish")]
