@@ -53,7 +53,7 @@ internal static class ChildProcess
             var stderr = ReadTailAsync(process.StandardError, linked.Token);
             var stdoutTask = readStdout is null
                 ? process.StandardOutput.ReadToEndAsync(linked.Token)
-                : ConsumeAsync(readStdout, process.StandardOutput.BaseStream, linked.Token);
+                : ConsumeAsync(readStdout, Enlarged(process.StandardOutput.BaseStream), linked.Token);
             var stdinTask = writeStdin is null ? Task.CompletedTask : FeedAsync(writeStdin, process.StandardInput.BaseStream, linked.Token);
             try
             {
@@ -76,6 +76,12 @@ internal static class ChildProcess
                 throw new PgToolFailedException($"{name} failed (exit code {process.ExitCode}): {errors.Trim()}", process.ExitCode, errors);
             return stdoutTask is Task<string> text ? await text : "";
         }
+    }
+
+    private static Stream Enlarged(Stream stdout)
+    {
+        PipeCapacity.TryEnlarge(stdout);
+        return stdout;
     }
 
     private static async Task<string> ConsumeAsync(Func<Stream, CancellationToken, Task> consumer, Stream stdout, CancellationToken cancellationToken)
