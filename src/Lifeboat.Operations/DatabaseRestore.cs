@@ -57,14 +57,20 @@ public sealed class DatabaseRestore(Repository.Repository repository)
     private async Task<DatabaseRestoreResult> RunCoreAsync(DatabaseRestoreRequest request, CancellationToken cancellationToken)
     {
         var started = repository.Context.Time.GetTimestamp();
-        await using var held = await Locks.AcquireAsync(repository, exclusive: false, "restore", cancellationToken);
-        var (record, source, manifest) = await OpenAsync(repository, request.Snapshot, cancellationToken);
+
+        // CREATE DATABASE (a few hundred ms: it copies template1) runs while the index and the manifest load.
+        var creating = request.Create ? CreateDatabaseAsync(request.Target, cancellationToken) : Task.CompletedTask;
+        SnapshotRecord record;
+        SnapshotStreamSource source;
+        BackupManifest manifest;
+        await using var held = await WhileCreatingAsync(
+            request.Create, creating, request.Target, () => Locks.AcquireAsync(repository, exclusive: false, "restore", cancellationToken));
+        (record, source, manifest) = await WhileCreatingAsync(request.Create, creating, request.Target, () => OpenAsync(repository, request.Snapshot, cancellationToken));
+
         Source = source;
         Manifest = manifest;
-        if (request.Create)
-        {
-            await CreateDatabaseAsync(request.Target, cancellationToken);
-        }
+        await creating;
+
 
         var restore = new PostgresRestore();
         TableRestoreResult? table = null;
@@ -115,6 +121,43 @@ public sealed class DatabaseRestore(Repository.Repository repository)
         var source = new SnapshotStreamSource(new BlobReader(repository, index), record.Snapshot);
         var manifest = await BackupManifest.ReadAsync(source, cancellationToken);
         return (record, source, manifest);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="step"/> while <paramref name="creating"/> creates the target database: when
+    /// the step fails, the database just created (still empty) is dropped again, and the step's
+    /// failure is what is reported.
+    /// </summary>
+    private static async Task<T> WhileCreatingAsync<T>(bool create, Task creating, PgConnectionInfo target, Func<Task<T>> step)
+    {
+        try
+        {
+            return await step();
+        }
+        catch
+        {
+            try
+            {
+                if (create)
+                {
+                    await creating;
+                    await DropDatabaseAsync(target);
+                }
+            }
+            catch (Exception)
+            {
+                // not created (e.g. it exists already) or not dropped: the step's failure matters more
+            }
+            throw;
+        }
+    }
+
+    private static async Task DropDatabaseAsync(PgConnectionInfo target)
+    {
+        var maintenance = target.WithDatabase(target.Database == "postgres" ? "template1" : "postgres");
+        await using var connection = await PgErrors.OpenAsync(maintenance, CancellationToken.None);
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Sql.Ident(target.Database)}", connection);
+        await drop.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
     /// <summary>CREATE DATABASE on the target's server, connecting to its maintenance database.</summary>

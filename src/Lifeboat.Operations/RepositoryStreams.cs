@@ -23,12 +23,70 @@ public sealed class SnapshotStreamSource(BlobReader reader, Snapshot snapshot) :
     /// <summary>Bytes handed out so far, for progress displays.</summary>
     public long BytesRead => Interlocked.Read(ref _bytesRead);
 
+    private static int ReadAhead => Math.Max(4, Environment.ProcessorCount * 2);
+
     public Task<Stream> OpenStreamAsync(string name, CancellationToken cancellationToken)
     {
-        var stream = snapshot.Streams.FirstOrDefault(s => s.Name == name)
+        var restorer = new StreamRestorer(reader, ReadAhead);
+        return Task.FromResult<Stream>(new CountingStream(restorer.OpenRead(Find(name), cancellationToken), this));
+    }
+
+    /// <summary>
+    /// Writes the stream's chunks straight to <paramref name="destination"/> (no pipe, no copy). The
+    /// restorer authenticates every chunk before writing it and checks the whole stream's size and
+    /// SHA-256 against the snapshot before returning, so when the snapshot records the size and SHA-256
+    /// the caller expects, that check is the caller's, and a second hash would only cost CPU.
+    /// </summary>
+    public async Task<bool> CopyVerifiedToAsync(string name, long expectedBytes, string expectedSha256, Stream destination, CancellationToken cancellationToken)
+    {
+        var stream = Find(name);
+        if (stream.Size != expectedBytes || !string.Equals(stream.Sha256, expectedSha256, StringComparison.OrdinalIgnoreCase))
+            return false;
+        var restorer = new StreamRestorer(reader, ReadAhead);
+        await restorer.WriteToAsync(stream, new CountingWriteStream(destination, this), cancellationToken);
+        return true;
+    }
+
+    private SnapshotStream Find(string name) =>
+        snapshot.Streams.FirstOrDefault(s => s.Name == name)
             ?? throw new IntegrityException($"the snapshot has no stream '{name}', which its manifest needs");
-        var restorer = new StreamRestorer(reader, Math.Max(4, Environment.ProcessorCount * 2));
-        return Task.FromResult<Stream>(new CountingStream(restorer.OpenRead(stream, cancellationToken), this));
+
+    private sealed class CountingWriteStream(Stream inner, SnapshotStreamSource owner) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            inner.Write(buffer, offset, count);
+            Interlocked.Add(ref owner._bytesRead, count);
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await inner.WriteAsync(buffer, cancellationToken);
+            Interlocked.Add(ref owner._bytesRead, buffer.Length);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush() => inner.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     private sealed class CountingStream(Stream inner, SnapshotStreamSource owner) : Stream

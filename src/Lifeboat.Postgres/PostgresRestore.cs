@@ -8,9 +8,10 @@ namespace Lifeboat.Postgres;
 
 /// <summary>
 /// Restores a capture into an empty database: pre-data (pg_restore, one transaction) → parallel
-/// COPY FROM, largest table first → sequences (setval) → large objects → post-data (pg_restore -j:
-/// indexes, constraints, triggers, policies, matview refresh, in dependency order) → ANALYZE.
-/// Every stream is checked against its SHA-256 in the manifest while it loads.
+/// COPY FROM, largest table first, each table analyzed right after its load → sequences (setval) →
+/// large objects → post-data (pg_restore -j: indexes, constraints, triggers, policies, matview
+/// refresh, in dependency order) → ANALYZE of what needs post-data (see RestoreStatistics.cs).
+/// Every stream is checked against its SHA-256 in the manifest before its COPY completes.
 /// </summary>
 public sealed partial class PostgresRestore
 {
@@ -24,10 +25,91 @@ public sealed partial class PostgresRestore
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Jobs, 1);
         var where = target.Redact();
-        await using var connection = await PgErrors.OpenAsync(target, cancellationToken);
-        var serverMajor = connection.PostgreSqlVersion.Major;
-        var tools = await PgToolset.FindAsync(Math.Max(serverMajor, manifest.ServerVersionNum / 10000), options.PgBinDirectory, cancellationToken);
+        var connection = await PgErrors.OpenAsync(target, cancellationToken);
+        // Finding pg_restore (a few `pg_dump --version` runs) and extracting the verified schema
+        // archive touch nothing on the target: they run while the target is checked.
+        Task<PgToolset>? toolsForBackup = null;
+        Task<SchemaArchive>? extracting = null;
+        SchemaArchive archive;
+        PgToolset tools;
         var platform = manifest.Options.Profile == SupabaseProfile.Name;
+        try
+        {
+            var backupMajor = manifest.ServerVersionNum / 10000;
+            toolsForBackup = PgToolset.FindAsync(backupMajor, options.PgBinDirectory, cancellationToken);
+            extracting = SchemaArchive.ExtractAsync(source, manifest, cancellationToken);
+            await CheckTargetAsync(connection, manifest, options, platform, where, cancellationToken);
+            var serverMajor = connection.PostgreSqlVersion.Major;
+            tools = serverMajor > backupMajor
+                ? await PgToolset.FindAsync(serverMajor, options.PgBinDirectory, cancellationToken)
+                : await toolsForBackup;
+            archive = await extracting;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            if (toolsForBackup is not null)
+                await ObserveAsync(toolsForBackup);
+            if (extracting is not null)
+                await DisposeWhenDoneAsync(extracting);
+            throw;
+        }
+
+        await using (connection)
+        await using (archive)
+        {
+
+            Log.RestoreStep(_logger, where, "pre-data");
+            await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "pre-data", 1, options.NoOwner, options.NoPrivileges, [], cancellationToken, skipExtensions: platform);
+
+            Log.RestoreStep(_logger, where, "table data");
+
+            // Rows of platform tables (which the target has, with their own foreign keys) go first, in order.
+            foreach (var platformTable in manifest.DataOnlyTablesInLoadOrder())
+            {
+                await LoadTableAsync(connection, source, platformTable, platformTable.QualifiedName, cancellationToken);
+                if (options.Analyze)
+                    await AnalyzeAsync(connection, platformTable.QualifiedName, cancellationToken);
+            }
+
+            // Each table is analyzed by the worker that loaded it, while the other workers still load:
+            // only the statistics of the last tables to finish wait for their own ANALYZE.
+            var tables = manifest.Tables.Where(t => t.Stream is not null && !t.DataOnly).OrderByDescending(t => t.Bytes).ToList();
+            await RunParallelAsync(target, tables, options.Jobs, async (conn, table, ct) =>
+            {
+                var rows = await LoadTableAsync(conn, source, table, table.QualifiedName, ct);
+                if (options.Analyze)
+                    await AnalyzeAsync(conn, table.QualifiedName, ct);
+                return rows;
+            }, cancellationToken);
+
+            Log.RestoreStep(_logger, where, "sequences");
+            await SetSequencesAsync(connection, manifest.Sequences, cancellationToken);
+
+            Log.RestoreStep(_logger, where, "large objects");
+            foreach (var lo in manifest.LargeObjects)
+                await LoadLargeObjectAsync(connection, source, lo, cancellationToken);
+
+            Log.RestoreStep(_logger, where, "post-data");
+
+            await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "post-data", options.Jobs, options.NoOwner, options.NoPrivileges, [], cancellationToken, skipExtensions: platform);
+
+            if (options.Analyze)
+            {
+                Log.RestoreStep(_logger, where, "analyze");
+
+                await AnalyzeAfterPostDataAsync(connection, cancellationToken);
+            }
+
+        }
+    }
+
+    /// <summary>
+    /// Refuses a target that is not empty (or cleans it with <see cref="RestoreOptions.Clean"/>), and
+    /// checks that the platform tables whose rows the snapshot keeps exist.
+    /// </summary>
+    private async Task CheckTargetAsync(NpgsqlConnection connection, BackupManifest manifest, RestoreOptions options, bool platform, string where, CancellationToken cancellationToken)
+    {
         foreach (var platformTable in manifest.DataOnlyTablesInLoadOrder())
             await EnsureTableExistsAsync(connection, platformTable, where, cancellationToken);
         var existing = await TargetDatabase.ListUserObjectsAsync(connection, platform, cancellationToken);
@@ -40,34 +122,29 @@ public sealed partial class PostgresRestore
             Log.Cleaning(_logger, where);
             await TargetDatabase.CleanAsync(connection, platform, cancellationToken);
         }
+    }
 
-        await using var archive = await SchemaArchive.ExtractAsync(source, manifest, cancellationToken);
-        Log.RestoreStep(_logger, where, "pre-data");
-        await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "pre-data", 1, options.NoOwner, options.NoPrivileges, [], cancellationToken, skipExtensions: platform);
-
-        Log.RestoreStep(_logger, where, "table data");
-        // Rows of platform tables (which the target has, with their own foreign keys) go first, in order.
-        foreach (var platformTable in manifest.DataOnlyTablesInLoadOrder())
-            await LoadTableAsync(connection, source, platformTable, platformTable.QualifiedName, cancellationToken);
-
-        var tables = manifest.Tables.Where(t => t.Stream is not null && !t.DataOnly).OrderByDescending(t => t.Bytes).ToList();
-        await RunParallelAsync(target, tables, options.Jobs,
-            (conn, table, ct) => LoadTableAsync(conn, source, table, table.QualifiedName, ct), cancellationToken);
-
-        Log.RestoreStep(_logger, where, "sequences");
-        await SetSequencesAsync(connection, manifest.Sequences, cancellationToken);
-
-        Log.RestoreStep(_logger, where, "large objects");
-        foreach (var lo in manifest.LargeObjects)
-            await LoadLargeObjectAsync(connection, source, lo, cancellationToken);
-
-        Log.RestoreStep(_logger, where, "post-data");
-        await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "post-data", options.Jobs, options.NoOwner, options.NoPrivileges, [], cancellationToken, skipExtensions: platform);
-
-        if (options.Analyze)
+    private static async Task ObserveAsync(Task task)
+    {
+        try
         {
-            Log.RestoreStep(_logger, where, "analyze");
-            await CatalogReader.ExecuteAsync(connection, "ANALYZE", cancellationToken);
+            await task;
+        }
+        catch (Exception)
+        {
+            // the restore fails for another reason, reported by the caller
+        }
+    }
+
+    private static async Task DisposeWhenDoneAsync(Task<SchemaArchive> extracting)
+    {
+        try
+        {
+            await (await extracting).DisposeAsync();
+        }
+        catch (Exception)
+        {
+            // nothing was extracted (or it failed itself): nothing to delete
         }
     }
 
@@ -88,8 +165,6 @@ public sealed partial class PostgresRestore
     /// </summary>
     internal async Task<long> LoadTableAsync(NpgsqlConnection connection, IStreamSource source, TableEntry table, string destination, CancellationToken cancellationToken)
     {
-        await using var input = await source.OpenStreamAsync(table.Stream!, cancellationToken);
-        await using var hashing = new HashingReadStream(input);
         NpgsqlCopyTextWriter writer;
         try
         {
@@ -100,11 +175,11 @@ public sealed partial class PostgresRestore
             throw new RestoreFailedException(destination, $"Loading table {destination} failed: {ex.MessageText}", ex);
         }
         var completed = false;
+        // NpgsqlCopyTextWriter is a StreamWriter over the raw COPY stream: the stored bytes go there unchanged
+        var rows = new RowCountingStream(writer.BaseStream);
         try
         {
-            // NpgsqlCopyTextWriter is a StreamWriter over the raw COPY stream: write the stored bytes unchanged
-            await hashing.CopyToAsync(writer.BaseStream, cancellationToken);
-            if (hashing.BytesRead != table.Bytes || hashing.Sha256Hex() != table.Sha256)
+            if (!await source.CopyVerifiedToAsync(table.Stream!, table.Bytes, table.Sha256 ?? "", rows, cancellationToken))
                 throw new BackupIntegrityException($"The data stream of {table.QualifiedName} ({table.Stream}) does not match the manifest (size or SHA-256): the backup is damaged.");
             completed = true;
             await writer.DisposeAsync();
@@ -128,8 +203,8 @@ public sealed partial class PostgresRestore
                 }
             }
         }
-        Log.TableLoaded(_logger, destination, hashing.Newlines, hashing.BytesRead);
-        return hashing.Newlines;
+        Log.TableLoaded(_logger, destination, rows.Newlines, rows.BytesWritten);
+        return rows.Newlines;
     }
 
     private static async Task SetSequencesAsync(NpgsqlConnection connection, IReadOnlyList<SequenceEntry> sequences, CancellationToken cancellationToken)

@@ -15,7 +15,12 @@ public sealed record RestoreOptions
     /// <summary>pg_restore --no-privileges: skip GRANT / REVOKE.</summary>
     public bool NoPrivileges { get; init; }
 
-    /// <summary>Run ANALYZE at the end.</summary>
+    /// <summary>
+    /// Leave planner statistics behind: ANALYZE each table right after its rows are loaded, and after
+    /// post-data what needs the indexes or the whole tree (partitioned tables, inheritance parents,
+    /// expression indexes, materialized views). Off (<c>--no-analyze</c>, like pg_restore) leaves them
+    /// to autovacuum.
+    /// </summary>
     public bool Analyze { get; init; } = true;
 
     /// <summary>Where pg_restore / psql live (--pg-bin); null = search PATH and /usr/lib/postgresql/*/bin.</summary>

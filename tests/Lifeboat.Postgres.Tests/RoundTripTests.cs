@@ -65,6 +65,29 @@ public sealed class RoundTripTests(SupabaseFixture fixture)
     }
 
     [Fact]
+    public async Task A_full_restore_leaves_statistics_on_tables_partitioned_parents_and_materialized_views()
+    {
+        var target = await fixture.NewDatabaseAsync("stats");
+        await new PostgresRestore().RestoreAsync(fixture.Store, fixture.Manifest, fixture.Connection(target), new RestoreOptions { Jobs = 2 }, default);
+
+        const string analyzed = "SELECT count(*) FROM pg_stats WHERE schemaname = 'public' AND tablename = ";
+        (await fixture.Cluster.ScalarAsync<long>(analyzed + "'events_log'", target)).Should().BePositive("each table is analyzed after its load");
+        (await fixture.Cluster.ScalarAsync<long>(analyzed + "'measurements' AND inherited", target)).Should().BePositive("partitioned tables are analyzed after their partitions");
+        (await fixture.Cluster.ScalarAsync<long>(analyzed + "'cities' AND inherited", target)).Should().BePositive("inheritance parents are analyzed over the whole tree");
+        (await fixture.Cluster.ScalarAsync<long>(analyzed + "'device_stats'", target)).Should().BePositive("materialized views are analyzed once refreshed");
+    }
+
+    [Fact]
+    public async Task A_restore_without_analyze_leaves_statistics_to_autovacuum()
+    {
+        var target = await fixture.NewDatabaseAsync("nostats");
+        await new PostgresRestore().RestoreAsync(fixture.Store, fixture.Manifest, fixture.Connection(target), new RestoreOptions { Jobs = 2, Analyze = false }, default);
+
+        // autovacuum may analyze the leaf tables meanwhile, but never a partitioned table
+        (await fixture.Cluster.ScalarAsync<long>("SELECT count(*) FROM pg_stats WHERE schemaname = 'public' AND tablename = 'measurements'", target)).Should().Be(0);
+    }
+
+    [Fact]
     public async Task The_source_hashes_match_the_manifest_so_copy_output_is_deterministic()
     {
         var verification = await PostgresVerifier.VerifyAsync(fixture.Source, fixture.Manifest, default);

@@ -16,6 +16,7 @@ internal static class RestoreCommand
         var jobs = DatabaseOptions.Jobs();
         var noOwner = new Option<bool>("--no-owner") { Description = "Objects belong to the restoring role (when the source's roles do not exist here)" };
         var noPrivileges = new Option<bool>("--no-privileges") { Description = "Skip GRANT and REVOKE" };
+        var noAnalyze = new Option<bool>("--no-analyze") { Description = "Do not ANALYZE the restored tables (as pg_restore): the planner has no statistics until autovacuum gathers them" };
         var verify = new Option<bool>("--verify") { Description = "Afterwards, re-read every table and compare its rows and SHA-256 with the snapshot" };
         var table = new Option<string?>("--table") { Description = "Restore only this table (schema.table)" };
         var asName = new Option<string?>("--as") { Description = "With --table: restore beside the live table under this name" };
@@ -26,7 +27,7 @@ internal static class RestoreCommand
         onConflict.AcceptOnlyFromAmong("skip", "update");
         var command = new Command("restore", "Restore a database snapshot into PostgreSQL")
         {
-            snapshot, to, create, clean, jobs, noOwner, noPrivileges, verify, table, asName, intoSchema, swap, where, onConflict, DatabaseOptions.PgBin,
+            snapshot, to, create, clean, jobs, noOwner, noPrivileges, noAnalyze, verify, table, asName, intoSchema, swap, where, onConflict, DatabaseOptions.PgBin,
         };
         return command.WithAction(async context =>
         {
@@ -50,6 +51,7 @@ internal static class RestoreCommand
                     Clean = context.Get(clean),
                     NoOwner = context.Get(noOwner),
                     NoPrivileges = context.Get(noPrivileges),
+                    Analyze = !context.Get(noAnalyze),
                     PgBinDirectory = pgBin,
                 },
                 Table = tableName is null || context.Get(where) is not null ? null : new TableRestoreOptions
