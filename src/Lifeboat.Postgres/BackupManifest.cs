@@ -134,6 +134,13 @@ public sealed record TableEntry
     /// <summary>SHA-256 of the COPY stream (lower-case hex).</summary>
     public string? Sha256 { get; init; }
 
+    /// <summary>
+    /// Order-independent digest of the rows (see <see cref="RowDigest"/>): what a verification compares
+    /// when the restored table returns the same rows in another physical order. Null in manifests
+    /// written before it existed.
+    /// </summary>
+    public string? RowsDigest { get; init; }
+
     /// <summary>Estimated size on disk when listed (used to order work, largest first).</summary>
     public long EstimatedBytes { get; init; }
 

@@ -11,6 +11,7 @@ internal sealed class HashingReadStream : Stream
 {
     private readonly Stream _inner;
     private readonly IncrementalHash? _hash;
+    private readonly RowDigest _rows = new();
     private readonly Action<int>? _onRead;
     private string? _sha256;
 
@@ -24,6 +25,9 @@ internal sealed class HashingReadStream : Stream
     public long BytesRead { get; private set; }
 
     public long Newlines { get; private set; }
+
+    /// <summary>The order-independent digest of the rows read (see <see cref="RowDigest"/>).</summary>
+    public string RowsDigest => _rows.ToHex();
 
     public bool ReachedEnd { get; private set; }
 
@@ -83,6 +87,7 @@ internal sealed class HashingReadStream : Stream
         _hash?.AppendData(data);
         BytesRead += data.Length;
         Newlines += data.Count((byte)'\n');
+        _rows.Append(data);
         _onRead?.Invoke(data.Length);
     }
 

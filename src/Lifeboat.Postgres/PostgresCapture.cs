@@ -296,8 +296,15 @@ public sealed class PostgresCapture
     private static async Task<TableEntry> CopyTableWithPsqlAsync(PsqlCopy psql, CatalogTable table, IStreamSink sink, ProgressTracker progress, CancellationToken cancellationToken)
     {
         var name = StreamNames.TableData(table.Schema, table.Name);
-        var (stored, rows) = await PsqlTableCopy.CopyAsync(psql.Tools, psql.Environment, psql.SnapshotId, table, name, sink, progress, cancellationToken);
-        return ToEntry(table, new TableSelection(new CaptureOptions())) with { Stream = name, Rows = rows, Bytes = stored.Length, Sha256 = stored.Sha256 };
+        var (stored, rows, rowsDigest) = await PsqlTableCopy.CopyAsync(psql.Tools, psql.Environment, psql.SnapshotId, table, name, sink, progress, cancellationToken);
+        return ToEntry(table, new TableSelection(new CaptureOptions())) with
+        {
+            Stream = name,
+            Rows = rows,
+            Bytes = stored.Length,
+            Sha256 = stored.Sha256,
+            RowsDigest = rowsDigest,
+        };
     }
 
     private static async Task<TableEntry> CopyTableAsync(NpgsqlConnection connection, CatalogTable table, IStreamSink sink, ProgressTracker progress, CancellationToken cancellationToken)
@@ -329,6 +336,7 @@ public sealed class PostgresCapture
                 Rows = counting.Newlines,
                 Bytes = stored.Length,
                 Sha256 = stored.Sha256,
+                RowsDigest = counting.RowsDigest,
             };
         }
         finally

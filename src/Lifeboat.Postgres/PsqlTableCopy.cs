@@ -16,7 +16,7 @@ internal static partial class PsqlTableCopy
         "SET idle_in_transaction_session_timeout = 0; SET statement_timeout = 0; SET row_security = off; SET synchronize_seqscans = off; " +
         "SET DateStyle = ISO; SET IntervalStyle = postgres; SET extra_float_digits = 3";
 
-    public static async Task<(StoredStream Stored, long Rows)> CopyAsync(PgToolset tools, IReadOnlyDictionary<string, string> environment,
+    public static async Task<(StoredStream Stored, long Rows, string RowsDigest)> CopyAsync(PgToolset tools, IReadOnlyDictionary<string, string> environment,
         string snapshotId, CatalogTable table, string streamName, IStreamSink sink, ProgressTracker progress, CancellationToken cancellationToken)
     {
         var qualified = Sql.Qualify(table.Schema, table.Name);
@@ -35,6 +35,7 @@ internal static partial class PsqlTableCopy
         var (program, arguments) = Stdbuf is { } stdbuf ? (stdbuf, new[] { "-o", "1M", tools.Psql }.Concat(args)) : (tools.Psql, args.AsEnumerable());
         StoredStream? stored = null;
         long rows = 0;
+        var rowsDigest = "";
         try
         {
             await ChildProcess.RunAsync(program, arguments, env, async (stdout, ct) =>
@@ -46,6 +47,7 @@ internal static partial class PsqlTableCopy
                     throw new InvalidOperationException($"stream {streamName}: {counting.BytesRead} bytes were read but {result.Length} stored");
                 stored = result;
                 rows = counting.Newlines;
+                rowsDigest = counting.RowsDigest;
             }, null, cancellationToken);
         }
         catch (PgToolFailedException ex)
@@ -53,7 +55,7 @@ internal static partial class PsqlTableCopy
             throw Map(ex, qualified);
         }
 
-        return (stored!, rows);
+        return (stored!, rows, rowsDigest);
     }
 
     private static string? Stdbuf { get; } = new[] { "/usr/bin/stdbuf", "/bin/stdbuf" }.FirstOrDefault(File.Exists);

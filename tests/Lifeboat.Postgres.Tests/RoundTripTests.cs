@@ -88,6 +88,30 @@ public sealed class RoundTripTests(SupabaseFixture fixture)
     }
 
     [Fact]
+    public async Task Verification_accepts_the_same_rows_in_another_physical_order_and_rejects_a_changed_row()
+    {
+        var target = await fixture.NewDatabaseAsync("reordered");
+        await new PostgresRestore().RestoreAsync(fixture.Store, fixture.Manifest, fixture.Connection(target), new RestoreOptions { Jobs = 2 }, default);
+        await fixture.Cluster.ExecuteAsync("""
+            CREATE TABLE public.shuffled AS SELECT * FROM public.events_log ORDER BY md5(at::text || kind || payload::text);
+            TRUNCATE public.events_log;
+            INSERT INTO public.events_log SELECT * FROM public.shuffled;
+            DROP TABLE public.shuffled;
+            """, target);
+
+        var reordered = await PostgresVerifier.VerifyAsync(fixture.Connection(target), fixture.Manifest, default);
+        reordered.Mismatches.Should().BeEmpty();
+        var entry = fixture.Manifest.Tables.Single(t => t.Name == "events_log");
+        var events = reordered.Checked.Single(c => c.Name == "events_log");
+        events.Sha256.Should().NotBe(entry.Sha256, "the rows come back in another order");
+        events.Reordered(entry).Should().BeTrue();
+
+        await fixture.Cluster.ExecuteAsync("UPDATE public.events_log SET kind = 'kX' WHERE ctid = (SELECT min(ctid) FROM public.events_log)", target);
+        var changed = await PostgresVerifier.VerifyAsync(fixture.Connection(target), fixture.Manifest, default);
+        changed.Mismatches.Should().ContainSingle().Which.Should().Contain("events_log");
+    }
+
+    [Fact]
     public async Task The_source_hashes_match_the_manifest_so_copy_output_is_deterministic()
     {
         var verification = await PostgresVerifier.VerifyAsync(fixture.Source, fixture.Manifest, default);

@@ -60,7 +60,8 @@ internal static class DatabaseChecks
                 {
                     var actual = (await PostgresVerifier.ComputeChecksumsAsync(target, [table], ct))[0];
                     rows[table] = new EvidenceItem(name, actual.Rows == table.Rows, Count(table.Rows), Count(actual.Rows));
-                    hashes[table] = new EvidenceItem(name, actual.Sha256 == table.Sha256, table.Sha256, actual.Sha256, $"{actual.Bytes} bytes");
+                    hashes[table] = new EvidenceItem(name, actual.Matches(table), table.Sha256, actual.Sha256,
+                        actual.Reordered(table) ? $"{actual.Bytes} bytes; same rows in another physical order (row digest {actual.RowsDigest})" : $"{actual.Bytes} bytes");
                 }
                 catch (PostgresException e)
                 {
