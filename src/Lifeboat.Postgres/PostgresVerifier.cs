@@ -22,6 +22,9 @@ public sealed record TableChecksum(string Schema, string Name, long Rows, long B
 /// <param name="Mismatches">One line per table whose rows or hash differ from the manifest (or which is missing).</param>
 public sealed record VerificationResult(IReadOnlyList<TableChecksum> Checked, IReadOnlyList<string> Mismatches)
 {
+    /// <summary>Tables that hold the captured rows in another physical order (matched by row digest, not SHA-256).</summary>
+    public IReadOnlyList<string> Reordered { get; init; } = [];
+
     /// <summary>True when every table matched.</summary>
     public bool Ok => Mismatches.Count == 0;
 }
@@ -58,6 +61,7 @@ public static class PostgresVerifier
             "SET row_security = off; SET synchronize_seqscans = off; BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", cancellationToken);
         var checkedTables = new List<TableChecksum>();
         var mismatches = new List<string>();
+        var reordered = new List<string>();
         foreach (var table in expected)
         {
             await CatalogReader.ExecuteAsync(connection, "SAVEPOINT verify", cancellationToken);
@@ -74,12 +78,14 @@ public static class PostgresVerifier
                 continue;
             }
             checkedTables.Add(actual);
+            if (actual.Reordered(table))
+                reordered.Add(table.QualifiedName);
             if (!actual.Matches(table))
                 mismatches.Add($"{table.QualifiedName}: expected {table.Rows} rows sha256 {table.Sha256} (rows digest {table.RowsDigest ?? "not recorded"}), " +
                     $"found {actual.Rows} rows sha256 {actual.Sha256} (rows digest {actual.RowsDigest})");
         }
         await CatalogReader.ExecuteAsync(connection, "COMMIT", cancellationToken);
-        return new VerificationResult(checkedTables, mismatches);
+        return new VerificationResult(checkedTables, mismatches) { Reordered = reordered };
     }
 
     private static async Task<TableChecksum> ChecksumAsync(NpgsqlConnection connection, TableEntry table, CancellationToken cancellationToken)

@@ -117,7 +117,8 @@ internal static class RestoreCommand
         {
             if (verification.Ok)
             {
-                context.Info($"verified: all {verification.Checked.Count} table(s) have the snapshot's rows and SHA-256");
+                var reordered = verification.Reordered.Count == 0 ? "" : $" ({verification.Reordered.Count} in another physical order, matched row by row: {string.Join(", ", verification.Reordered)})";
+                context.Info($"verified: all {verification.Checked.Count} table(s) hold exactly the snapshot's rows{reordered}");
             }
             else
             {
