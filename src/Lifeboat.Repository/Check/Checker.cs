@@ -246,7 +246,7 @@ public sealed class Checker(Repository repository)
 
         foreach (var entry in header)
         {
-            repository.Codec.Open(entry, bytes.AsSpan((int)entry.Offset, (int)entry.Length), $"pack '{name}'");
+            repository.Codec.Verify(entry, bytes.AsSpan((int)entry.Offset, (int)entry.Length), $"pack '{name}'");
         }
     }
 

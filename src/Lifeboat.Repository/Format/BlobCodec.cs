@@ -43,6 +43,30 @@ public sealed class BlobCodec(MasterKey key, int compressionLevel)
     /// </summary>
     public byte[] Open(PackEntry entry, ReadOnlySpan<byte> stored, string where)
     {
+        var plaintext = new byte[entry.RawLength];
+        OpenInto(entry, stored, where, plaintext);
+        return plaintext;
+    }
+
+    /// <summary>
+    /// Checks a stored blob as <see cref="Open"/> does, decoding into a pooled buffer that is
+    /// returned at once: what check and prune need, without a large allocation per blob.
+    /// </summary>
+    public void Verify(PackEntry entry, ReadOnlySpan<byte> stored, string where)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent((int)entry.RawLength);
+        try
+        {
+            OpenInto(entry, stored, where, buffer.AsSpan(0, (int)entry.RawLength));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void OpenInto(PackEntry entry, ReadOnlySpan<byte> stored, string where, Span<byte> plaintext)
+    {
         if (stored.Length != entry.Length || stored.Length < Sealer.Overhead)
         {
             throw new IntegrityException($"blob {entry.Id.Short} in {where} has the wrong length");
@@ -51,7 +75,6 @@ public sealed class BlobCodec(MasterKey key, int compressionLevel)
         Span<byte> aad = stackalloc byte[BlobId.Size];
         entry.Id.Write(aad);
         var payloadLength = stored.Length - Sealer.Overhead;
-        var plaintext = new byte[entry.RawLength];
         if (entry.Compressed)
         {
             var payload = ArrayPool<byte>.Shared.Rent(payloadLength);
@@ -94,8 +117,6 @@ public sealed class BlobCodec(MasterKey key, int compressionLevel)
         {
             throw new IntegrityException($"blob {entry.Id.Short} in {where} does not match its id");
         }
-
-        return plaintext;
     }
 }
 

@@ -58,7 +58,7 @@ internal sealed class Repacker(Repository repository, PrunePlan plan)
             }
 
             var stored = bytes.AsSpan((int)entry.Offset, (int)entry.Length);
-            repository.Codec.Open(entry, stored, $"pack '{name}'");
+            repository.Codec.Verify(entry, stored, $"pack '{name}'");
             var pooled = ArrayPool<byte>.Shared.Rent(stored.Length);
             stored.CopyTo(pooled);
             await AddAsync(new SealedBlob(entry.Type, entry.Id, pooled, stored.Length, entry.RawLength, entry.Compressed), cancellationToken);
