@@ -51,7 +51,9 @@ public sealed class CrashSafetyTests : IDisposable
         (await _repo.DumpAsync(next)).Should().Equal(after);
         var unlock = await _repo.Cli.RunAsync("unlock");
         unlock.ExitCode.Should().Be(0);
-        Directory.EnumerateFiles(Path.Combine(_repo.Path_, "locks")).Should().BeEmpty("locks of killed processes are stale and removed");
+        // a kill between writing a lock's temporary file and publishing it leaves a '.tmp-' file: not a lock
+        // (listings skip it), reclaimed by prune's temporary-file cleanup
+        _repo.Files("locks").Should().BeEmpty("locks of killed processes are stale and removed");
     }
 
     [Fact]
