@@ -4,19 +4,21 @@ namespace Lifeboat.Postgres;
 
 /// <summary>
 /// A read-only pass-through stream that hashes (SHA-256, unless told not to: a capture takes the
-/// hash from the sink, which computes it anyway), counts bytes and counts newlines (= rows of COPY
-/// text format, which escapes newlines inside values) of what is read through it.
+/// hash from the sink, which computes it anyway), counts bytes and newlines (= rows of COPY text
+/// format, which escapes newlines inside values) and, for table data, the order-independent
+/// <see cref="RowDigest"/> of what is read through it.
 /// </summary>
 internal sealed class HashingReadStream : Stream
 {
     private readonly Stream _inner;
     private readonly IncrementalHash? _hash;
-    private readonly RowDigest _rows = new();
+    private readonly RowDigest? _rows;
     private readonly Action<int>? _onRead;
     private string? _sha256;
 
-    public HashingReadStream(Stream inner, Action<int>? onRead = null, bool sha256 = true)
+    public HashingReadStream(Stream inner, Action<int>? onRead = null, bool sha256 = true, bool rowDigest = false)
     {
+        _rows = rowDigest ? new RowDigest() : null;
         _inner = inner;
         _onRead = onRead;
         _hash = sha256 ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
@@ -27,7 +29,7 @@ internal sealed class HashingReadStream : Stream
     public long Newlines { get; private set; }
 
     /// <summary>The order-independent digest of the rows read (see <see cref="RowDigest"/>).</summary>
-    public string RowsDigest => _rows.ToHex();
+    public string RowsDigest => (_rows ?? throw new InvalidOperationException("this stream was created without a row digest")).ToHex();
 
     public bool ReachedEnd { get; private set; }
 
@@ -87,7 +89,7 @@ internal sealed class HashingReadStream : Stream
         _hash?.AppendData(data);
         BytesRead += data.Length;
         Newlines += data.Count((byte)'\n');
-        _rows.Append(data);
+        _rows?.Append(data);
         _onRead?.Invoke(data.Length);
     }
 

@@ -327,7 +327,7 @@ public sealed class PostgresCapture
         try
         {
             // NpgsqlCopyTextReader is a StreamReader over the raw COPY stream: read the bytes, never decode them
-            await using var counting = new HashingReadStream(new CoalescingReadStream(reader.BaseStream), progress.AddBytes, sha256: false);
+            await using var counting = new HashingReadStream(new CoalescingReadStream(reader.BaseStream), progress.AddBytes, sha256: false, rowDigest: true);
             var stored = await StoreAsync(sink, name, counting, cancellationToken);
             completed = true;
             return ToEntry(table, new TableSelection(new CaptureOptions())) with
@@ -395,7 +395,7 @@ public sealed class PostgresCapture
     }
 
     /// <summary>Stores a stream and checks that the sink read all of it: its hash is then the stream's.</summary>
-    private static async Task<StoredStream> StoreAsync(IStreamSink sink, string name, HashingReadStream content, CancellationToken cancellationToken)
+    internal static async Task<StoredStream> StoreAsync(IStreamSink sink, string name, HashingReadStream content, CancellationToken cancellationToken)
     {
         var stored = await sink.WriteStreamAsync(name, content, cancellationToken);
         await content.DrainAsync(cancellationToken);

@@ -91,7 +91,7 @@ public static class PostgresVerifier
     private static async Task<TableChecksum> ChecksumAsync(NpgsqlConnection connection, TableEntry table, CancellationToken cancellationToken)
     {
         using var reader = await connection.BeginTextExportAsync($"COPY {table.QualifiedName}{Sql.ColumnList(table.Columns)} TO STDOUT", cancellationToken);
-        await using var hashing = new HashingReadStream(reader.BaseStream);
+        await using var hashing = new HashingReadStream(reader.BaseStream, rowDigest: true);
         await hashing.DrainAsync(cancellationToken);
         return new TableChecksum(table.Schema, table.Name, hashing.Newlines, hashing.BytesRead, hashing.Sha256Hex(), hashing.RowsDigest);
     }

@@ -40,12 +40,8 @@ internal static partial class PsqlTableCopy
         {
             await ChildProcess.RunAsync(program, arguments, env, async (stdout, ct) =>
             {
-                await using var counting = new HashingReadStream(stdout, progress.AddBytes, sha256: false);
-                var result = await sink.WriteStreamAsync(streamName, counting, ct);
-                await counting.DrainAsync(ct);
-                if (result.Length != counting.BytesRead)
-                    throw new InvalidOperationException($"stream {streamName}: {counting.BytesRead} bytes were read but {result.Length} stored");
-                stored = result;
+                await using var counting = new HashingReadStream(stdout, progress.AddBytes, sha256: false, rowDigest: true);
+                stored = await PostgresCapture.StoreAsync(sink, streamName, counting, ct);
                 rows = counting.Newlines;
                 rowsDigest = counting.RowsDigest;
             }, null, cancellationToken);
