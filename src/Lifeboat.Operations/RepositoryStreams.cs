@@ -47,9 +47,46 @@ public sealed class SnapshotStreamSource(BlobReader reader, Snapshot snapshot) :
         return true;
     }
 
+    /// <summary>
+    /// One part: <see cref="CopyVerifiedToAsync"/>. Several: ranges of whole records cut by the
+    /// restorer, each chunk authenticated and checked against its keyed id before it is written
+    /// (a whole stream's SHA-256 cannot be computed over parts written in parallel; the chunk ids,
+    /// HMAC-SHA-256 under the repository's id key, cover the same bytes).
+    /// </summary>
+    public async Task<IReadOnlyList<IStreamPart>> SplitVerifiedAsync(string name, long expectedBytes, string expectedSha256, IReadOnlyList<long> cutNear, byte delimiter, CancellationToken cancellationToken)
+    {
+        var stream = Find(name);
+        if (stream.Size != expectedBytes || !string.Equals(stream.Sha256, expectedSha256, StringComparison.OrdinalIgnoreCase))
+            throw new BackupIntegrityException($"The stream {name} does not match the manifest (size or SHA-256): the backup is damaged.");
+        if (cutNear.Count == 0)
+            return [new WholeStreamPart(this, name, expectedBytes, expectedSha256)];
+        var restorer = new StreamRestorer(reader, ReadAhead);
+        var ranges = await restorer.SplitAsync(stream, cutNear, delimiter, cancellationToken);
+        if (ranges.Count == 1)
+            return [new WholeStreamPart(this, name, expectedBytes, expectedSha256)];
+        return [.. ranges.Select(r => (IStreamPart)new RangePart(this, restorer, r))];
+    }
+
     private SnapshotStream Find(string name) =>
         snapshot.Streams.FirstOrDefault(s => s.Name == name)
             ?? throw new IntegrityException($"the snapshot has no stream '{name}', which its manifest needs");
+
+    private sealed class RangePart(SnapshotStreamSource source, StreamRestorer restorer, StreamRange range) : IStreamPart
+    {
+        public long Length => range.End - range.Start;
+
+        public async Task CopyToAsync(Stream destination, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await restorer.WriteRangeAsync(range, new CountingWriteStream(destination, source), cancellationToken);
+            }
+            catch (IntegrityException e)
+            {
+                throw new BackupIntegrityException($"The stream {range.Stream.Name} is damaged: {e.Message}", e);
+            }
+        }
+    }
 
     private sealed class CountingWriteStream(Stream inner, SnapshotStreamSource owner) : Stream
     {

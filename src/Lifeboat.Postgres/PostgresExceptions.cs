@@ -57,7 +57,7 @@ public sealed class RestoreFailedException(string objectName, string message, Ex
 }
 
 /// <summary>A stored stream does not match its manifest entry (size or SHA-256).</summary>
-public sealed class BackupIntegrityException(string message) : PostgresLifeboatException(message);
+public sealed class BackupIntegrityException(string message, Exception? innerException = null) : PostgresLifeboatException(message, innerException);
 
 /// <summary>A capture step failed for a reason not covered by a more specific exception.</summary>
 public sealed class CaptureFailedException(string message, Exception? innerException = null)

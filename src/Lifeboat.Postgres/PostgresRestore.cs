@@ -72,14 +72,16 @@ public sealed partial class PostgresRestore
                     await AnalyzeAsync(connection, platformTable.QualifiedName, cancellationToken);
             }
 
-            // Each table is analyzed by the worker that loaded it, while the other workers still load:
-            // only the statistics of the last tables to finish wait for their own ANALYZE.
-            var tables = manifest.Tables.Where(t => t.Stream is not null && !t.DataOnly).OrderByDescending(t => t.Bytes).ToList();
-            await RunParallelAsync(target, tables, options.Jobs, async (conn, table, ct) =>
+            // Largest first; a table big enough to hold the others up is loaded in parts, at once, on
+            // several connections (see TableLoadPlan). Each table is analyzed by the worker that loaded
+            // its last part, while the other workers still load.
+            var tables = manifest.Tables.Where(t => t.Stream is not null && !t.DataOnly).ToList();
+            var loads = await TableLoadPlan.CreateAsync(source, tables, options.Jobs, options.MinimumPartBytes, cancellationToken);
+            await RunParallelAsync(target, loads, options.Jobs, async (conn, load, ct) =>
             {
-                var rows = await LoadTableAsync(conn, source, table, table.QualifiedName, ct);
-                if (options.Analyze)
-                    await AnalyzeAsync(conn, table.QualifiedName, ct);
+                var rows = await LoadPartAsync(conn, load.Part, load.Table, load.Table.QualifiedName, ct);
+                if (load.Finish() && options.Analyze)
+                    await AnalyzeAsync(conn, load.Table.QualifiedName, ct);
                 return rows;
             }, cancellationToken);
 
@@ -163,7 +165,15 @@ public sealed partial class PostgresRestore
     /// name) with <c>COPY ... FROM STDIN</c>, checking size and SHA-256 before the COPY completes:
     /// a damaged stream loads nothing. Returns the rows loaded.
     /// </summary>
-    internal async Task<long> LoadTableAsync(NpgsqlConnection connection, IStreamSource source, TableEntry table, string destination, CancellationToken cancellationToken)
+    internal async Task<long> LoadTableAsync(NpgsqlConnection connection, IStreamSource source, TableEntry table, string destination, CancellationToken cancellationToken) =>
+        await LoadPartAsync(connection, new WholeStreamPart(source, table.Stream!, table.Bytes, table.Sha256 ?? ""), table, destination, cancellationToken);
+
+    /// <summary>
+    /// Loads one part of a table's COPY stream (the whole stream, or a range of whole rows of it)
+    /// into <paramref name="destination"/>; the COPY completes only once the part's bytes verified.
+    /// Returns the rows loaded.
+    /// </summary>
+    private async Task<long> LoadPartAsync(NpgsqlConnection connection, IStreamPart part, TableEntry table, string destination, CancellationToken cancellationToken)
     {
         NpgsqlCopyTextWriter writer;
         try
@@ -179,8 +189,14 @@ public sealed partial class PostgresRestore
         var rows = new RowCountingStream(writer.BaseStream);
         try
         {
-            if (!await source.CopyVerifiedToAsync(table.Stream!, table.Bytes, table.Sha256 ?? "", rows, cancellationToken))
-                throw new BackupIntegrityException($"The data stream of {table.QualifiedName} ({table.Stream}) does not match the manifest (size or SHA-256): the backup is damaged.");
+            try
+            {
+                await part.CopyToAsync(rows, cancellationToken);
+            }
+            catch (BackupIntegrityException ex)
+            {
+                throw new BackupIntegrityException($"{table.QualifiedName}: {ex.Message}", ex);
+            }
             completed = true;
             await writer.DisposeAsync();
         }

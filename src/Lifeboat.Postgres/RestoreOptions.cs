@@ -23,6 +23,12 @@ public sealed record RestoreOptions
     /// </summary>
     public bool Analyze { get; init; } = true;
 
+    /// <summary>
+    /// A table at least twice this size may be loaded in parts, on several connections at once
+    /// (see TableLoadPlan); no part is smaller. 32 MiB by default.
+    /// </summary>
+    public long MinimumPartBytes { get; init; } = TableLoadPlan.DefaultMinimumPartBytes;
+
     /// <summary>Where pg_restore / psql live (--pg-bin); null = search PATH and /usr/lib/postgresql/*/bin.</summary>
     public string? PgBinDirectory { get; init; }
 }

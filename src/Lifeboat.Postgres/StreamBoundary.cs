@@ -46,4 +46,37 @@ public interface IStreamSource
         }
         return total == expectedBytes && Convert.ToHexStringLower(hash.GetHashAndReset()) == expectedSha256;
     }
+
+    /// <summary>
+    /// Cuts the stream stored under <paramref name="name"/> into consecutive parts that each end just
+    /// after a <paramref name="delimiter"/> byte (or at the end), one cut near each offset of
+    /// <paramref name="cutNear"/> (ascending), so that the parts can be loaded at once on several
+    /// connections. Each part verifies what it writes and throws before writing a byte it could not
+    /// verify. This default ignores the cuts and gives one part: the whole stream, checked as
+    /// <see cref="CopyVerifiedToAsync"/> checks it.
+    /// </summary>
+    Task<IReadOnlyList<IStreamPart>> SplitVerifiedAsync(string name, long expectedBytes, string expectedSha256, IReadOnlyList<long> cutNear, byte delimiter, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<IStreamPart>>([new WholeStreamPart(this, name, expectedBytes, expectedSha256)]);
+}
+
+/// <summary>A part of a stored stream (see <see cref="IStreamSource.SplitVerifiedAsync"/>).</summary>
+public interface IStreamPart
+{
+    /// <summary>The part's length in bytes.</summary>
+    long Length { get; }
+
+    /// <summary>Writes the part's bytes to <paramref name="destination"/>; throws when they do not verify (some bytes may have been written: discard them).</summary>
+    Task CopyToAsync(Stream destination, CancellationToken cancellationToken);
+}
+
+/// <summary>A whole stream as one part, verified by size and SHA-256 (<see cref="IStreamSource.CopyVerifiedToAsync"/>).</summary>
+public sealed class WholeStreamPart(IStreamSource source, string name, long bytes, string sha256) : IStreamPart
+{
+    public long Length => bytes;
+
+    public async Task CopyToAsync(Stream destination, CancellationToken cancellationToken)
+    {
+        if (!await source.CopyVerifiedToAsync(name, bytes, sha256, destination, cancellationToken))
+            throw new BackupIntegrityException($"The stream {name} does not match the manifest (size or SHA-256): the backup is damaged.");
+    }
 }

@@ -49,6 +49,26 @@ public sealed class BlobCodec(MasterKey key, int compressionLevel)
     }
 
     /// <summary>
+    /// Opens a stored blob as <see cref="Open"/> does, into a buffer rented from the shared pool:
+    /// for readers that hand the plaintext on at once (restore), without a large allocation per blob.
+    /// </summary>
+    public PooledBlob OpenPooled(PackEntry entry, ReadOnlySpan<byte> stored, string where)
+    {
+        var length = (int)entry.RawLength;
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            OpenInto(entry, stored, where, buffer.AsSpan(0, length));
+            return new PooledBlob(buffer, length);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Checks a stored blob as <see cref="Open"/> does, decoding into a pooled buffer that is
     /// returned at once: what check and prune need, without a large allocation per blob.
     /// </summary>
@@ -136,4 +156,22 @@ public sealed class SealedBlob(BlobType type, BlobId id, byte[] buffer, int leng
     public bool Compressed { get; } = compressed;
 
     public void Return() => ArrayPool<byte>.Shared.Return(buffer);
+}
+
+/// <summary>A blob's plaintext in a buffer rented from the shared pool; disposing gives it back (once).</summary>
+public sealed class PooledBlob(byte[] buffer, int length) : IDisposable
+{
+    private byte[]? _buffer = buffer;
+
+    public int Length { get; } = length;
+
+    public ReadOnlyMemory<byte> Memory => (_buffer ?? throw new ObjectDisposedException(nameof(PooledBlob))).AsMemory(0, Length);
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _buffer, null) is { } b)
+        {
+            ArrayPool<byte>.Shared.Return(b);
+        }
+    }
 }

@@ -12,6 +12,19 @@ public sealed class BlobReader(Repository repository, MasterIndex index)
 
     public async Task<byte[]> ReadAsync(BlobId id, CancellationToken cancellationToken)
     {
+        var (location, packName, stored) = await ReadStoredAsync(id, cancellationToken);
+        return Repository.Codec.Open(location.Entry, stored, $"pack '{packName}'");
+    }
+
+    /// <summary>As <see cref="ReadAsync"/>, into a pooled buffer the caller disposes.</summary>
+    public async Task<PooledBlob> ReadPooledAsync(BlobId id, CancellationToken cancellationToken)
+    {
+        var (location, packName, stored) = await ReadStoredAsync(id, cancellationToken);
+        return Repository.Codec.OpenPooled(location.Entry, stored, $"pack '{packName}'");
+    }
+
+    private async Task<(BlobLocation Location, string PackName, byte[] Stored)> ReadStoredAsync(BlobId id, CancellationToken cancellationToken)
+    {
         if (!Index.TryGet(id, out var location))
         {
             throw new IntegrityException($"blob {id.Short} is missing: no index file lists it (run 'lifeboat check')");
@@ -32,7 +45,7 @@ public sealed class BlobReader(Repository repository, MasterIndex index)
             throw new IntegrityException($"pack '{packName}' cannot be read at blob {id.Short}: {e.Message}", e);
         }
 
-        return Repository.Codec.Open(location.Entry, stored, $"pack '{packName}'");
+        return (location, packName, stored);
     }
 
     /// <summary>The chunk list of a stream, from its tree blobs.</summary>
