@@ -144,6 +144,14 @@ public sealed record TableEntry
     /// <summary>Estimated size on disk when listed (used to order work, largest first).</summary>
     public long EstimatedBytes { get; init; }
 
+    /// <summary>
+    /// True when the rows' physical order matters to the table's indexes: a BRIN index (which
+    /// summarises ranges of pages) or CLUSTER ... USING. A restore then loads the table on one
+    /// connection, in the stored order, never in parts. Null in manifests written before it was
+    /// recorded, and treated as true.
+    /// </summary>
+    public bool? OrderSensitive { get; init; }
+
     /// <summary>Row-level security enabled.</summary>
     public bool RlsEnabled { get; init; }
 

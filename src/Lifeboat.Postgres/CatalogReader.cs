@@ -5,7 +5,7 @@ namespace Lifeboat.Postgres;
 /// <summary>A table as listed from the catalog.</summary>
 internal sealed record CatalogTable(
     uint Oid, string Schema, string Name, char Kind, bool IsPartition, bool Visible, bool RlsEnabled, bool RlsForced,
-    int PolicyCount, long SizeBytes, IReadOnlyList<string> Columns, bool CanSelect);
+    int PolicyCount, long SizeBytes, IReadOnlyList<string> Columns, bool CanSelect, bool OrderSensitive);
 
 /// <summary>A sequence as listed from the catalog, with the table owning it (serial / identity), if any.</summary>
 internal sealed record CatalogSequence(string Schema, string Name, bool Visible, uint? OwnerTableOid, bool CanSelect);
@@ -30,7 +30,10 @@ internal static class CatalogReader
                    ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
                          WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
                          ORDER BY a.attnum),
-                   pg_catalog.has_table_privilege(c.oid, 'SELECT')
+                   pg_catalog.has_table_privilege(c.oid, 'SELECT'),
+                   EXISTS (SELECT 1 FROM pg_catalog.pg_index x
+                           JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid JOIN pg_catalog.pg_am am ON am.oid = i.relam
+                           WHERE x.indrelid = c.oid AND (x.indisclustered OR am.amname = 'brin'))
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'p') AND {UserRelations}
             ORDER BY 10 DESC, 2, 3
@@ -43,7 +46,7 @@ internal static class CatalogReader
             tables.Add(new CatalogTable(
                 reader.GetFieldValue<uint>(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)[0], reader.GetBoolean(4),
                 reader.GetBoolean(5), reader.GetBoolean(6), reader.GetBoolean(7), reader.GetInt32(8),
-                reader.IsDBNull(9) ? 0 : reader.GetInt64(9), reader.GetFieldValue<string[]>(10), reader.GetBoolean(11)));
+                reader.IsDBNull(9) ? 0 : reader.GetInt64(9), reader.GetFieldValue<string[]>(10), reader.GetBoolean(11), reader.GetBoolean(12)));
         }
         return tables;
     }

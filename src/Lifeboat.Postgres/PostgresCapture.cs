@@ -213,6 +213,7 @@ public sealed class PostgresCapture
         RlsEnabled = t.RlsEnabled,
         RlsForced = t.RlsForced,
         PolicyCount = t.PolicyCount,
+        OrderSensitive = t.OrderSensitive,
     };
 
     private static void CheckPrivileges(PgConnectionInfo source, List<CatalogTable> tables, List<CatalogSequence> sequences)

@@ -6,7 +6,8 @@ namespace Lifeboat.Postgres;
 /// load it at once. PostgreSQL parses COPY text on one core per connection: on the benchmark's
 /// 354 MB table two parallel COPYs into the same table took 2.7-3.1 s against 4.6-4.7 s for one.
 /// Rows of the parts interleave on disk (each connection fills its own pages), which is why the
-/// verification after a restore compares an order-independent row digest.
+/// verification after a restore compares an order-independent row digest, and why a table with a
+/// BRIN index or a CLUSTER index (<see cref="TableEntry.OrderSensitive"/>) is never split.
 /// </summary>
 internal static class TableLoadPlan
 {
@@ -57,7 +58,8 @@ internal static class TableLoadPlan
         for (var i = 0; i < largestFirst.Count; i++)
         {
             var table = largestFirst[i];
-            var parts = PartsFor(table.Bytes, total, jobs, minimumPartBytes);
+            // rows loaded in parts interleave on disk: not for a table whose indexes rely on their order
+            var parts = table.OrderSensitive == false ? PartsFor(table.Bytes, total, jobs, minimumPartBytes) : 1;
             // only the largest table's parts can make room for all the others
             var cuts = CutsFor(table.Bytes, parts, jobs, i == 0 ? total - table.Bytes : 0, minimumPartBytes);
             var split = await source.SplitVerifiedAsync(table.Stream!, table.Bytes, table.Sha256 ?? "", cuts, (byte)'\n', cancellationToken);

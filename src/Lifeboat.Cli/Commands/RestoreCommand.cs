@@ -17,6 +17,7 @@ internal static class RestoreCommand
         var noOwner = new Option<bool>("--no-owner") { Description = "Objects belong to the restoring role (when the source's roles do not exist here)" };
         var noPrivileges = new Option<bool>("--no-privileges") { Description = "Skip GRANT and REVOKE" };
         var noAnalyze = new Option<bool>("--no-analyze") { Description = "Do not ANALYZE the restored tables (as pg_restore): the planner has no statistics until autovacuum gathers them" };
+        var noSplit = new Option<bool>("--no-split") { Description = "Load each table on one connection (a big table is otherwise loaded in parts at once; its rows then interleave on disk)" };
         var verify = new Option<bool>("--verify") { Description = "Afterwards, re-read every table and compare its rows and SHA-256 with the snapshot" };
         var table = new Option<string?>("--table") { Description = "Restore only this table (schema.table)" };
         var asName = new Option<string?>("--as") { Description = "With --table: restore beside the live table under this name" };
@@ -27,7 +28,7 @@ internal static class RestoreCommand
         onConflict.AcceptOnlyFromAmong("skip", "update");
         var command = new Command("restore", "Restore a database snapshot into PostgreSQL")
         {
-            snapshot, to, create, clean, jobs, noOwner, noPrivileges, noAnalyze, verify, table, asName, intoSchema, swap, where, onConflict, DatabaseOptions.PgBin,
+            snapshot, to, create, clean, jobs, noOwner, noPrivileges, noAnalyze, noSplit, verify, table, asName, intoSchema, swap, where, onConflict, DatabaseOptions.PgBin,
         };
         return command.WithAction(async context =>
         {
@@ -52,6 +53,7 @@ internal static class RestoreCommand
                     NoOwner = context.Get(noOwner),
                     NoPrivileges = context.Get(noPrivileges),
                     Analyze = !context.Get(noAnalyze),
+                    MinimumPartBytes = context.Get(noSplit) ? long.MaxValue : new RestoreOptions().MinimumPartBytes,
                     PgBinDirectory = pgBin,
                 },
                 Table = tableName is null || context.Get(where) is not null ? null : new TableRestoreOptions
