@@ -58,18 +58,44 @@ def proc_cpu(pid, with_children):
         return 0, -1
 
 
+def cluster_children(pgpid):
+    """PIDs of the postmaster's live children."""
+    pids = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != pgpid and proc_cpu(int(entry), False)[1] == pgpid:
+            pids.add(int(entry))
+    return pids
+
+
 def cluster_cpu_ticks(pgpid):
-    """CPU ticks of the postmaster, its live children and all children it has reaped."""
+    """CPU ticks of the postmaster, its live children and all children it has reaped.
+
+    A backend that exits while the children are being read would be lost (its time moves into the
+    postmaster's cutime after that was read) or counted twice: the postmaster is read before and after
+    the children, and the reading is retried until both agree."""
     if not pgpid:
         return None
-    total, _ = proc_cpu(pgpid, True)
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == pgpid:
-            continue
-        t, ppid = proc_cpu(int(entry), True)
-        if ppid == pgpid:
-            total += t
+    for _ in range(50):
+        before, _ = proc_cpu(pgpid, True)
+        total = before
+        for child in cluster_children(pgpid):
+            t, ppid = proc_cpu(child, True)
+            if ppid == pgpid:
+                total += t
+        after, _ = proc_cpu(pgpid, True)
+        if after == before:
+            return total
     return total
+
+
+def wait_for_backends(pgpid, baseline, timeout=5.0):
+    """Waits (up to timeout s) until the backends the command started have exited, so that their CPU
+    time is in the postmaster's reaped-children total: a client's backend outlives it by a moment."""
+    if not pgpid:
+        return
+    deadline = time.monotonic() + timeout
+    while cluster_children(pgpid) - baseline and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def append(results, record):
@@ -83,6 +109,7 @@ def cmd_run(a, command):
         os.makedirs(a.logdir, exist_ok=True)
         logpath = os.path.join(a.logdir, f"{a.dataset}.{a.line}.{a.rep}.log")
     grow_before = du_bytes(a.grow) if a.grow else None
+    baseline = cluster_children(a.pgpid) if a.pgpid else set()
     cpu0 = cluster_cpu_ticks(a.pgpid)
     out = open(a.stdout, "wb") if a.stdout else subprocess.DEVNULL
     err = open(logpath, "wb") if logpath else subprocess.DEVNULL
@@ -124,6 +151,7 @@ def cmd_run(a, command):
         out.close()
     if logpath:
         err.close()
+    wait_for_backends(a.pgpid, baseline)
     cpu1 = cluster_cpu_ticks(a.pgpid)
     rec = {
         "kind": "run", "dataset": a.dataset, "line": a.line, "rep": a.rep,
