@@ -152,6 +152,9 @@ public sealed record TableEntry
     /// </summary>
     public bool? OrderSensitive { get; init; }
 
+    /// <summary>The primary key columns the rows were read in order of; null when read in physical order.</summary>
+    public IReadOnlyList<string>? OrderedBy { get; init; }
+
     /// <summary>Row-level security enabled.</summary>
     public bool RlsEnabled { get; init; }
 
@@ -204,6 +207,9 @@ public sealed record CaptureOptionsRecord
 
     /// <summary>Whether globals were requested.</summary>
     public bool Globals { get; init; }
+
+    /// <summary>Whether every table was read in physical order (<c>--physical-order</c>).</summary>
+    public bool PhysicalOrder { get; init; }
 }
 
 internal static class ManifestJson

@@ -146,7 +146,7 @@ public sealed class PostgresCapture
         var schemaTask = DumpSchemaAsync(tools, env, snapshotId, selection, options, includeLargeObjects, sink, failure.Token);
         var globalsTask = options.Globals ? DumpGlobalsAsync(tools, env, sink, failure.Token) : Task.FromResult<StreamEntry?>(null);
         var workers = Enumerable.Range(0, Math.Min(options.Jobs, Math.Max(1, work.Count)))
-            .Select(_ => RunWorkerAsync(source, new PsqlCopy(tools, env, snapshotId, options.PsqlCopyMinBytes), work, sink, tableResults, loResults, progress, failure.Token))
+            .Select(_ => RunWorkerAsync(source, new PsqlCopy(tools, env, snapshotId, options.PsqlCopyMinBytes, !options.PhysicalOrder), work, sink, tableResults, loResults, progress, failure.Token))
             .ToList();
         List<SequenceEntry> sequenceValues;
         try
@@ -194,6 +194,7 @@ public sealed class PostgresCapture
                 Profile = options.Profile,
                 LargeObjects = includeLargeObjects,
                 Globals = options.Globals,
+                PhysicalOrder = options.PhysicalOrder,
             },
         };
         using (var json = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(manifest.ToJson())))
@@ -267,7 +268,7 @@ public sealed class PostgresCapture
             {
                 var entry = table.SizeBytes >= psql.MinBytes
                     ? await CopyTableWithPsqlAsync(psql, table, sink, progress, cancellationToken)
-                    : await CopyTableAsync(connection, table, sink, progress, cancellationToken);
+                    : await CopyTableAsync(connection, table, psql.Ordered, sink, progress, cancellationToken);
                 tableResults[table.Oid] = entry;
                 progress.TableDone(entry.QualifiedName);
                 Log.TableCopied(_logger, entry.QualifiedName, entry.Rows, entry.Bytes);
@@ -297,10 +298,11 @@ public sealed class PostgresCapture
     private static async Task<TableEntry> CopyTableWithPsqlAsync(PsqlCopy psql, CatalogTable table, IStreamSink sink, ProgressTracker progress, CancellationToken cancellationToken)
     {
         var name = StreamNames.TableData(table.Schema, table.Name);
-        var (stored, rows, rowsDigest) = await PsqlTableCopy.CopyAsync(psql.Tools, psql.Environment, psql.SnapshotId, table, name, sink, progress, cancellationToken);
+        var (stored, rows, rowsDigest) = await PsqlTableCopy.CopyAsync(psql.Tools, psql.Environment, psql.SnapshotId, table, psql.Ordered, name, sink, progress, cancellationToken);
         return ToEntry(table, new TableSelection(new CaptureOptions())) with
         {
             Stream = name,
+            OrderedBy = psql.Ordered ? table.OrderKey : null,
             Rows = rows,
             Bytes = stored.Length,
             Sha256 = stored.Sha256,
@@ -308,14 +310,14 @@ public sealed class PostgresCapture
         };
     }
 
-    private static async Task<TableEntry> CopyTableAsync(NpgsqlConnection connection, CatalogTable table, IStreamSink sink, ProgressTracker progress, CancellationToken cancellationToken)
+    private static async Task<TableEntry> CopyTableAsync(NpgsqlConnection connection, CatalogTable table, bool ordered, IStreamSink sink, ProgressTracker progress, CancellationToken cancellationToken)
     {
         var qualified = Sql.Qualify(table.Schema, table.Name);
         var name = StreamNames.TableData(table.Schema, table.Name);
         NpgsqlCopyTextReader reader;
         try
         {
-            reader = await connection.BeginTextExportAsync($"COPY {qualified}{Sql.ColumnList(table.Columns)} TO STDOUT", cancellationToken);
+            reader = await connection.BeginTextExportAsync($"COPY {table.CopySource(ordered)} TO STDOUT", cancellationToken);
         }
         catch (PostgresException ex)
         {
@@ -334,6 +336,7 @@ public sealed class PostgresCapture
             return ToEntry(table, new TableSelection(new CaptureOptions())) with
             {
                 Stream = name,
+                OrderedBy = ordered ? table.OrderKey : null,
                 Rows = counting.Newlines,
                 Bytes = stored.Length,
                 Sha256 = stored.Sha256,
@@ -423,5 +426,5 @@ public sealed class PostgresCapture
     private sealed record WorkItem(CatalogTable? Table, uint? LargeObject);
 
     /// <summary>What a worker needs to read a large table through psql (see <see cref="PsqlTableCopy"/>).</summary>
-    private sealed record PsqlCopy(PgToolset Tools, IReadOnlyDictionary<string, string> Environment, string SnapshotId, long MinBytes);
+    private sealed record PsqlCopy(PgToolset Tools, IReadOnlyDictionary<string, string> Environment, string SnapshotId, long MinBytes, bool Ordered);
 }

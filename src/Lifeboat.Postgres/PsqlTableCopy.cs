@@ -14,10 +14,12 @@ internal static partial class PsqlTableCopy
     /// <summary>Session settings of every COPY reader (also the worker connections'): what makes the text output portable.</summary>
     public const string SessionSettings =
         "SET idle_in_transaction_session_timeout = 0; SET statement_timeout = 0; SET row_security = off; SET synchronize_seqscans = off; " +
-        "SET DateStyle = ISO; SET IntervalStyle = postgres; SET extra_float_digits = 3";
+        "SET DateStyle = ISO; SET IntervalStyle = postgres; SET extra_float_digits = 3; " +
+        // a table read in key order is read by its primary key's index, never sorted (see CatalogReader.OrderKeySql)
+        "SET enable_sort = off";
 
     public static async Task<(StoredStream Stored, long Rows, string RowsDigest)> CopyAsync(PgToolset tools, IReadOnlyDictionary<string, string> environment,
-        string snapshotId, CatalogTable table, string streamName, IStreamSink sink, ProgressTracker progress, CancellationToken cancellationToken)
+        string snapshotId, CatalogTable table, bool ordered, string streamName, IStreamSink sink, ProgressTracker progress, CancellationToken cancellationToken)
     {
         var qualified = Sql.Qualify(table.Schema, table.Name);
         string[] args =
@@ -26,7 +28,7 @@ internal static partial class PsqlTableCopy
             "-c", SessionSettings,
             "-c", "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
             "-c", "SET TRANSACTION SNAPSHOT " + Sql.Literal(snapshotId),
-            "-c", $"COPY {qualified}{Sql.ColumnList(table.Columns)} TO STDOUT",
+            "-c", $"COPY {table.CopySource(ordered)} TO STDOUT",
             "-c", "COMMIT",
         ];
         var env = new Dictionary<string, string>(environment, StringComparer.Ordinal) { ["PGCLIENTENCODING"] = "UTF8" };

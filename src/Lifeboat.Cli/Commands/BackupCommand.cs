@@ -21,6 +21,7 @@ internal static class BackupCommand
         var excludeData = Repeatable("--exclude-table-data", "Keep these tables' definitions but not their rows");
         var profile = new Option<string?>("--profile") { Description = "supabase: skip the platform's own schemas and extensions, keep auth users, storage metadata and migration history (docs/postgres.md)" };
         profile.AcceptOnlyFromAmong(SupabaseProfile.Name);
+        var physicalOrder = new Option<bool>("--physical-order") { Description = "Read every table in physical order, as pg_dump (by default a table with a growing primary key is read in key order, so new rows change only the end of its stream)" };
         var globals = new Option<bool>("--globals") { Description = "Also save roles and tablespaces (without passwords)" };
         var stdin = new Option<bool>("--stdin") { Description = "Back up the bytes read from standard input (e.g. pg_dump -Fc db | lifeboat backup --stdin --name db.dump)" };
         var name = new Option<string?>("--name") { Description = "Name of the stream in the snapshot (with --stdin)" };
@@ -28,7 +29,7 @@ internal static class BackupCommand
         var time = new Option<string?>("--time") { Description = "Record this time (ISO 8601) instead of now, e.g. when importing old dumps" };
         var command = new Command("backup", "Make a snapshot of a database (--db) or of standard input (--stdin)")
         {
-            db, jobs, schema, excludeSchema, table, excludeTable, excludeData, profile, globals, DatabaseOptions.PgBin, stdin, name, tags, time,
+            db, jobs, schema, excludeSchema, table, excludeTable, excludeData, profile, physicalOrder, globals, DatabaseOptions.PgBin, stdin, name, tags, time,
             SecondaryRepositories.AlsoToOption, SecondaryRepositories.AlsoToPasswordFileOption,
         };
         return command.WithAction(async context =>
@@ -52,6 +53,7 @@ internal static class BackupCommand
                     ExcludeTables = context.Get(excludeTable) ?? [],
                     ExcludeTableData = context.Get(excludeData) ?? [],
                     Globals = context.Get(globals),
+                    PhysicalOrder = context.Get(physicalOrder),
                     PgBinDirectory = context.Get(DatabaseOptions.PgBin),
                 };
                 if (context.Get(profile) == SupabaseProfile.Name)
