@@ -48,8 +48,8 @@ public sealed record CaptureOptions
     public long PsqlCopyMinBytes { get; init; } = 16L * 1024 * 1024;
 
     /// <summary>
-    /// Read every table in physical order (<c>COPY table</c>), as pg_dump does. By default a table
-    /// with a growing primary key whose rows lie about in key order is read in key order (see
+    /// Read every table in physical order (<c>COPY table</c>), as pg_dump does. By default a table of
+    /// wide rows with a growing primary key whose rows lie about in key order is read in key order (see
     /// <see cref="CatalogReader.OrderKeySql"/>): an index scan costs the server some CPU (measured here:
     /// +13% on a wide-row table, +38% on pgbench's narrow rows), and new rows then change the end of the
     /// stream only, instead of a chunk wherever PostgreSQL reused freed space.

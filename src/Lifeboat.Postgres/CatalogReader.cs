@@ -39,8 +39,10 @@ internal static class CatalogReader
     /// (|correlation| of at least 0.8): reading in key order then costs an index scan over mostly
     /// sequential pages. In key order a new row lands at the end of the stream, and an updated one stays
     /// where it was, whichever page PostgreSQL put it on: in physical order, rows inserted into space
-    /// freed by VACUUM change a chunk each all through the stream. Null otherwise (no key, another type,
-    /// no statistics, rows scattered).
+    /// freed by VACUUM change a chunk each all through the stream. Only for rows of 256 bytes or more on
+    /// average (table size / reltuples): the index scan costs the server per row, the saving is per byte
+    /// (measured: +13% server time for 450-byte rows, +38% for pgbench's 157-byte rows). Null otherwise
+    /// (no key, another type, no statistics, rows scattered, narrow rows).
     /// </summary>
     internal const string OrderKeySql = """
         (SELECT ARRAY(SELECT a.attname::text FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
@@ -48,6 +50,7 @@ internal static class CatalogReader
          FROM pg_catalog.pg_index x
          JOIN pg_catalog.pg_attribute lead ON lead.attrelid = c.oid AND lead.attnum = x.indkey[0]
          WHERE x.indrelid = c.oid AND x.indisprimary AND x.indexprs IS NULL
+           AND c.reltuples > 0 AND pg_catalog.pg_table_size(c.oid) >= 256 * c.reltuples
            AND lead.atttypid IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype, 'pg_catalog.int8'::pg_catalog.regtype,
                                  'pg_catalog.date'::pg_catalog.regtype, 'pg_catalog.timestamp'::pg_catalog.regtype, 'pg_catalog.timestamptz'::pg_catalog.regtype)
            AND EXISTS (SELECT 1 FROM pg_catalog.pg_stats st

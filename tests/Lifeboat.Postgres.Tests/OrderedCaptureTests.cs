@@ -30,12 +30,12 @@ public sealed class OrderedCaptureTests(ClusterFixture fixture) : IClassFixture<
     // Rows of varied size, VACUUM frees space on early pages, and new rows (higher ids) go there.
     private const string Reused = """
         CREATE TABLE events (id bigint PRIMARY KEY, body text NOT NULL);
-        INSERT INTO events SELECT g, repeat('x', 50 + (g * 7919) % 400) FROM generate_series(1, 20000) g;
+        INSERT INTO events SELECT g, repeat('x', 100 + (g * 7919) % 500) FROM generate_series(1, 20000) g;
         DELETE FROM events WHERE id % 50 = 0 AND id < 10000;
         --
         VACUUM events;
         --
-        INSERT INTO events SELECT g, repeat('y', 60) FROM generate_series(20001, 20300) g;
+        INSERT INTO events SELECT g, repeat('y', 100) FROM generate_series(20001, 20300) g;
         ANALYZE events;
         """;
 
@@ -71,21 +71,23 @@ public sealed class OrderedCaptureTests(ClusterFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public async Task Tables_without_a_growing_key_statistics_or_key_order_on_disk_are_read_in_physical_order()
+    public async Task Tables_without_a_growing_key_statistics_key_order_on_disk_or_wide_rows_are_read_in_physical_order()
     {
         var database = await DatabaseAsync("unordered", """
             CREATE TABLE by_uuid (id uuid PRIMARY KEY, n int);
             INSERT INTO by_uuid SELECT gen_random_uuid(), g FROM generate_series(1, 2000) g;
             CREATE TABLE no_key (n int);
             INSERT INTO no_key SELECT g FROM generate_series(1, 2000) g;
-            CREATE TABLE shuffled (id int PRIMARY KEY, n int);
-            INSERT INTO shuffled SELECT g, g FROM generate_series(1, 2000) g ORDER BY random();
-            CREATE TABLE never_analyzed (id int PRIMARY KEY);
+            CREATE TABLE shuffled (id int PRIMARY KEY, body text);
+            INSERT INTO shuffled SELECT g, repeat('s', 300) FROM generate_series(1, 2000) g ORDER BY random();
+            CREATE TABLE never_analyzed (id int PRIMARY KEY, body text);
             ANALYZE by_uuid, no_key, shuffled;
-            INSERT INTO never_analyzed SELECT g FROM generate_series(1, 2000) g;
-            CREATE TABLE composite (tenant int, seq bigint, PRIMARY KEY (tenant, seq));
-            INSERT INTO composite SELECT g / 100, g FROM generate_series(1, 2000) g;
-            ANALYZE composite;
+            INSERT INTO never_analyzed SELECT g, repeat('n', 300) FROM generate_series(1, 2000) g;
+            CREATE TABLE narrow (id bigint PRIMARY KEY, n int);
+            INSERT INTO narrow SELECT g, g FROM generate_series(1, 2000) g;
+            CREATE TABLE composite (tenant int, seq bigint, body text, PRIMARY KEY (tenant, seq));
+            INSERT INTO composite SELECT g / 100, g, repeat('z', 300) FROM generate_series(1, 2000) g;
+            ANALYZE narrow, composite;
             """);
 
         var (manifest, _) = await CaptureAsync(database);
