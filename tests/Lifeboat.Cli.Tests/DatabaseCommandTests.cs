@@ -29,6 +29,25 @@ public sealed class DatabaseCommandTests : IClassFixture<DatabaseFixture>, IDisp
     }
 
     [Fact]
+    public async Task A_physical_order_backup_restored_without_splitting_is_identical()
+    {
+        await _repo.InitAsync();
+
+        var backup = await _repo.Cli.RunAsync("backup", "--db", _db.Url("app"), "--physical-order", "--json");
+        backup.ExitCode.Should().Be(0, backup.ToString());
+        var manifest = await _repo.Cli.RunAsync("dump", "latest", "manifest.json");
+        var restore = await _repo.Cli.RunAsync("restore", "latest", "--to", _db.Url("app_copy_whole"), "--create", "--no-split", "--verify", "--json");
+
+        using (var json = JsonDocument.Parse(manifest.Stdout))
+        {
+            json.RootElement.GetProperty("options").GetProperty("physicalOrder").GetBoolean().Should().BeTrue();
+            json.RootElement.GetProperty("tables").EnumerateArray().Where(t => t.TryGetProperty("orderedBy", out var _)).Should().BeEmpty();
+        }
+        restore.ExitCode.Should().Be(0, restore.ToString());
+        (await _db.ChecksumsAsync("app_copy_whole")).Should().BeEquivalentTo(await _db.ChecksumsAsync("app"));
+    }
+
+    [Fact]
     public async Task The_plain_sql_dump_loads_into_an_empty_database_with_psql()
     {
         await _repo.InitAsync();
