@@ -14,7 +14,7 @@ public sealed class CorruptionTests : IDisposable
         var data = TestRepo.RandomBytes(3_000_000, 11);
         var snapshot = await _repo.BackupAsync(data);
         var victim = _repo.Files(kind).OrderBy(f => f, StringComparer.Ordinal).First();
-        FlipByte(victim);
+        TestRepo.FlipByte(victim);
 
         var check = await _repo.Cli.RunAsync("check", "--read-data");
 
@@ -34,7 +34,7 @@ public sealed class CorruptionTests : IDisposable
         await _repo.BackupAsync(data);
         foreach (var pack in _repo.Files("data"))
         {
-            FlipByte(pack, offsetFraction: 0.3);
+            TestRepo.FlipByte(pack, offsetFraction: 0.3);
         }
 
         var dump = await _repo.Cli.RunAsync("dump", "latest", "data.bin");
@@ -54,7 +54,7 @@ public sealed class CorruptionTests : IDisposable
         await _repo.InitAsync();
         await _repo.BackupAsync([1, 2, 3]);
         var key = _repo.Files("keys").Single();
-        FlipByte(key);
+        TestRepo.FlipByte(key);
 
         var check = await _repo.Cli.RunAsync("check", "--read-data");
 
@@ -70,22 +70,13 @@ public sealed class CorruptionTests : IDisposable
         var original = _repo.Files("keys").Single();
         _repo.Cli.Environment["LIFEBOAT_NEW_PASSWORD"] = "spare";
         (await _repo.Cli.RunAsync("key", "add", "--kdf-memory", "8")).ExitCode.Should().Be(0);
-        FlipByte(original);
+        TestRepo.FlipByte(original);
         _repo.Cli.Environment["LIFEBOAT_PASSWORD"] = "spare";
 
         var check = await _repo.Cli.RunAsync("check", "--read-data");
 
         check.ExitCode.Should().Be(3, check.ToString());
         check.Stderr.Should().Contain(Path.GetFileName(original));
-    }
-
-    private static void FlipByte(string path, double offsetFraction = 0.5)
-    {
-        var bytes = File.ReadAllBytes(path);
-        var offset = (int)(bytes.Length * offsetFraction);
-        bytes[offset] ^= 0x01;
-        File.SetAttributes(path, FileAttributes.Normal);
-        File.WriteAllBytes(path, bytes);
     }
 
     public void Dispose() => _repo.Dispose();
