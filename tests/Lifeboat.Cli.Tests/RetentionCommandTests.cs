@@ -245,7 +245,7 @@ public sealed class RetentionCommandTests : IDisposable
         var pruneRefused = await _repo.Cli.RunAsync("prune");
         var policyRefused = await _repo.Cli.RunAsync("forget", "--keep-last", "1");
         var dataAfterRefusals = _repo.Files("data").Sum(f => new FileInfo(f).Length);
-        var dryRun = await _repo.Cli.RunAsync("forget", damaged[..8], foreign[..8], "--dry-run", "--json");
+        var dryRun = await _repo.Cli.RunAsync("forget", damaged[..8], foreign[..8], "--dry-run", "--prune", "--json");
         var forget = await _repo.Cli.RunAsync("forget", damaged[..8], foreign[..8]);
         var prune = await _repo.Cli.RunAsync("prune");
         var clean = await _repo.Cli.RunAsync("check", "--read-data");
@@ -264,6 +264,7 @@ public sealed class RetentionCommandTests : IDisposable
             named.Select(e => e.GetProperty("id").GetString()).Should().Equal(damaged, foreign);
             named[0].GetProperty("damaged").GetString().Should().Contain("does not match its name");
             named[1].GetProperty("damaged").GetString().Should().Contain("failed authentication");
+            json.RootElement.GetProperty("prune").GetProperty("bytesFreed").GetInt64().Should().BeGreaterThan(1_000_000, "prune's dry run treats the named snapshots as gone");
         }
 
         forget.ExitCode.Should().Be(0, forget.ToString());
