@@ -192,10 +192,7 @@ public sealed class RetentionCommandTests : IDisposable
         mixed.ExitCode.Should().Be(2, mixed.ToString());
         mixed.Stderr.Should().Contain("not both").And.Contain("--keep-last");
         mixedDefault.ExitCode.Should().Be(2, "an option given explicitly counts even with its default value");
-        using (var json = JsonDocument.Parse(mixedDefault.Stdout))
-        {
-            json.RootElement.GetProperty("exitCode").GetInt32().Should().Be(2);
-        }
+        JsonExitCode(mixedDefault).Should().Be(2);
 
         _repo.Files("snapshots").Should().ContainSingle();
     }
@@ -218,10 +215,7 @@ public sealed class RetentionCommandTests : IDisposable
         refused.ExitCode.Should().Be(16, refused.ToString());
         refused.Stderr.Should().Contain($"snapshot {held[..8]} is held forever (pre-migration)").And.Contain("nothing was removed").And.Contain($"lifeboat unhold {held[..8]}");
         dryRun.ExitCode.Should().Be(16, dryRun.ToString());
-        using (var json = JsonDocument.Parse(dryRun.Stdout))
-        {
-            json.RootElement.GetProperty("exitCode").GetInt32().Should().Be(16);
-        }
+        JsonExitCode(dryRun).Should().Be(16, "errors are JSON too");
 
         damagedRefused.ExitCode.Should().Be(16, damagedRefused.ToString());
         unhold.ExitCode.Should().Be(0, unhold.ToString());
@@ -290,6 +284,12 @@ public sealed class RetentionCommandTests : IDisposable
         var id = await other.BackupAsync(TestRepo.RandomBytes(1000, 9), "a");
         File.Copy(other.ObjectPath("snapshots/" + id), _repo.ObjectPath("snapshots/" + id));
         return id;
+    }
+
+    private static int JsonExitCode(CliResult result)
+    {
+        using var json = JsonDocument.Parse(result.Stdout);
+        return json.RootElement.GetProperty("exitCode").GetInt32();
     }
 
     private async Task<List<JsonElement>> AuditRecordsAsync(string operation)
