@@ -18,6 +18,7 @@ public static class ExitCodes
     public const int NotFound = 13;
     public const int OutOfSpace = 14;
     public const int PolicyRefused = 15;
+    public const int SnapshotHeld = 16;
     public const int DatabaseUnreachable = 20;
     public const int DatabaseAuthentication = 21;
     public const int DatabaseMissing = 22;
@@ -37,6 +38,7 @@ public static class ExitCodes
         WrongPasswordException => WrongPassword,
         RepositoryLockedException => Locked,
         Repository.Retention.RetentionGuardException => PolicyRefused,
+        Repository.Retention.SnapshotHeldException => SnapshotHeld,
         IntegrityException => Integrity,
         NotFoundException => NotFound,
         InvalidRequestException => Usage,

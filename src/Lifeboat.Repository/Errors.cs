@@ -22,7 +22,11 @@ public sealed class WrongPasswordException(string message) : RepositoryException
 public sealed class RepositoryLockedException(string message) : RepositoryException(message);
 
 /// <summary>Stored data failed authentication, a hash check, or is missing.</summary>
-public sealed class IntegrityException(string message, Exception? innerException = null) : RepositoryException(message, innerException);
+public sealed class IntegrityException(string message, Exception? innerException = null) : RepositoryException(message, innerException)
+{
+    /// <summary>The damaged object (e.g. <c>snapshots/&lt;id&gt;</c>), when one object is to blame.</summary>
+    public string? ObjectName { get; init; }
+}
 
 /// <summary>A snapshot, stream or key named by the user does not exist.</summary>
 public sealed class NotFoundException(string message) : RepositoryException(message);

@@ -172,7 +172,7 @@ public sealed class Repository
         var expected = name[(name.LastIndexOf('/') + 1)..];
         if (BlobId.HashOf(bytes).ToString() != expected)
         {
-            throw new IntegrityException($"object '{name}' is damaged: its content does not match its name (SHA-256)");
+            throw new IntegrityException($"object '{name}' is damaged: its content does not match its name (SHA-256)") { ObjectName = name };
         }
 
         return bytes;

@@ -28,14 +28,14 @@ internal static class SealedJson
     {
         var stored = await repository.ReadHashedObjectAsync(name, cancellationToken);
         var json = Sealer.TryOpen(repository.Key.DataKey, stored, aad)
-            ?? throw new IntegrityException($"{kind} '{name}' failed authentication: it was altered or damaged");
+            ?? throw new IntegrityException($"{kind} '{name}' failed authentication: it was altered or damaged") { ObjectName = name };
         try
         {
-            return JsonSerializer.Deserialize<T>(json, FormatJson.Options) ?? throw new IntegrityException($"{kind} '{name}' is empty");
+            return JsonSerializer.Deserialize<T>(json, FormatJson.Options) ?? throw new IntegrityException($"{kind} '{name}' is empty") { ObjectName = name };
         }
         catch (JsonException e)
         {
-            throw new IntegrityException($"{kind} '{name}' is malformed: {e.Message}", e);
+            throw new IntegrityException($"{kind} '{name}' is malformed: {e.Message}", e) { ObjectName = name };
         }
     }
 }

@@ -92,7 +92,104 @@ public static class SnapshotStore
     /// <summary>All snapshots, oldest first. Damaged ones are reported through <paramref name="damaged"/>, or thrown when null.</summary>
     public static async Task<List<SnapshotRecord>> LoadAllAsync(Repository repository, List<IntegrityException>? damaged, CancellationToken cancellationToken)
     {
+        var (records, errors) = await LoadManyAsync(repository, await ListIdsAsync(repository, cancellationToken), damaged is not null, cancellationToken);
+        damaged?.AddRange(errors.Select(e => e.Error));
+        return records;
+    }
+
+    /// <summary>
+    /// Every snapshot except <paramref name="ignore"/>, oldest first, for an operation whose safety
+    /// depends on seeing all of them (prune: what a snapshot it cannot read needs is unknown;
+    /// forget: a policy cannot judge it). Any damaged snapshot stops the operation before it
+    /// changes anything, with one error naming every damaged snapshot and the way past them
+    /// (<c>forget ID</c>, which needs only the object's name).
+    /// </summary>
+    public static async Task<List<SnapshotRecord>> LoadAllOrRefuseAsync(
+        Repository repository, string operation, IReadOnlySet<BlobId> ignore, CancellationToken cancellationToken)
+    {
+        var ids = (await ListIdsAsync(repository, cancellationToken)).Where(id => !ignore.Contains(id)).ToList();
+        var (records, damaged) = await LoadManyAsync(repository, ids, true, cancellationToken);
+        if (damaged.Count == 0)
+        {
+            return records;
+        }
+
+        var names = string.Join(' ', damaged.Select(d => d.Id.Short).Order(StringComparer.Ordinal));
+        throw new IntegrityException(
+            $"{operation} stopped before changing anything: {damaged.Count} snapshot(s) cannot be read: {string.Join("; ", damaged.Select(d => d.Error.Message))}. " +
+            $"A snapshot that cannot be read cannot be restored either; once 'lifeboat check' has confirmed the damage, remove it with 'lifeboat forget {names}' and run {operation} again",
+            damaged[0].Error)
+        {
+            ObjectName = damaged.Count == 1 ? damaged[0].Error.ObjectName : null,
+        };
+    }
+
+    /// <summary>
+    /// Resolves snapshot ids or unique prefixes (at least 4 hex digits; a leading <c>snapshots/</c>, as
+    /// check prints object names, is accepted) against the names of the snapshot objects, without
+    /// reading any: so it finds snapshots whose objects are damaged or cannot be decrypted too.
+    /// Returns each snapshot once, in the order first named; fails on the first reference that
+    /// matches no snapshot or several.
+    /// </summary>
+    public static async Task<List<BlobId>> ResolveIdsAsync(Repository repository, IReadOnlyList<string> references, CancellationToken cancellationToken)
+    {
         var ids = await ListIdsAsync(repository, cancellationToken);
+        var resolved = new List<BlobId>();
+        foreach (var reference in references)
+        {
+            var id = Resolve(ids, reference, "");
+            if (!resolved.Contains(id))
+            {
+                resolved.Add(id);
+            }
+        }
+
+        return resolved;
+    }
+
+    /// <summary>Finds a snapshot by id prefix or <c>latest</c> (optionally of one source).</summary>
+    public static async Task<SnapshotRecord> FindAsync(Repository repository, string reference, CancellationToken cancellationToken) =>
+        IsLatest(reference)
+            ? await LatestAsync(repository, cancellationToken)
+            : await LoadAsync(repository, Resolve(await ListIdsAsync(repository, cancellationToken), reference, ", or 'latest'"), cancellationToken);
+
+    /// <summary>
+    /// The id of the snapshot <see cref="FindAsync"/> would find; for an id prefix without reading the
+    /// object, so it finds a snapshot that is damaged or cannot be decrypted too.
+    /// </summary>
+    public static async Task<BlobId> FindIdAsync(Repository repository, string reference, CancellationToken cancellationToken) =>
+        IsLatest(reference)
+            ? (await LatestAsync(repository, cancellationToken)).Id
+            : Resolve(await ListIdsAsync(repository, cancellationToken), reference, ", or 'latest'");
+
+    private static bool IsLatest(string reference) => string.Equals(reference, "latest", StringComparison.OrdinalIgnoreCase);
+
+    private static async Task<SnapshotRecord> LatestAsync(Repository repository, CancellationToken cancellationToken)
+    {
+        var all = await LoadAllAsync(repository, null, cancellationToken);
+        return all.Count > 0 ? all[^1] : throw new NotFoundException("the repository has no snapshots yet");
+    }
+
+    private static BlobId Resolve(List<BlobId> ids, string reference, string alternatives)
+    {
+        var digits = reference.StartsWith(Prefix, StringComparison.Ordinal) ? reference[Prefix.Length..] : reference;
+        if (digits.Length < 4 || !digits.All(Uri.IsHexDigit))
+        {
+            throw new InvalidRequestException($"'{reference}' is not a snapshot id: give at least 4 hex digits of one{alternatives}");
+        }
+
+        var matches = ids.Where(id => id.ToString().StartsWith(digits, StringComparison.OrdinalIgnoreCase)).ToList();
+        return matches.Count switch
+        {
+            0 => throw new NotFoundException($"no snapshot id starts with '{digits}': see 'lifeboat snapshots'"),
+            1 => matches[0],
+            _ => throw new InvalidRequestException($"'{digits}' matches {matches.Count} snapshots: give more digits"),
+        };
+    }
+
+    private static async Task<(List<SnapshotRecord> Records, List<(BlobId Id, IntegrityException Error)> Damaged)> LoadManyAsync(
+        Repository repository, List<BlobId> ids, bool collectDamage, CancellationToken cancellationToken)
+    {
         var records = new SnapshotRecord?[ids.Count];
         var errors = new IntegrityException?[ids.Count];
         await Parallel.ForEachAsync(
@@ -104,36 +201,20 @@ public static class SnapshotStore
                 {
                     records[i] = await LoadAsync(repository, ids[i], ct);
                 }
-                catch (IntegrityException e) when (damaged is not null)
+                catch (IntegrityException e) when (collectDamage)
                 {
                     errors[i] = e;
                 }
             });
-        damaged?.AddRange(errors.OfType<IntegrityException>());
-        return [.. records.OfType<SnapshotRecord>().OrderBy(r => r.Snapshot.Time).ThenBy(r => r.Id)];
-    }
-
-    /// <summary>Finds a snapshot by id prefix or <c>latest</c> (optionally of one source).</summary>
-    public static async Task<SnapshotRecord> FindAsync(Repository repository, string reference, CancellationToken cancellationToken)
-    {
-        if (string.Equals(reference, "latest", StringComparison.OrdinalIgnoreCase))
+        var damaged = new List<(BlobId Id, IntegrityException Error)>();
+        for (var i = 0; i < ids.Count; i++)
         {
-            var all = await LoadAllAsync(repository, null, cancellationToken);
-            return all.Count > 0 ? all[^1] : throw new NotFoundException("the repository has no snapshots yet");
+            if (errors[i] is { } error)
+            {
+                damaged.Add((ids[i], error));
+            }
         }
 
-        if (reference.Length < 4 || !reference.All(Uri.IsHexDigit))
-        {
-            throw new InvalidRequestException($"'{reference}' is not a snapshot id: give at least 4 hex digits of one, or 'latest'");
-        }
-
-        var ids = await ListIdsAsync(repository, cancellationToken);
-        var matches = ids.Where(id => id.ToString().StartsWith(reference, StringComparison.OrdinalIgnoreCase)).ToList();
-        return matches.Count switch
-        {
-            0 => throw new NotFoundException($"no snapshot id starts with '{reference}': see 'lifeboat snapshots'"),
-            1 => await LoadAsync(repository, matches[0], cancellationToken),
-            _ => throw new InvalidRequestException($"'{reference}' matches {matches.Count} snapshots: give more digits"),
-        };
+        return ([.. records.OfType<SnapshotRecord>().OrderBy(r => r.Snapshot.Time).ThenBy(r => r.Id)], damaged);
     }
 }

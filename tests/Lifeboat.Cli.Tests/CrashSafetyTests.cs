@@ -13,15 +13,30 @@ public sealed class CrashSafetyTests : IDisposable
         var completed = new List<(string Snapshot, byte[] Data)>();
         var first = TestRepo.DumpLikeBytes(4_000_000, 1);
         completed.Add((await _repo.BackupAsync(first), first));
+        static byte[] Data(bool compressible, int seed) =>
+            compressible ? TestRepo.DumpLikeBytes(24_000_000, seed) : TestRepo.RandomBytes(24_000_000, seed);
+
+        // The kills land at random moments of a backup's whole life, from start-up to the commit; how
+        // long one takes depends on the machine and its load, so it is measured here for each kind of data.
+        var lifetimes = new Dictionary<bool, TimeSpan>();
+        foreach (var compressible in new[] { false, true })
+        {
+            var data = Data(compressible, 1000 + (compressible ? 1 : 0));
+            var clock = Stopwatch.StartNew();
+            completed.Add((await _repo.BackupAsync(data), data));
+            lifetimes[compressible] = clock.Elapsed;
+        }
+
         var random = new Random(20261123);
         var kills = 0;
 
-        for (var round = 0; round < 24; round++)
+        for (var round = 0; round < 30; round++)
         {
-            var data = round % 3 == 0 ? TestRepo.RandomBytes(24_000_000, round) : TestRepo.DumpLikeBytes(24_000_000, round);
+            var compressible = round % 3 != 0;
+            var data = Data(compressible, round);
             using var process = _repo.Cli.Start("backup", "--stdin", "--name", "data.bin", "--json");
             var feeding = FeedAsync(process, data);
-            await Task.Delay(random.Next(30, 1500));
+            await Task.Delay(random.Next(30, Math.Max(60, (int)(lifetimes[compressible].TotalMilliseconds * 0.95))));
             if (!process.HasExited)
             {
                 process.Kill(entireProcessTree: true);

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Lifeboat.Cli.Tests;
 
-/// <summary>End to end through the CLI with repositories on S3 (s3rver) and Azure (azurite).</summary>
+/// <summary>End to end through the CLI with repositories on S3 (s3rver), Azure (azurite) and SFTP (OpenSSH sshd).</summary>
 public sealed class RemoteRepositoryTests : IClassFixture<DatabaseFixture>, IClassFixture<EmulatorFixture>, IDisposable
 {
     private readonly DatabaseFixture _db;
@@ -27,6 +27,22 @@ public sealed class RemoteRepositoryTests : IClassFixture<DatabaseFixture>, ICla
     public async Task A_database_round_trip_through_azure_restores_identically()
     {
         await RoundTripAsync(EmulatorFixture.AzureUrl(), "app_from_azure");
+    }
+
+    [Fact]
+    public async Task A_database_round_trip_through_sftp_restores_identically_and_check_read_data_downloads_every_pack_over_sftp()
+    {
+        var (location, directory) = _emulators.SftpRepository();
+        await RoundTripAsync(location, "app_from_sftp");
+        var packs = Directory.EnumerateFiles(Path.Combine(directory, "data"), "*", SearchOption.AllDirectories).ToList();
+        packs.Should().NotBeEmpty("the repository lives in the sshd's directory");
+        var victim = packs.OrderByDescending(p => new FileInfo(p).Length).First();
+        TestRepo.FlipByte(victim);
+
+        var check = await Run("-r", location, "check", "--read-data");
+
+        check.ExitCode.Should().Be(3, check.ToString());
+        check.Stderr.Should().Contain(Path.GetFileName(victim), "every pack was downloaded over SFTP and hashed");
     }
 
     [Fact]
@@ -64,7 +80,7 @@ public sealed class RemoteRepositoryTests : IClassFixture<DatabaseFixture>, ICla
         var s3 = _emulators.S3Url();
         await InitAsync(s3, TestRepo.Password);
         var data = TestRepo.RandomBytes(3_000_000, 7);
-        var first = await _repo.Cli.RunAsync(data, ["-r", s3, .. EmulatorFixture.S3Options, "backup", "--stdin", "--name", "data.bin"]);
+        var first = await _repo.Cli.RunAsync(data, ["-r", s3, .. _emulators.StorageOptions, "backup", "--stdin", "--name", "data.bin"]);
         first.ExitCode.Should().Be(0, first.ToString());
         const string secret = "revoked-secret-key-0123456789";
 
@@ -100,7 +116,7 @@ public sealed class RemoteRepositoryTests : IClassFixture<DatabaseFixture>, ICla
 
     private Task<CliResult> Run(params string[] args) => Run(args, []);
 
-    /// <summary>Runs with the s3rver settings and, for this run only, extra environment variables.</summary>
+    /// <summary>Runs with the emulators' storage settings and, for this run only, extra environment variables.</summary>
     private async Task<CliResult> Run(string[] args, params (string Name, string Value)[] environment)
     {
         var saved = environment.Select(e => (e.Name, Value: _repo.Cli.Environment.GetValueOrDefault(e.Name))).ToList();
@@ -111,7 +127,7 @@ public sealed class RemoteRepositoryTests : IClassFixture<DatabaseFixture>, ICla
 
         try
         {
-            return await _repo.Cli.RunAsync([.. EmulatorFixture.S3Options, .. args]);
+            return await _repo.Cli.RunAsync([.. _emulators.StorageOptions, .. args]);
         }
         finally
         {

@@ -46,6 +46,19 @@ public sealed class TestRepo : IDisposable
             ? Directory.EnumerateFiles(System.IO.Path.Combine(Path_, prefix), "*", SearchOption.AllDirectories).Where(f => !System.IO.Path.GetFileName(f).StartsWith('.'))
             : [];
 
+    /// <summary>The file of a repository object, e.g. <c>snapshots/&lt;id&gt;</c>.</summary>
+    public string ObjectPath(string name) => System.IO.Path.Combine(Path_, name);
+
+    /// <summary>Damages a stored object the way bit rot or an edit would: one bit flipped, in place.</summary>
+    public static void FlipByte(string path, double offsetFraction = 0.5)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var offset = (int)(bytes.Length * offsetFraction);
+        bytes[offset] ^= 0x01;
+        File.SetAttributes(path, FileAttributes.Normal);
+        File.WriteAllBytes(path, bytes);
+    }
+
     public static byte[] RandomBytes(int length, int seed)
     {
         var bytes = new byte[length];

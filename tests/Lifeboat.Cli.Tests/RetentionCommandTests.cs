@@ -138,6 +138,169 @@ public sealed class RetentionCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Forget_by_id_removes_exactly_the_named_snapshots_and_is_audited_while_a_dry_run_only_lists_them()
+    {
+        await _repo.InitAsync();
+        var first = await _repo.BackupAsync(TestRepo.RandomBytes(200_000, 1), "a", "--time", "2026-01-01T00:00:00Z");
+        var second = await _repo.BackupAsync(TestRepo.RandomBytes(200_000, 2), "a", "--time", "2026-01-02T00:00:00Z");
+        var kept = TestRepo.RandomBytes(200_000, 3);
+        var third = await _repo.BackupAsync(kept, "a", "--time", "2026-01-03T00:00:00Z");
+
+        var dryRun = await _repo.Cli.RunAsync("forget", first[..6], "snapshots/" + second, "--dry-run", "--json");
+        var afterDryRun = _repo.Files("snapshots").Count();
+        var forget = await _repo.Cli.RunAsync("forget", first[..6], second, first, "--json");
+
+        dryRun.ExitCode.Should().Be(0, dryRun.ToString());
+        using (var json = JsonDocument.Parse(dryRun.Stdout))
+        {
+            json.RootElement.GetProperty("dryRun").GetBoolean().Should().BeTrue();
+            json.RootElement.GetProperty("snapshots").EnumerateArray().Select(e => e.GetProperty("id").GetString()).Should().Equal(first, second);
+            json.RootElement.GetProperty("snapshots")[0].GetProperty("source").GetString().Should().Be("a");
+        }
+
+        afterDryRun.Should().Be(3, "a dry run removes nothing");
+        forget.ExitCode.Should().Be(0, forget.ToString());
+        using (var json = JsonDocument.Parse(forget.Stdout))
+        {
+            json.RootElement.GetProperty("removed").GetInt32().Should().Be(2, "a snapshot named twice is removed once");
+        }
+
+        _repo.Files("snapshots").Select(Path.GetFileName).Should().Equal(third);
+        (await _repo.DumpAsync(third[..8], "a")).Should().Equal(kept);
+        var forgets = await AuditRecordsAsync("forget");
+        forgets.Should().ContainSingle("the dry run is not audited");
+        forgets[0].GetProperty("status").GetString().Should().Be("ok");
+        forgets[0].GetProperty("snapshots").EnumerateArray().Select(e => e.GetString()).Should().BeEquivalentTo([first, second]);
+    }
+
+    [Fact]
+    public async Task Forget_by_id_refuses_unknown_ids_latest_and_ids_mixed_with_a_policy_and_removes_nothing()
+    {
+        await _repo.InitAsync();
+        var id = await _repo.BackupAsync(TestRepo.RandomBytes(1000, 1), "a");
+        var unknown = new string(id[0] == '0' ? '1' : '0', 8);
+
+        var notFound = await _repo.Cli.RunAsync("forget", id[..8], unknown);
+        var latest = await _repo.Cli.RunAsync("forget", "latest");
+        var mixed = await _repo.Cli.RunAsync("forget", id[..8], "--keep-last", "1");
+        var mixedDefault = await _repo.Cli.RunAsync("forget", id[..8], "--time-zone", "UTC", "--json");
+
+        notFound.ExitCode.Should().Be(13, notFound.ToString());
+        notFound.Stderr.Should().Contain($"no snapshot id starts with '{unknown}'");
+        latest.ExitCode.Should().Be(2, latest.ToString());
+        latest.Stderr.Should().Contain("4 hex digits");
+        mixed.ExitCode.Should().Be(2, mixed.ToString());
+        mixed.Stderr.Should().Contain("not both").And.Contain("--keep-last");
+        mixedDefault.ExitCode.Should().Be(2, "an option given explicitly counts even with its default value");
+        JsonExitCode(mixedDefault).Should().Be(2);
+
+        _repo.Files("snapshots").Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task Forget_by_id_refuses_a_held_snapshot_with_exit_16_even_when_damaged_and_unhold_lets_it_go()
+    {
+        await _repo.InitAsync();
+        var free = await _repo.BackupAsync(TestRepo.RandomBytes(1000, 1), "a");
+        var held = await _repo.BackupAsync(TestRepo.RandomBytes(1000, 2), "a");
+        (await _repo.Cli.RunAsync("hold", held[..8], "--until", "forever", "--reason", "pre-migration")).ExitCode.Should().Be(0);
+
+        var refused = await _repo.Cli.RunAsync("forget", free[..8], held[..8]);
+        var dryRun = await _repo.Cli.RunAsync("forget", held[..8], "--dry-run", "--json");
+        TestRepo.FlipByte(_repo.ObjectPath("snapshots/" + held));
+        var damagedRefused = await _repo.Cli.RunAsync("forget", held[..8]);
+        var unhold = await _repo.Cli.RunAsync("unhold", held[..8], "--reason", "the snapshot is damaged");
+        var forget = await _repo.Cli.RunAsync("forget", held[..8]);
+
+        refused.ExitCode.Should().Be(16, refused.ToString());
+        refused.Stderr.Should().Contain($"snapshot {held[..8]} is held forever (pre-migration)").And.Contain("nothing was removed").And.Contain($"lifeboat unhold {held[..8]}");
+        dryRun.ExitCode.Should().Be(16, dryRun.ToString());
+        JsonExitCode(dryRun).Should().Be(16, "errors are JSON too");
+
+        damagedRefused.ExitCode.Should().Be(16, damagedRefused.ToString());
+        unhold.ExitCode.Should().Be(0, unhold.ToString());
+        forget.ExitCode.Should().Be(0, forget.ToString());
+        forget.Stderr.Should().Contain("removed 1 snapshot(s), 1 of them damaged");
+        _repo.Files("snapshots").Select(Path.GetFileName).Should().Equal(free);
+    }
+
+    [Fact]
+    public async Task Damaged_and_undecryptable_snapshots_are_forgotten_by_id_then_prune_runs_and_check_is_clean()
+    {
+        await _repo.InitAsync();
+        var keptData = TestRepo.RandomBytes(1_500_000, 1);
+        var kept = await _repo.BackupAsync(keptData, "a");
+        var damaged = await _repo.BackupAsync(TestRepo.RandomBytes(1_500_000, 2), "a");
+        TestRepo.FlipByte(_repo.ObjectPath("snapshots/" + damaged));
+        var foreign = await ForeignSnapshotAsync();
+        var dataBefore = _repo.Files("data").Sum(f => new FileInfo(f).Length);
+
+        var check = await _repo.Cli.RunAsync("check");
+        var pruneRefused = await _repo.Cli.RunAsync("prune");
+        var policyRefused = await _repo.Cli.RunAsync("forget", "--keep-last", "1");
+        var dataAfterRefusals = _repo.Files("data").Sum(f => new FileInfo(f).Length);
+        var dryRun = await _repo.Cli.RunAsync("forget", damaged[..8], foreign[..8], "--dry-run", "--prune", "--json");
+        var forget = await _repo.Cli.RunAsync("forget", damaged[..8], foreign[..8]);
+        var prune = await _repo.Cli.RunAsync("prune");
+        var clean = await _repo.Cli.RunAsync("check", "--read-data");
+
+        check.ExitCode.Should().Be(3, check.ToString());
+        check.Stderr.Should().Contain($"snapshots/{damaged}").And.Contain($"snapshots/{foreign}");
+        pruneRefused.ExitCode.Should().Be(3, pruneRefused.ToString());
+        pruneRefused.Stderr.Should().Contain("2 snapshot(s) cannot be read").And.Contain("stopped before changing anything")
+            .And.Contain($"lifeboat forget {string.Join(' ', new[] { damaged[..8], foreign[..8] }.Order(StringComparer.Ordinal))}");
+        policyRefused.ExitCode.Should().Be(3, policyRefused.ToString());
+        dataAfterRefusals.Should().Be(dataBefore, "a refused prune removes nothing");
+        dryRun.ExitCode.Should().Be(0, dryRun.ToString());
+        using (var json = JsonDocument.Parse(dryRun.Stdout))
+        {
+            var named = json.RootElement.GetProperty("snapshots").EnumerateArray().ToList();
+            named.Select(e => e.GetProperty("id").GetString()).Should().Equal(damaged, foreign);
+            named[0].GetProperty("damaged").GetString().Should().Contain("does not match its name");
+            named[1].GetProperty("damaged").GetString().Should().Contain("failed authentication");
+            json.RootElement.GetProperty("prune").GetProperty("bytesFreed").GetInt64().Should().BeGreaterThan(1_000_000, "prune's dry run treats the named snapshots as gone");
+        }
+
+        forget.ExitCode.Should().Be(0, forget.ToString());
+        forget.Out.Should().Contain("cannot be read");
+        forget.Stderr.Should().Contain("removed 2 snapshot(s), 2 of them damaged");
+        prune.ExitCode.Should().Be(0, prune.ToString());
+        _repo.Files("data").Sum(f => new FileInfo(f).Length).Should().BeLessThan(dataBefore - 1_000_000, "the damaged snapshot's own data is freed");
+        clean.ExitCode.Should().Be(0, clean.ToString());
+        (await _repo.DumpAsync(kept[..8], "a")).Should().Equal(keptData);
+        var forgets = await AuditRecordsAsync("forget");
+        forgets.Select(r => r.GetProperty("status").GetString()).Should().Equal("failed", "ok");
+        forgets[1].GetProperty("snapshots").EnumerateArray().Select(e => e.GetString()).Should().BeEquivalentTo([damaged, foreign]);
+    }
+
+    /// <summary>
+    /// Writes a snapshot of another repository (another master key) into this one, as a mistaken
+    /// sync of two repositories into one place would: its name matches its bytes, but it cannot be decrypted.
+    /// </summary>
+    private async Task<string> ForeignSnapshotAsync()
+    {
+        using var other = new TestRepo();
+        await other.InitAsync();
+        var id = await other.BackupAsync(TestRepo.RandomBytes(1000, 9), "a");
+        File.Copy(other.ObjectPath("snapshots/" + id), _repo.ObjectPath("snapshots/" + id));
+        return id;
+    }
+
+    private static int JsonExitCode(CliResult result)
+    {
+        using var json = JsonDocument.Parse(result.Stdout);
+        return json.RootElement.GetProperty("exitCode").GetInt32();
+    }
+
+    private async Task<List<JsonElement>> AuditRecordsAsync(string operation)
+    {
+        var audit = await _repo.Cli.RunAsync("audit", "--json");
+        audit.ExitCode.Should().Be(0, audit.ToString());
+        using var json = JsonDocument.Parse(audit.Stdout);
+        return [.. json.RootElement.EnumerateArray().Select(e => e.GetProperty("record").Clone()).Where(r => r.GetProperty("operation").GetString() == operation)];
+    }
+
+    [Fact]
     public async Task Prune_refuses_while_another_process_holds_a_lock_and_names_the_holder()
     {
         await _repo.InitAsync();

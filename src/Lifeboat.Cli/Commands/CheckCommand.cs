@@ -12,7 +12,7 @@ internal static class CheckCommand
     {
         var readData = new Option<bool>("--read-data") { Description = "Download and verify every pack (every byte authenticated)" };
         var subset = new Option<string?>("--read-data-subset") { Description = "Download and verify a random part of the packs, e.g. 10%" };
-        var command = new Command("check", "Verify the repository: exit 0 only when every snapshot is restorable") { readData, subset };
+        var command = new Command("check", "Verify the repository: exit 0 only when every snapshot is restorable and the audit log and evidence are intact") { readData, subset };
         return command.WithAction(async context =>
         {
             var percent = context.Get(readData) ? 100 : ParsePercent(context.Get(subset));
@@ -40,6 +40,8 @@ internal static class CheckCommand
                     report.BytesRead,
                     report.BlobsReferenced,
                     report.UnreferencedPacks,
+                    report.AuditRecords,
+                    report.EvidenceReports,
                 });
             }
             else
@@ -57,7 +59,8 @@ internal static class CheckCommand
 
                 var read = report.PacksRead > 0 ? $", {report.PacksRead} pack(s) read ({Bytes.Format(report.BytesRead)})" : "";
                 var verdict = report.Ok ? "no errors" : $"{report.Problems.Count} error(s)";
-                context.Info($"checked {report.Snapshots} snapshot(s), {report.IndexFiles} index file(s), {report.Packs} pack(s){read}: {verdict}");
+                context.Info($"checked {report.Snapshots} snapshot(s), {report.IndexFiles} index file(s), {report.Packs} pack(s){read}, " +
+                    $"{report.AuditRecords} audit record(s), {report.EvidenceReports} evidence report(s): {verdict}");
             }
 
             return report.Ok ? ExitCodes.Ok : ExitCodes.Integrity;

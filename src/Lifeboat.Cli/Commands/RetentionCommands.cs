@@ -34,17 +34,35 @@ internal static class RetentionCommands
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Show what would be removed; remove nothing" };
         var prune = new Option<bool>("--prune") { Description = "Run prune afterwards to reclaim the space" };
         var maxUnused = PruneCommands.MaxUnusedOption();
-        var command = new Command("forget", "Remove snapshots a retention policy does not keep (their data goes with prune)")
+        var snapshots = new Argument<string[]>("SNAPSHOT")
         {
-            keepLast, within, keepTag, tag, timeZone, groupBy, minKeep, dryRun, prune, maxUnused,
+            Description = "Snapshots to remove by id or unique prefix (at least 4 hex digits), instead of a policy; also damaged ones",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var command = new Command("forget", "Remove snapshots a retention policy does not keep, or the snapshots named (their data goes with prune)")
+        {
+            snapshots, keepLast, within, keepTag, tag, timeZone, groupBy, minKeep, dryRun, prune, maxUnused,
         };
         foreach (var option in counts.Select(c => c.Option).Concat<Option>(withins.Select(w => w.Option)))
         {
             command.Options.Add(option);
         }
 
+        Option[] policyOptions = [keepLast, within, keepTag, tag, timeZone, groupBy, minKeep, .. counts.Select(c => c.Option), .. withins.Select(w => w.Option)];
         return command.WithAction(async context =>
         {
+            var pruneOptions = context.Get(prune) ? new PruneOptions { MaxUnused = PruneOptions.ParseMaxUnused(context.Get(maxUnused)!) } : null;
+            if (context.Get(snapshots) is { Length: > 0 } named)
+            {
+                var given = policyOptions.Where(o => context.ParseResult.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                if (given.Count > 0)
+                {
+                    throw new UsageException($"forget takes snapshot ids or a retention policy, not both: drop {string.Join(", ", given)} or the ids");
+                }
+
+                return await ForgetNamedAsync(context, named, context.Get(dryRun), pruneOptions);
+            }
+
             var policy = new RetentionPolicy
             {
                 KeepLast = context.Get(keepLast),
@@ -66,7 +84,6 @@ internal static class RetentionCommands
                 TimeZone = CalendarBuckets.FindTimeZone(context.Get(timeZone)),
                 MinKeep = context.Get(minKeep),
             };
-            var pruneOptions = context.Get(prune) ? new PruneOptions { MaxUnused = PruneOptions.ParseMaxUnused(context.Get(maxUnused)!) } : null;
             var repository = await context.OpenRepositoryAsync();
             var operation = new ForgetOperation(repository);
             ForgetResult result;
@@ -96,17 +113,49 @@ internal static class RetentionCommands
 
             var verb = result.DryRun ? "would remove" : "removed";
             context.Info($"{verb} {result.Removed} snapshot(s), kept {result.Plan.ToKeep.Count()} ({policy.Describe()}; buckets in {result.Plan.TimeZone.Id})");
-            if (result.Prune is { } report)
-            {
-                PruneCommands.WriteReport(context, report);
-            }
-            else if (result.Removed > 0 && !result.DryRun)
-            {
-                context.Info("the data of removed snapshots stays until 'lifeboat prune'");
-            }
-
+            WritePruneOrHint(context, result.Prune, result.Removed, result.DryRun);
             return ExitCodes.Ok;
         });
+    }
+
+    /// <summary><c>forget ID...</c>: the snapshots named, also those whose object cannot be read.</summary>
+    private static async Task<int> ForgetNamedAsync(CliContext context, string[] references, bool dryRun, PruneOptions? pruneOptions)
+    {
+        var repository = await context.OpenRepositoryAsync();
+        var operation = new ForgetOperation(repository);
+        NamedForgetResult result;
+        await using (Progress.Start(context.ShowProgress, _ => operation.Pruner is { } p ? PruneCommands.Describe(p) : "forget: reading snapshots"))
+        {
+            result = await operation.RunNamedAsync(references, dryRun, pruneOptions, context.CancellationToken);
+        }
+
+        if (context.Json)
+        {
+            context.WriteJson(RetentionOutput.ToJson(result));
+            return ExitCodes.Ok;
+        }
+
+        if (!context.Quiet)
+        {
+            RetentionOutput.WriteTable(result);
+        }
+
+        var damaged = result.Snapshots.Count(s => s.Damage is not null);
+        context.Info($"{(result.DryRun ? "would remove" : "removed")} {result.Removed} snapshot(s){(damaged > 0 ? $", {damaged} of them damaged" : "")}");
+        WritePruneOrHint(context, result.Prune, result.Removed, result.DryRun);
+        return ExitCodes.Ok;
+    }
+
+    private static void WritePruneOrHint(CliContext context, PruneReport? prune, int removed, bool dryRun)
+    {
+        if (prune is not null)
+        {
+            PruneCommands.WriteReport(context, prune);
+        }
+        else if (removed > 0 && !dryRun)
+        {
+            context.Info("the data of removed snapshots stays until 'lifeboat prune'");
+        }
     }
 
     public static Command Hold()
@@ -142,11 +191,11 @@ internal static class RetentionCommands
             var (snapshot, released) = await new RetentionQueries(repository).UnholdAsync(context.Get(SnapshotArgument)!, context.Get(reason)!, context.CancellationToken);
             if (context.Json)
             {
-                context.WriteJson(new { snapshot = snapshot.Id.ToString(), released = released.Select(h => h.Id.ToString()) });
+                context.WriteJson(new { snapshot = snapshot.ToString(), released = released.Select(h => h.Id.ToString()) });
             }
             else
             {
-                context.Info($"released {released.Count} hold(s) of snapshot {snapshot.ShortId}");
+                context.Info($"released {released.Count} hold(s) of snapshot {snapshot.Short}");
             }
 
             return ExitCodes.Ok;

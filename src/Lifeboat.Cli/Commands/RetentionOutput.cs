@@ -32,6 +32,40 @@ internal static class RetentionOutput
         }
     }
 
+    /// <summary>The snapshots named to <c>forget ID...</c>; a damaged one shows why it cannot be read.</summary>
+    public static void WriteTable(NamedForgetResult result)
+    {
+        Console.Out.WriteLine($"  {"ID",-10} {"TIME (UTC)",-20} {"ACTION",-7} SOURCE");
+        foreach (var named in result.Snapshots)
+        {
+            var action = result.DryRun ? "remove" : "removed";
+            var line = named.Record is { Snapshot: var s }
+                ? $"{s.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),-20} {action,-7} {s.Source}"
+                : $"{"?",-20} {action,-7} cannot be read: {named.Damage}";
+            Console.Out.WriteLine($"  {named.Id.Short,-10} {line}");
+        }
+
+        Console.Out.WriteLine();
+    }
+
+    public static object ToJson(NamedForgetResult result) => new
+    {
+        dryRun = result.DryRun,
+        removed = result.Removed,
+        snapshots = result.Snapshots.Select(n => new
+        {
+            id = n.Id.ToString(),
+            shortId = n.Id.Short,
+            time = n.Record?.Snapshot.Time,
+            host = n.Record?.Snapshot.Host,
+            kind = n.Record?.Snapshot.Kind,
+            source = n.Record?.Snapshot.Source,
+            tags = n.Record?.Snapshot.Tags,
+            damaged = n.Damage,
+        }),
+        prune = result.Prune,
+    };
+
     public static object ToJson(ForgetResult result, RetentionPolicy policy) => new
     {
         dryRun = result.DryRun,

@@ -104,11 +104,13 @@ public static class OperationEvidence
                 ["bytesRead"] = check.BytesRead,
                 ["blobsReferenced"] = check.BlobsReferenced,
                 ["unreferencedPacks"] = check.UnreferencedPacks,
+                ["auditRecords"] = check.AuditRecords,
+                ["evidenceReports"] = check.EvidenceReports,
                 ["problems"] = check.Problems.Count,
             },
             Checks =
             [
-                new EvidenceCheck("integrity", "Repository integrity (keys, index, snapshots, packs" + (options.ReadDataPercent > 0 ? ", data" : "") + ")",
+                new EvidenceCheck("integrity", "Repository integrity (keys, index, snapshots, audit log, evidence, packs" + (options.ReadDataPercent > 0 ? ", data" : "") + ")",
                     check.Ok, check.Ok ? "no errors" : $"{check.Problems.Count} error(s)",
                     [.. check.Problems.Select(p => new EvidenceItem(p.Object, false, null, null,
                         p.Message + (p.AffectedSnapshots.Count > 0 ? $" (affects {string.Join(", ", p.AffectedSnapshots)})" : "")))]),

@@ -46,7 +46,7 @@ public sealed record ComplianceReport(
         var to = time.GetUtcNow();
         var from = to - since;
         var snapshots = await SnapshotStore.LoadAllAsync(repository, [], cancellationToken);
-        var audit = await AuditLog.VerifyAsync(repository, cancellationToken);
+        var audit = await AuditLog.VerifyAsync(repository, snapshots, cancellationToken);
         var records = audit.Entries.Select(e => e.Record).ToList();
         var inPeriod = records.Where(r => r.Finished >= from && r.Finished <= to).ToList();
         var evidence = await EvidenceStore.LoadAllAsync(repository, [], cancellationToken);

@@ -101,7 +101,11 @@ public static class AuditLog
     /// its own number and its predecessor's hash. Snapshots that no audit record names are warnings
     /// (made before the log existed, or the log's newest records were deleted).
     /// </summary>
-    public static async Task<AuditVerification> VerifyAsync(Repository repository, CancellationToken cancellationToken)
+    public static async Task<AuditVerification> VerifyAsync(Repository repository, CancellationToken cancellationToken) =>
+        await VerifyAsync(repository, await SnapshotStore.LoadAllAsync(repository, [], cancellationToken), cancellationToken);
+
+    /// <summary>As <see cref="VerifyAsync(Repository, CancellationToken)"/>, with the snapshots the caller has loaded already.</summary>
+    public static async Task<AuditVerification> VerifyAsync(Repository repository, IReadOnlyList<SnapshotRecord> snapshots, CancellationToken cancellationToken)
     {
         var objects = await LoadAsync(repository, cancellationToken);
         var problems = new List<AuditProblem>();
@@ -154,7 +158,7 @@ public static class AuditLog
             }
         }
 
-        var warnings = await UnauditedSnapshotsAsync(repository, objects, cancellationToken);
+        var warnings = UnauditedSnapshots(objects, snapshots);
         var entries = bySequence.Values.Where(o => o.Entry is not null && !flagged.Contains(o.Sequence)).OrderBy(o => o.Sequence).Select(o => o.Entry!).ToList();
         return new AuditVerification(bySequence.Count, head, [.. problems.OrderBy(p => p.Sequence ?? 0)], warnings, entries);
     }
@@ -178,11 +182,10 @@ public static class AuditLog
         }
     }
 
-    private static async Task<List<string>> UnauditedSnapshotsAsync(Repository repository, List<LoadedObject> objects, CancellationToken cancellationToken)
+    private static List<string> UnauditedSnapshots(List<LoadedObject> objects, IReadOnlyList<SnapshotRecord> snapshots)
     {
         var named = objects.Where(o => o.Entry is not null).SelectMany(o => o.Entry!.Record.Snapshots).ToHashSet(StringComparer.Ordinal);
         var first = objects.Where(o => o.Entry is not null).Select(o => (DateTimeOffset?)o.Entry!.Record.Started).Min();
-        var snapshots = await SnapshotStore.LoadAllAsync(repository, [], cancellationToken);
         return [.. snapshots
             .Where(s => !named.Contains(s.Id.ToString()) && first is { } f && s.Snapshot.Time >= f)
             .Select(s => $"snapshot {s.ShortId} ({s.Snapshot.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC, {s.Snapshot.Source}) is in no audit record: it was made without the audit log, or the log's newest records were deleted")];

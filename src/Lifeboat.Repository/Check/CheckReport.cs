@@ -25,6 +25,12 @@ public sealed class CheckReport
 
     public int UnreferencedPacks { get; set; }
 
+    /// <summary>Objects under <c>audit/</c> whose chain was verified.</summary>
+    public int AuditRecords { get; set; }
+
+    /// <summary>Evidence reports verified (name, tag, body against its SHA-256, against the audit log).</summary>
+    public int EvidenceReports { get; set; }
+
     public bool Ok => Problems.Count == 0;
 }
 

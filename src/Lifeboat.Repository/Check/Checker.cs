@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Lifeboat.Repository.Audit;
+using Lifeboat.Repository.Evidence;
 using Lifeboat.Repository.Format;
 using Lifeboat.Repository.Restore;
 using Lifeboat.Storage;
@@ -7,9 +9,10 @@ namespace Lifeboat.Repository.Check;
 
 /// <summary>
 /// Verifies a repository without trusting it: every key, index and snapshot object against its
-/// name (SHA-256) and authentication tag; every blob each snapshot needs is indexed and its pack
-/// exists with the expected size; with read-data, every byte of the chosen packs is downloaded,
-/// hashed, and every blob decrypted and checked against its id.
+/// name (SHA-256) and authentication tag; the audit log's hash chain and every evidence report,
+/// also against each other; every blob each snapshot needs is indexed and its pack exists with
+/// the expected size; with read-data, every byte of the chosen packs is downloaded, hashed, and
+/// every blob decrypted and checked against its id.
 /// </summary>
 public sealed class Checker(Repository repository)
 {
@@ -32,9 +35,10 @@ public sealed class Checker(Repository repository)
         report.Snapshots = snapshots.Count + damagedSnapshots.Count;
         foreach (var damaged in damagedSnapshots)
         {
-            report.Problems.Add(new CheckProblem(ObjectOf(damaged.Message), damaged.Message, []));
+            report.Problems.Add(new CheckProblem(damaged.ObjectName ?? SnapshotStore.Prefix, damaged.Message, []));
         }
 
+        await CheckAuditAndEvidenceAsync(report, snapshots, cancellationToken);
         var reader = new BlobReader(repository, index);
         var usage = await CheckSnapshotsAsync(report, reader, snapshots, cancellationToken);
         var badPacks = await CheckPacksAsync(report, index, cancellationToken);
@@ -267,10 +271,58 @@ public sealed class Checker(Repository repository)
         return affected;
     }
 
-    private static string ObjectOf(string message)
+    /// <summary>
+    /// The proof objects: the audit log's hash chain (as <c>audit --verify</c>), every evidence report
+    /// (against its name, tag and the SHA-256 of its body), and the two against each other: every
+    /// evidence report an audit record names exists and has the SHA-256 the record gives. The log is
+    /// read first: operations save their evidence before appending their record, so a record read
+    /// here never names a report that a running operation has yet to write.
+    /// </summary>
+    private async Task CheckAuditAndEvidenceAsync(CheckReport report, List<SnapshotRecord> snapshots, CancellationToken cancellationToken)
     {
-        var start = message.IndexOf('\'', StringComparison.Ordinal);
-        var end = start >= 0 ? message.IndexOf('\'', start + 1) : -1;
-        return end > start ? message[(start + 1)..end] : "snapshot";
+        var audit = await AuditLog.VerifyAsync(repository, snapshots, cancellationToken);
+        report.AuditRecords = audit.Records;
+        report.Problems.AddRange(audit.Problems.Select(p => new CheckProblem(p.Object, $"audit log: {p.Message}", [])));
+        AddNotes(report, "audit log", audit.Warnings);
+
+        var damaged = new List<IntegrityException>();
+        var evidence = await EvidenceStore.LoadAllAsync(repository, damaged, cancellationToken);
+        report.EvidenceReports = evidence.Count + damaged.Count;
+        report.Problems.AddRange(damaged.Select(e => new CheckProblem(e.ObjectName ?? EvidenceStore.Prefix, e.Message, [])));
+        var stored = evidence.ToDictionary(e => e.Id.ToString(), StringComparer.Ordinal);
+        var unreadable = damaged.Select(e => e.ObjectName).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var record in audit.Entries.Select(e => e.Record).Where(r => r.Evidence is not null))
+        {
+            var name = EvidenceStore.Prefix + record.Evidence;
+            var by = $"audit record {record.Sequence} ({record.Operation}, {record.Finished.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC)";
+            named.Add(record.Evidence!);
+            if (stored.TryGetValue(record.Evidence!, out var entry))
+            {
+                if (record.Checksum is { } recorded && recorded != entry.Envelope.Sha256)
+                {
+                    report.Problems.Add(new CheckProblem(name,
+                        $"evidence '{name}' holds a report with SHA-256 {entry.Envelope.Sha256}, but {by} recorded {recorded}: the report or the record was replaced", []));
+                }
+            }
+            else if (!unreadable.Contains(name))
+            {
+                report.Problems.Add(new CheckProblem(name, $"evidence '{name}', named by {by}, is missing: it was deleted or renamed", []));
+            }
+        }
+
+        AddNotes(report, "evidence", [.. evidence.Where(e => !named.Contains(e.Id.ToString())).Select(e =>
+            $"report {e.ShortId} ({e.Envelope.Kind}, {e.Envelope.Created.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC) is in no audit record: its operation could not append one, or the log's newest records were deleted")]);
+    }
+
+    /// <summary>Adds findings as notes, at most a few of one kind (a repository filled without the audit log has many).</summary>
+    private static void AddNotes(CheckReport report, string what, IReadOnlyList<string> notes)
+    {
+        const int Most = 3;
+        report.Notes.AddRange(notes.Take(Most).Select(n => $"{what}: {n}"));
+        if (notes.Count > Most)
+        {
+            report.Notes.Add($"{what}: {notes.Count - Most} more like these");
+        }
     }
 }

@@ -81,7 +81,10 @@ public static class EvidenceStore
         var actual = Convert.ToHexStringLower(SHA256.HashData(envelope.Body));
         if (actual != envelope.Sha256)
         {
-            throw new IntegrityException($"evidence '{name}': the report's SHA-256 is {actual}, not the {envelope.Sha256} recorded when it was made");
+            throw new IntegrityException($"evidence '{name}': the report's SHA-256 is {actual}, not the {envelope.Sha256} recorded when it was made")
+            {
+                ObjectName = name,
+            };
         }
 
         return new EvidenceEntry(id, envelope);

@@ -57,9 +57,7 @@ public sealed class Pruner(Repository repository)
 
         var index = await MasterIndex.LoadAsync(repository, cancellationToken);
         EnterPhase("reading snapshots");
-        var snapshots = (await SnapshotStore.LoadAllAsync(repository, null, cancellationToken))
-            .Where(s => !options.IgnoreSnapshots.Contains(s.Id))
-            .ToList();
+        var snapshots = await SnapshotStore.LoadAllOrRefuseAsync(repository, "prune", options.IgnoreSnapshots, cancellationToken);
         EnterPhase("finding used data");
         var used = await BlobUsage.CollectAsync(repository, index, snapshots, cancellationToken);
         var plan = PrunePlan.Create(index, stored, used, options);

@@ -75,3 +75,20 @@ public sealed class RetentionGuardException(string message, ForgetPlan plan) : R
             plan);
     }
 }
+
+/// <summary>Forget refused because a snapshot it was asked to remove by id is held; nothing was removed.</summary>
+public sealed class SnapshotHeldException(string message, IReadOnlyList<HoldEntry> holds) : RepositoryException(message)
+{
+    /// <summary>The active holds that refused it.</summary>
+    public IReadOnlyList<HoldEntry> Holds { get; } = holds;
+
+    public static SnapshotHeldException For(IReadOnlyList<HoldEntry> holds)
+    {
+        var each = string.Join("; ", holds.Select(h => $"snapshot {h.Record.Snapshot[..8]} is {h.Describe()}, since {h.Record.Time:yyyy-MM-dd HH:mm}Z by {h.Record.User}@{h.Record.Host}"));
+        var first = holds[0].Record.Snapshot[..8];
+        return new SnapshotHeldException(
+            $"refused: {each}; nothing was removed. A held snapshot is never forgotten: release the hold first " +
+            $"('lifeboat unhold {first} --reason TEXT', for each held snapshot), or wait until it expires",
+            holds);
+    }
+}
