@@ -97,6 +97,11 @@ public static class SnapshotStore
         return records;
     }
 
+    /// <summary>The snapshots that can be read, oldest first, and the ids of those that cannot, each with why.</summary>
+    public static async Task<(List<SnapshotRecord> Records, List<(BlobId Id, IntegrityException Error)> Damaged)> LoadReadableAsync(
+        Repository repository, CancellationToken cancellationToken) =>
+        await LoadManyAsync(repository, await ListIdsAsync(repository, cancellationToken), true, cancellationToken);
+
     /// <summary>
     /// Every snapshot except <paramref name="ignore"/>, oldest first, for an operation whose safety
     /// depends on seeing all of them (prune: what a snapshot it cannot read needs is unknown;
@@ -164,9 +169,27 @@ public static class SnapshotStore
 
     private static bool IsLatest(string reference) => string.Equals(reference, "latest", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// The newest snapshot. When some snapshot cannot be read, its time is unknown and it may be the
+    /// newest: 'latest' then refuses rather than quietly meaning an older one, and says which snapshot
+    /// to name instead and how to remove the damaged ones.
+    /// </summary>
     private static async Task<SnapshotRecord> LatestAsync(Repository repository, CancellationToken cancellationToken)
     {
-        var all = await LoadAllAsync(repository, null, cancellationToken);
+        var (all, damaged) = await LoadReadableAsync(repository, cancellationToken);
+        if (damaged.Count > 0)
+        {
+            var names = string.Join(' ', damaged.Select(d => d.Id.Short).Order(StringComparer.Ordinal));
+            var newest = all.Count > 0 ? $"; the newest readable one is {all[^1].ShortId} ({all[^1].Snapshot.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC, {all[^1].Snapshot.Source})" : "";
+            throw new IntegrityException(
+                $"'latest' is unknown: {damaged.Count} snapshot(s) cannot be read ({names}: {damaged[0].Error.Message}), and one of them may be the newest{newest}. " +
+                $"Name a snapshot by its id instead, or, once 'lifeboat check' has confirmed the damage, remove the damaged ones with 'lifeboat forget {names}'",
+                damaged[0].Error)
+            {
+                ObjectName = damaged[0].Error.ObjectName,
+            };
+        }
+
         return all.Count > 0 ? all[^1] : throw new NotFoundException("the repository has no snapshots yet");
     }
 

@@ -35,6 +35,34 @@ public sealed class CorruptionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_damaged_snapshot_is_listed_as_damaged_beside_the_good_ones_and_latest_refuses_to_guess()
+    {
+        await _repo.InitAsync();
+        var good = await _repo.BackupAsync(TestRepo.RandomBytes(100_000, 21));
+        var bad = await _repo.BackupAsync(TestRepo.RandomBytes(100_000, 22));
+        TestRepo.FlipByte(_repo.ObjectPath("snapshots/" + bad));
+
+        var list = await _repo.Cli.RunAsync("snapshots");
+        var json = await _repo.Cli.RunAsync("snapshots", "--json");
+        var latest = await _repo.Cli.RunAsync("dump", "latest", "data.bin");
+        var named = await _repo.Cli.RunAsync("dump", good[..8], "data.bin");
+
+        list.ExitCode.Should().Be(3, list.ToString());
+        list.Out.Should().Contain(good[..8]).And.Contain(bad[..8] + "   DAMAGED");
+        list.Stderr.Should().Contain("lifeboat forget " + bad[..8]);
+        json.ExitCode.Should().Be(3);
+        using (var doc = JsonDocument.Parse(json.Stdout))
+        {
+            doc.RootElement.EnumerateArray().Select(e => (e.GetProperty("shortId").GetString(), e.TryGetProperty("damaged", out var _)))
+                .Should().BeEquivalentTo(new[] { (good[..8], false), (bad[..8], true) });
+        }
+        latest.ExitCode.Should().Be(3, latest.ToString());
+        latest.Stderr.Should().Contain(bad[..8]).And.Contain("the newest readable one is " + good[..8]);
+        named.ExitCode.Should().Be(0, named.ToString());
+        named.Stdout.Should().Equal(TestRepo.RandomBytes(100_000, 21));
+    }
+
+    [Fact]
     public async Task A_damaged_pack_makes_dump_fail_loudly_without_writing_wrong_bytes()
     {
         await _repo.InitAsync();

@@ -17,12 +17,14 @@ internal static class SnapshotCommands
         {
             var repository = await context.OpenRepositoryAsync();
             var tags = context.Get(tag) ?? [];
-            var records = (await SnapshotStore.LoadAllAsync(repository, null, context.CancellationToken))
-                .Where(r => tags.Length == 0 || r.Snapshot.Tags.Any(tags.Contains))
-                .ToList();
+            // a damaged snapshot is listed as such (its tags are unknown, so with or without --tag) and the
+            // command exits 3 after listing the others: one bad object must not hide the good ones
+            var (readable, damaged) = await SnapshotStore.LoadReadableAsync(repository, context.CancellationToken);
+            var records = readable.Where(r => tags.Length == 0 || r.Snapshot.Tags.Any(tags.Contains)).ToList();
+            var exit = damaged.Count > 0 ? ExitCodes.Integrity : ExitCodes.Ok;
             if (context.Json)
             {
-                context.WriteJson(records.Select(r => new
+                context.WriteJson(records.Select(r => (object)new
                 {
                     id = r.Id.ToString(),
                     shortId = r.ShortId,
@@ -36,8 +38,13 @@ internal static class SnapshotCommands
                     streams = r.Snapshot.Streams.Count,
                     summary = r.Snapshot.Summary,
                     copiedFrom = r.Snapshot.CopiedFrom,
-                }));
-                return ExitCodes.Ok;
+                }).Concat(damaged.OrderBy(d => d.Id.ToString(), StringComparer.Ordinal).Select(d => (object)new
+                {
+                    id = d.Id.ToString(),
+                    shortId = d.Id.Short,
+                    damaged = d.Error.Message,
+                })));
+                return exit;
             }
 
             Console.Out.WriteLine($"{"ID",-10} {"TIME",-20} {"HOST",-16} {"SOURCE",-30} {"SIZE",10}  TAGS");
@@ -47,8 +54,19 @@ internal static class SnapshotCommands
                 Console.Out.WriteLine($"{r.ShortId,-10} {s.Time.UtcDateTime,-20:yyyy-MM-dd HH:mm:ss} {Clip(s.Host, 16),-16} {Clip(s.Source, 30),-30} {Bytes.Format(s.TotalSize),10}  {string.Join(",", s.Tags)}");
             }
 
+            foreach (var (id, error) in damaged.OrderBy(d => d.Id.ToString(), StringComparer.Ordinal))
+            {
+                Console.Out.WriteLine($"{id.Short,-10} DAMAGED: {error.Message}");
+            }
+
             context.Info($"{records.Count} snapshot(s)");
-            return ExitCodes.Ok;
+            if (damaged.Count > 0)
+            {
+                Console.Error.WriteLine($"error: {damaged.Count} snapshot(s) cannot be read and cannot be restored: run 'lifeboat check' to see what is damaged, " +
+                    $"then 'lifeboat forget {string.Join(' ', damaged.Select(d => d.Id.Short))}' to remove them");
+            }
+
+            return exit;
         });
     }
 
