@@ -44,6 +44,8 @@ public static class ExitCodes
         InvalidRequestException => Usage,
         UsageException => Usage,
         BackupIntegrityException => Integrity,
+        TableNotInBackupException => NotFound,
+        InvalidRestoreRequestException => Usage,
         DatabaseUnreachableException => DatabaseUnreachable,
         AuthenticationFailedException => DatabaseAuthentication,
         DatabaseNotFoundException => DatabaseMissing,

@@ -76,7 +76,7 @@ public sealed class PgConnectionInfo
         if (!values.ContainsKey("port"))
             values["port"] = "5432";
         if (!int.TryParse(values["port"], NumberStyles.None, CultureInfo.InvariantCulture, out _))
-            throw new ArgumentException($"Invalid port \"{values["port"]}\" in the connection string: it must be a number.", nameof(connection));
+            throw new ArgumentException($"Invalid port \"{values["port"]}\" in the connection string: it must be a number.");
         if (!values.ContainsKey("user"))
             values["user"] = environment("USER") is { Length: > 0 } u ? u : Environment.UserName;
         if (!values.ContainsKey("dbname"))

@@ -56,6 +56,12 @@ public sealed class RestoreFailedException(string objectName, string message, Ex
     public string ObjectName { get; } = objectName;
 }
 
+/// <summary>A table named for a selective restore is not in the backup.</summary>
+public sealed class TableNotInBackupException(string message) : PostgresLifeboatException(message);
+
+/// <summary>A selective restore was asked for something it cannot do (ambiguous name, options that do not go together, a table without rows).</summary>
+public sealed class InvalidRestoreRequestException(string message) : PostgresLifeboatException(message);
+
 /// <summary>A stored stream does not match its manifest entry (size or SHA-256).</summary>
 public sealed class BackupIntegrityException(string message, Exception? innerException = null) : PostgresLifeboatException(message, innerException);
 

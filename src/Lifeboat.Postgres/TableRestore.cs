@@ -72,7 +72,7 @@ public sealed partial class PostgresRestore
     {
         var table = FindTable(manifest, options.Table);
         if (options.Swap && (options.AsName is not null || options.IntoSchema is not null))
-            throw new ArgumentException("Swap replaces the table under its own name: do not combine it with --as or --into-schema.");
+            throw new InvalidRestoreRequestException("Swap replaces the table under its own name: do not combine it with --as or --into-schema.");
         await using var connection = await PgErrors.OpenAsync(target, cancellationToken);
         var original = table.QualifiedName;
         var originalExists = await ExistsAsync(connection, original, cancellationToken);
@@ -199,11 +199,11 @@ public sealed partial class PostgresRestore
         if (matches.Count == 0)
             matches = manifest.Tables.Where(t => t.Name == name).ToList();
         if (matches.Count > 1)
-            throw new ArgumentException($"Table name \"{name}\" is ambiguous: qualify it ({string.Join(", ", matches.Select(m => m.Schema + "." + m.Name))}).");
+            throw new InvalidRestoreRequestException($"Table name \"{name}\" is ambiguous: qualify it ({string.Join(", ", matches.Select(m => m.Schema + "." + m.Name))}).");
         var table = matches.SingleOrDefault()
-            ?? throw new ArgumentException($"The backup has no table \"{name}\". Use schema.name as listed in the snapshot's manifest.");
+            ?? throw new TableNotInBackupException($"The backup has no table \"{name}\". Use schema.name as listed in the snapshot's manifest.");
         if (table.Stream is null)
-            throw new ArgumentException($"The backup holds no rows of {table.QualifiedName} ({(table.DataExcluded ? "its data was excluded" : "it is a partitioned parent: restore its partitions")}).");
+            throw new InvalidRestoreRequestException($"The backup holds no rows of {table.QualifiedName} ({(table.DataExcluded ? "its data was excluded" : "it is a partitioned parent: restore its partitions")}).");
         return table;
     }
 

@@ -48,6 +48,21 @@ public sealed class DatabaseCommandTests : IClassFixture<DatabaseFixture>, IDisp
     }
 
     [Fact]
+    public async Task A_table_the_backup_does_not_hold_is_exit_13_and_an_ambiguous_request_exit_2()
+    {
+        await _repo.InitAsync();
+        (await _repo.Cli.RunAsync("backup", "--db", _db.Url("app"))).ExitCode.Should().Be(0);
+
+        var missing = await _repo.Cli.RunAsync("restore", "latest", "--to", _db.Url("app"), "--table", "public.no_such_table", "--as", "x");
+        var swapAs = await _repo.Cli.RunAsync("restore", "latest", "--to", _db.Url("app"), "--table", "public.notes", "--swap", "--as", "x");
+
+        missing.ExitCode.Should().Be(13, missing.ToString());
+        missing.Stderr.Should().Contain("no table \"public.no_such_table\"").And.NotContain("unexpected");
+        swapAs.ExitCode.Should().Be(2, swapAs.ToString());
+        swapAs.Stderr.Should().NotContain("unexpected");
+    }
+
+    [Fact]
     public async Task The_plain_sql_dump_loads_into_an_empty_database_with_psql()
     {
         await _repo.InitAsync();
