@@ -72,18 +72,7 @@ public sealed class BlobCodec(MasterKey key, int compressionLevel)
     /// Checks a stored blob as <see cref="Open"/> does, decoding into a pooled buffer that is
     /// returned at once: what check and prune need, without a large allocation per blob.
     /// </summary>
-    public void Verify(PackEntry entry, ReadOnlySpan<byte> stored, string where)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent((int)entry.RawLength);
-        try
-        {
-            OpenInto(entry, stored, where, buffer.AsSpan(0, (int)entry.RawLength));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+    public void Verify(PackEntry entry, ReadOnlySpan<byte> stored, string where) => OpenPooled(entry, stored, where).Dispose();
 
     private void OpenInto(PackEntry entry, ReadOnlySpan<byte> stored, string where, Span<byte> plaintext)
     {
