@@ -4,7 +4,8 @@ namespace Lifeboat.Postgres;
 internal static class PgRestoreRunner
 {
     public static async Task RunIntoDatabaseAsync(PgToolset tools, PgConnectionInfo target, SchemaArchive archive, string section,
-        int jobs, bool noOwner, bool noPrivileges, IEnumerable<string> extraArguments, CancellationToken cancellationToken, bool skipExtensions = false)
+        int jobs, bool noOwner, bool noPrivileges, IEnumerable<string> extraArguments, CancellationToken cancellationToken, bool skipExtensions = false,
+        IReadOnlyCollection<string>? excludedEntries = null)
     {
         var args = new List<string>
         {
@@ -18,8 +19,8 @@ internal static class PgRestoreRunner
         if (noPrivileges)
             args.Add("--no-privileges");
         args.AddRange(extraArguments);
-        if (skipExtensions)
-            args.Add("--use-list=" + await WriteListWithoutExtensionsAsync(tools, archive, cancellationToken));
+        if (skipExtensions || excludedEntries is { Count: > 0 })
+            args.Add("--use-list=" + await WriteListAsync(tools, archive, skipExtensions, excludedEntries ?? [], cancellationToken));
         args.Add(archive.Path);
         try
         {
@@ -36,25 +37,33 @@ internal static class PgRestoreRunner
     {
         List<string> args = ["--section=" + section, "--file=-"];
         if (skipExtensions)
-            args.Add("--use-list=" + await WriteListWithoutExtensionsAsync(tools, archive, cancellationToken));
+            args.Add("--use-list=" + await WriteListAsync(tools, archive, skipExtensions, [], cancellationToken));
         args.Add(archive.Path);
         await ChildProcess.RunAsync(tools.PgRestore, args, null, (stdout, ct) => stdout.CopyToAsync(output, ct), null, cancellationToken);
     }
 
     /// <summary>
-    /// The archive's table of contents without extensions and their comments (a platform such as
-    /// Supabase provides its own), written next to the archive for <c>--use-list</c>.
+    /// The archive's table of contents for <c>--use-list</c>, written next to the archive: without
+    /// extensions and their comments when <paramref name="skipExtensions"/> (a platform such as
+    /// Supabase provides its own), and without the entries the restore ran itself (pg_restore then
+    /// counts what depends on them as ready).
     /// </summary>
-    private static async Task<string> WriteListWithoutExtensionsAsync(PgToolset tools, SchemaArchive archive, CancellationToken cancellationToken)
+    private static async Task<string> WriteListAsync(PgToolset tools, SchemaArchive archive, bool skipExtensions, IReadOnlyCollection<string> excludedEntries,
+        CancellationToken cancellationToken)
     {
         var toc = new MemoryStream();
         await ChildProcess.RunAsync(tools.PgRestore, ["--list", archive.Path], null, (stdout, ct) => stdout.CopyToAsync(toc, ct), null, cancellationToken);
+        var excluded = excludedEntries.ToHashSet(StringComparer.Ordinal);
         var lines = System.Text.Encoding.UTF8.GetString(toc.ToArray()).Split('\n')
-            .Where(line => !System.Text.RegularExpressions.Regex.IsMatch(line, @"^\d+; \d+ \d+ (EXTENSION|COMMENT - EXTENSION) "));
-        var path = archive.Path + ".list";
+            .Where(line => !(skipExtensions && System.Text.RegularExpressions.Regex.IsMatch(line, @"^\d+; \d+ \d+ (EXTENSION|COMMENT - EXTENSION) ")))
+            .Where(line => !excluded.Contains(EntryId(line)));
+        var path = archive.Path + (excluded.Count > 0 ? ".rest.list" : ".list");
         await File.WriteAllLinesAsync(path, lines, cancellationToken);
         return path;
     }
+
+    /// <summary>The id of a TOC line (<c>3226; 2606 16428 CONSTRAINT ...</c>), or "" for a comment line.</summary>
+    private static string EntryId(string line) => line.IndexOf(';', StringComparison.Ordinal) is var end and > 0 && char.IsAsciiDigit(line[0]) ? line[..end] : "";
 
     /// <summary>pg_restore names the failing entry as "from TOC entry 215; 1259 16386 TABLE a postgres".</summary>
     private static string? ObjectFrom(string stderr)

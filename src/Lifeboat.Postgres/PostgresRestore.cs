@@ -9,8 +9,9 @@ namespace Lifeboat.Postgres;
 /// <summary>
 /// Restores a capture into an empty database: pre-data (pg_restore, one transaction) → parallel
 /// COPY FROM, largest table first, each table analyzed right after its load → sequences (setval) →
-/// large objects → post-data (pg_restore -j: indexes, constraints, triggers, policies, matview
-/// refresh, in dependency order) → ANALYZE of what needs post-data (see RestoreStatistics.cs).
+/// large objects → indexes, every one of a table at once, primary keys and unique constraints among
+/// them (see IndexBuildPlan) → the rest of post-data (pg_restore -j: constraints, triggers,
+/// policies, matview refresh, in dependency order) → ANALYZE of what needs post-data (see RestoreStatistics.cs).
 /// Every stream is checked against its SHA-256 in the manifest before its COPY completes.
 /// </summary>
 public sealed partial class PostgresRestore
@@ -63,38 +64,60 @@ public sealed partial class PostgresRestore
             await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "pre-data", 1, options.NoOwner, options.NoPrivileges, [], cancellationToken, skipExtensions: platform);
 
             Log.RestoreStep(_logger, where, "table data");
+            // two pg_restore runs over the archive, while the data loads
+            var planning = options.Jobs > 1 ? IndexBuildPlan.CreateAsync(tools, archive, manifest, cancellationToken) : Task.FromResult<IReadOnlyList<IndexBuild>>([]);
 
-            // Rows of platform tables (which the target has, with their own foreign keys) go first, in order.
-            foreach (var platformTable in manifest.DataOnlyTablesInLoadOrder())
+            try
             {
-                await LoadTableAsync(connection, source, platformTable, platformTable.QualifiedName, cancellationToken);
-                if (options.Analyze)
-                    await AnalyzeAsync(connection, platformTable.QualifiedName, cancellationToken);
+                // Rows of platform tables (which the target has, with their own foreign keys) go first, in order.
+                foreach (var platformTable in manifest.DataOnlyTablesInLoadOrder())
+                {
+                    await LoadTableAsync(connection, source, platformTable, platformTable.QualifiedName, cancellationToken);
+                    if (options.Analyze)
+                        await AnalyzeAsync(connection, platformTable.QualifiedName, cancellationToken);
+                }
+
+                // Largest first; a table big enough to hold the others up is loaded in parts, at once, on
+                // several connections (see TableLoadPlan). Each table is analyzed by the worker that loaded
+                // its last part, while the other workers still load.
+                var tables = manifest.Tables.Where(t => t.Stream is not null && !t.DataOnly).ToList();
+                var loads = await TableLoadPlan.CreateAsync(source, tables, options.Jobs, options.MinimumPartBytes, cancellationToken);
+                await RunParallelAsync(target, loads, options.Jobs, async (conn, load, ct) =>
+                {
+                    var rows = await LoadPartAsync(conn, load.Part, load.Table, load.Table.QualifiedName, ct);
+                    if (load.Finish() && options.Analyze)
+                        await AnalyzeAsync(conn, load.Table.QualifiedName, ct);
+                    return rows;
+                }, cancellationToken);
+
+                Log.RestoreStep(_logger, where, "sequences");
+                await SetSequencesAsync(connection, manifest.Sequences, cancellationToken);
+
+                Log.RestoreStep(_logger, where, "large objects");
+                foreach (var lo in manifest.LargeObjects)
+                    await LoadLargeObjectAsync(connection, source, lo, cancellationToken);
+            }
+            catch
+            {
+                // the plan reads the archive, which is deleted once this fails
+                await ObserveAsync(planning);
+                throw;
             }
 
-            // Largest first; a table big enough to hold the others up is loaded in parts, at once, on
-            // several connections (see TableLoadPlan). Each table is analyzed by the worker that loaded
-            // its last part, while the other workers still load.
-            var tables = manifest.Tables.Where(t => t.Stream is not null && !t.DataOnly).ToList();
-            var loads = await TableLoadPlan.CreateAsync(source, tables, options.Jobs, options.MinimumPartBytes, cancellationToken);
-            await RunParallelAsync(target, loads, options.Jobs, async (conn, load, ct) =>
+            // With several jobs the indexes (and the constraints built on one) go first, all of a table's
+            // at once (see IndexBuildPlan); pg_restore restores the rest of post-data. With one job
+            // pg_restore does all of it in a single transaction.
+            var builds = await planning;
+            if (builds.Count > 0)
             {
-                var rows = await LoadPartAsync(conn, load.Part, load.Table, load.Table.QualifiedName, ct);
-                if (load.Finish() && options.Analyze)
-                    await AnalyzeAsync(conn, load.Table.QualifiedName, ct);
-                return rows;
-            }, cancellationToken);
-
-            Log.RestoreStep(_logger, where, "sequences");
-            await SetSequencesAsync(connection, manifest.Sequences, cancellationToken);
-
-            Log.RestoreStep(_logger, where, "large objects");
-            foreach (var lo in manifest.LargeObjects)
-                await LoadLargeObjectAsync(connection, source, lo, cancellationToken);
+                Log.RestoreStep(_logger, where, "indexes");
+                await BuildIndexesAsync(connection, target, builds, options.Jobs, cancellationToken);
+            }
 
             Log.RestoreStep(_logger, where, "post-data");
 
-            await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "post-data", options.Jobs, options.NoOwner, options.NoPrivileges, [], cancellationToken, skipExtensions: platform);
+            await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "post-data", options.Jobs, options.NoOwner, options.NoPrivileges, [], cancellationToken,
+                skipExtensions: platform, excludedEntries: builds.Select(b => b.EntryId).ToList());
 
             if (options.Analyze)
             {
@@ -103,6 +126,38 @@ public sealed partial class PostgresRestore
                 await AnalyzeAfterPostDataAsync(connection, cancellationToken);
             }
 
+        }
+    }
+
+    /// <summary>
+    /// Builds <paramref name="builds"/> on up to <paramref name="jobs"/> connections, then turns the
+    /// unique indexes of constraints into those constraints, in one transaction.
+    /// </summary>
+    private static async Task BuildIndexesAsync(NpgsqlConnection connection, PgConnectionInfo target, IReadOnlyList<IndexBuild> builds, int jobs, CancellationToken cancellationToken)
+    {
+        // the settings pg_restore gives its sessions: pg_dump's statements qualify every name
+        const string session = "SELECT pg_catalog.set_config('search_path', '', false); SET client_min_messages = warning; " +
+            "SET statement_timeout = 0; SET lock_timeout = 0; SET check_function_bodies = false; ";
+        await RunParallelAsync(target, builds, jobs, async (conn, build, ct) =>
+        {
+            await ExecuteBuildAsync(conn, build.Object, session + build.Sql, ct);
+            return 0;
+        }, cancellationToken);
+        var attach = builds.Where(b => b.Attach is not null).ToList();
+        if (attach.Count > 0)
+            await ExecuteBuildAsync(connection, string.Join(", ", attach.Select(b => b.Object)), session + "BEGIN; " + string.Join(" ", attach.Select(b => b.Attach)) + " COMMIT;", cancellationToken);
+    }
+
+    private static async Task ExecuteBuildAsync(NpgsqlConnection connection, string objectName, string sql, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (PostgresException ex)
+        {
+            throw new RestoreFailedException(objectName, $"Building {objectName} failed: {ex.MessageText}", ex);
         }
     }
 

@@ -35,6 +35,29 @@ public sealed class RoundTripTests(SupabaseFixture fixture)
     }
 
     [Fact]
+    public async Task Keys_are_built_beside_the_other_indexes_of_their_table_and_come_out_as_pg_restore_makes_them()
+    {
+        await using (var archive = await SchemaArchive.ExtractAsync(fixture.Store, fixture.Manifest, default))
+        {
+            var tools = await PgToolset.FindAsync(fixture.Manifest.ServerVersionNum / 10000, null, default);
+            var builds = await IndexBuildPlan.CreateAsync(tools, archive, fixture.Manifest, default);
+            builds.Should().Contain(b => b.Object == "CONSTRAINT notes_pkey ON public.notes" && b.Attach != null);
+            builds.Should().Contain(b => b.Object.StartsWith("INDEX measurements_device_ts_idx", StringComparison.Ordinal), "plain indexes, also of partitioned tables");
+            builds.Should().NotContain(b => b.Object.Contains("employees_pkey", StringComparison.Ordinal), "a clustered key's entry also says CLUSTER ON");
+            builds.Should().NotContain(b => b.Object.StartsWith("CONSTRAINT measurements", StringComparison.Ordinal), "partitioned tables' keys stay with pg_restore");
+        }
+
+        var target = await fixture.NewDatabaseAsync("keys");
+        await new PostgresRestore().RestoreAsync(fixture.Store, fixture.Manifest, fixture.Connection(target), new RestoreOptions { Jobs = 2 }, default);
+
+        (await fixture.SchemaAsync(target)).Should().Be(await fixture.SchemaAsync("source"));
+        var duplicate = () => fixture.Cluster.ExecuteAsync("INSERT INTO public.notes (id) SELECT min(id) FROM public.notes", target);
+        (await duplicate.Should().ThrowAsync<Npgsql.PostgresException>()).Which.SqlState.Should().Be("23505");
+        (await fixture.Cluster.ScalarAsync<bool>(
+            "SELECT indisprimary FROM pg_catalog.pg_index WHERE indexrelid = 'public.notes_pkey'::regclass", target)).Should().BeTrue();
+    }
+
+    [Fact]
     public async Task A_full_restore_reproduces_schema_data_sequences_and_large_objects_exactly()
     {
         var target = await fixture.NewDatabaseAsync("full");
