@@ -35,5 +35,55 @@ public sealed class DamagedSnapshotTests : IDisposable
         damaged[0].GetProperty("error").GetString().Should().NotBeNullOrEmpty();
     }
 
+    [Fact]
+    public async Task Status_shows_a_damaged_snapshot_as_critical_first_with_its_source_and_the_newest_readable_backup()
+    {
+        await _repo.InitAsync();
+        var now = DateTimeOffset.UtcNow;
+        var good = await _repo.BackupAsync([1, 2, 3], "app.dump", "--time", now.AddHours(-3).ToString("O"));
+        var bad = await _repo.BackupAsync([4, 5, 6], "app.dump", "--time", now.AddHours(-1).ToString("O"));
+        TestRepo.FlipByte(_repo.ObjectPath("snapshots/" + bad));
+
+        var text = await _repo.Cli.RunAsync("status", "--max-drill-age", "off", "--max-check-age", "off");
+        var json = await _repo.Cli.RunAsync("status", "--max-drill-age", "off", "--max-check-age", "off", "--json");
+
+        text.ExitCode.Should().Be(2, text.ToString());
+        var lines = text.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines[0].Should().StartWith($"CRITICAL: snapshot {bad[..8]} cannot be read, so cannot be restored")
+            .And.Contain("it is the backup of app.dump made at")
+            .And.Contain($"the newest readable backup of app.dump is {good[..8]}")
+            .And.EndWith($"'lifeboat forget {bad[..8]}'");
+        lines[1].Should().StartWith("OK: backup of app.dump: last at", "the backup age counts the newest readable backup, 3 hours old");
+        json.ExitCode.Should().Be(2, json.ToString());
+        using var doc = JsonDocument.Parse(json.Stdout);
+        doc.RootElement.GetProperty("status").GetString().Should().Be("critical");
+        var item = doc.RootElement.GetProperty("items")[0];
+        (item.GetProperty("what").GetString(), item.GetProperty("subject").GetString(), item.GetProperty("health").GetString())
+            .Should().Be(("snapshot", bad, "critical"));
+    }
+
+    [Fact]
+    public async Task Report_names_a_damaged_snapshot_leaves_it_out_of_the_backup_counts_and_exits_3()
+    {
+        await _repo.InitAsync();
+        await _repo.BackupAsync([1, 2, 3], "app.dump");
+        var bad = await _repo.BackupAsync([4, 5, 6], "app.dump");
+        TestRepo.FlipByte(_repo.ObjectPath("snapshots/" + bad));
+
+        var text = await _repo.Cli.RunAsync("report", "--since", "30d");
+        var json = await _repo.Cli.RunAsync("report", "--since", "30d", "--json");
+
+        text.ExitCode.Should().Be(3, text.ToString());
+        text.Out.Should().Contain("| app.dump | 1 |")
+            .And.Contain("**1 snapshot(s) cannot be read**")
+            .And.Contain($"- `{bad[..8]}`: ")
+            .And.Contain($"`lifeboat forget {bad[..8]}`");
+        text.Stderr.Should().Contain($"lifeboat forget {bad[..8]}");
+        json.ExitCode.Should().Be(3, json.ToString());
+        using var doc = JsonDocument.Parse(json.Stdout);
+        doc.RootElement.GetProperty("damagedSnapshots").EnumerateArray().Select(d => d.GetProperty("id").GetString()).Should().Equal(bad);
+        doc.RootElement.GetProperty("damagedEvidence").GetArrayLength().Should().Be(0);
+    }
+
     public void Dispose() => _repo.Dispose();
 }
