@@ -33,7 +33,14 @@ public sealed record CopiedSnapshot(
     string Source, string Target, DateTimeOffset Time, bool Skipped, long BytesRead, long BytesReused, long NewBytes, long StoredBytes, double Seconds);
 
 /// <summary>The outcome of a copy.</summary>
-public sealed record CopyResult(string From, string To, IReadOnlyList<CopiedSnapshot> Snapshots, double Seconds)
+/// <param name="Damaged">Snapshots of the source that cannot be read, so were not copied.</param>
+/// <param name="TargetDamaged">
+/// Snapshots of the target that cannot be read: which original each is a copy of is unknown, so a
+/// source snapshot with no readable copy in the target was copied (again).
+/// </param>
+public sealed record CopyResult(
+    string From, string To, IReadOnlyList<CopiedSnapshot> Snapshots, double Seconds,
+    IReadOnlyList<DamagedSnapshot> Damaged, IReadOnlyList<DamagedSnapshot> TargetDamaged)
 {
     public int Copied => Snapshots.Count(s => !s.Skipped);
 
@@ -58,6 +65,9 @@ public sealed record CopyResult(string From, string To, IReadOnlyList<CopiedSnap
 /// records the original's id (<see cref="Snapshot.CopiedFrom"/>), so a rerun skips what was copied
 /// (idempotent), and an interrupted copy resumes: finished snapshots are committed one by one,
 /// and packs already uploaded are reused once indexed (every 256 packs). Shared locks on both sides.
+/// A source snapshot that cannot be read is not copied and the others are; a target snapshot that
+/// cannot be read hides which original it copies, so what has no readable copy is copied. Both are
+/// named in the result (<see cref="CopyResult.Damaged"/>, <see cref="CopyResult.TargetDamaged"/>).
 /// </summary>
 public sealed class RepositoryCopy(Repository.Repository source, Repository.Repository target, CopyOptions options)
 {
@@ -87,14 +97,31 @@ public sealed class RepositoryCopy(Repository.Repository source, Repository.Repo
                 Source = source.Storage.Location,
                 Snapshots = [.. result.Snapshots.Where(s => !s.Skipped).Select(s => s.Target)],
                 Bytes = result.Snapshots.Sum(s => s.StoredBytes),
-                Details = new Dictionary<string, string>
-                {
-                    ["copied"] = result.Copied.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    ["skipped"] = result.SkippedCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                },
+                Details = Details(result),
             }),
             cancellationToken,
             source.Storage.Location);
+
+    /// <summary>The audit details: counts, and the damaged snapshots (source's and target's) when there are any.</summary>
+    private static Dictionary<string, string> Details(CopyResult result)
+    {
+        var details = new Dictionary<string, string>
+        {
+            ["copied"] = result.Copied.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["skipped"] = result.SkippedCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (result.Damaged.Count > 0)
+        {
+            details["damaged"] = DamagedSnapshot.Names(result.Damaged);
+        }
+
+        if (result.TargetDamaged.Count > 0)
+        {
+            details["targetDamaged"] = DamagedSnapshot.Names(result.TargetDamaged);
+        }
+
+        return details;
+    }
 
     private async Task<CopyResult> RunCoreAsync(CancellationToken cancellationToken)
     {
@@ -107,9 +134,9 @@ public sealed class RepositoryCopy(Repository.Repository source, Repository.Repo
         var started = target.Context.Time.GetTimestamp();
         await using var sourceLock = await Locks.AcquireAsync(source, exclusive: false, "copy", cancellationToken);
         await using var targetLock = await Locks.AcquireAsync(target, exclusive: false, "copy", cancellationToken);
-        var selected = await SelectAsync(cancellationToken);
+        var (selected, damaged) = await SelectAsync(cancellationToken);
         SnapshotsTotal = selected.Count;
-        var existing = await SnapshotStore.LoadAllAsync(target, null, cancellationToken);
+        var (existing, targetDamaged) = await SnapshotStore.LoadReadableAsync(target, cancellationToken);
         var copies = new Dictionary<string, SnapshotRecord>(StringComparer.Ordinal);
         foreach (var record in existing)
         {
@@ -140,24 +167,47 @@ public sealed class RepositoryCopy(Repository.Repository source, Repository.Repo
             Interlocked.Increment(ref _snapshotsDone);
         }
 
-        return new CopyResult(source.Storage.Location, target.Storage.Location, results, target.Context.Time.GetElapsedTime(started).TotalSeconds);
+        return new CopyResult(
+            source.Storage.Location, target.Storage.Location, results, target.Context.Time.GetElapsedTime(started).TotalSeconds,
+            DamagedSnapshot.From(damaged), DamagedSnapshot.From(targetDamaged));
     }
 
-    private async Task<List<SnapshotRecord>> SelectAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The readable snapshots to copy, oldest first, and those asked for that cannot be read. A name
+    /// that matches no snapshot, or 'latest' while a snapshot is unreadable, fails before anything is copied.
+    /// </summary>
+    private async Task<(List<SnapshotRecord> Records, List<(BlobId Id, IntegrityException Error)> Damaged)> SelectAsync(CancellationToken cancellationToken)
     {
         if (options.Snapshots.Count == 0)
         {
-            return await SnapshotStore.LoadAllAsync(source, null, cancellationToken);
+            return await SnapshotStore.LoadReadableAsync(source, cancellationToken);
         }
 
-        var chosen = new Dictionary<BlobId, SnapshotRecord>();
+        var ids = new List<BlobId>();
         foreach (var reference in options.Snapshots)
         {
-            var record = await SnapshotStore.FindAsync(source, reference, cancellationToken);
-            chosen.TryAdd(record.Id, record);
+            var id = await SnapshotStore.FindIdAsync(source, reference, cancellationToken);
+            if (!ids.Contains(id))
+            {
+                ids.Add(id);
+            }
         }
 
-        return [.. chosen.Values.OrderBy(r => r.Snapshot.Time).ThenBy(r => r.Id)];
+        var chosen = new List<SnapshotRecord>();
+        var damaged = new List<(BlobId Id, IntegrityException Error)>();
+        foreach (var id in ids)
+        {
+            try
+            {
+                chosen.Add(await SnapshotStore.LoadAsync(source, id, cancellationToken));
+            }
+            catch (IntegrityException e)
+            {
+                damaged.Add((id, e));
+            }
+        }
+
+        return ([.. chosen.OrderBy(r => r.Snapshot.Time).ThenBy(r => r.Id)], damaged);
     }
 
     private async Task<(CopiedSnapshot Result, SnapshotRecord Copy)> CopyOneAsync(

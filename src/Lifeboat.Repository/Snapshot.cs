@@ -62,6 +62,19 @@ public sealed record SnapshotRecord(BlobId Id, Snapshot Snapshot)
     public string ShortId => Id.Short;
 }
 
+/// <summary>A snapshot whose object cannot be read (damaged, or not decryptable with this repository's key), and why.</summary>
+public sealed record DamagedSnapshot(string Id, string Error)
+{
+    public string ShortId => Id[..Math.Min(8, Id.Length)];
+
+    /// <summary>The damaged ones of <see cref="SnapshotStore.LoadReadableAsync"/>, ordered by id.</summary>
+    public static List<DamagedSnapshot> From(IEnumerable<(BlobId Id, IntegrityException Error)> damaged) =>
+        [.. damaged.Select(d => new DamagedSnapshot(d.Id.ToString(), d.Error.Message)).OrderBy(d => d.Id, StringComparer.Ordinal)];
+
+    /// <summary>The short ids, space-separated, as <c>lifeboat forget</c> takes them.</summary>
+    public static string Names(IEnumerable<DamagedSnapshot> damaged) => string.Join(' ', damaged.Select(d => d.ShortId));
+}
+
 /// <summary>Reads, writes and finds snapshots.</summary>
 public static class SnapshotStore
 {
@@ -174,23 +187,39 @@ public static class SnapshotStore
     /// newest: 'latest' then refuses rather than quietly meaning an older one, and says which snapshot
     /// to name instead and how to remove the damaged ones.
     /// </summary>
-    private static async Task<SnapshotRecord> LatestAsync(Repository repository, CancellationToken cancellationToken)
+    private static async Task<SnapshotRecord> LatestAsync(Repository repository, CancellationToken cancellationToken) =>
+        await LatestReadableAsync(repository, null, "", cancellationToken)
+            ?? throw new NotFoundException("the repository has no snapshots yet");
+
+    /// <summary>
+    /// What 'latest' means for a caller that wants the newest snapshot matching <paramref name="match"/>
+    /// (all when null; <paramref name="what"/> names them, e.g. "database snapshot"): that snapshot, or null when there is none.
+    /// While any snapshot cannot be read, its time and kind are unknown and it may be the newest match:
+    /// this then refuses (<see cref="IntegrityException"/>, exit 3) rather than quietly meaning an older
+    /// one, naming the damaged snapshots, the newest readable match, and how to go on.
+    /// </summary>
+    public static async Task<SnapshotRecord?> LatestReadableAsync(
+        Repository repository, Func<Snapshot, bool>? match, string what, CancellationToken cancellationToken)
     {
         var (all, damaged) = await LoadReadableAsync(repository, cancellationToken);
-        if (damaged.Count > 0)
+        var latest = all.LastOrDefault(r => match is null || match(r.Snapshot));
+        if (damaged.Count == 0)
         {
-            var names = string.Join(' ', damaged.Select(d => d.Id.Short).Order(StringComparer.Ordinal));
-            var newest = all.Count > 0 ? $"; the newest readable one is {all[^1].ShortId} ({all[^1].Snapshot.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC, {all[^1].Snapshot.Source})" : "";
-            throw new IntegrityException(
-                $"'latest' is unknown: {damaged.Count} snapshot(s) cannot be read ({names}: {damaged[0].Error.Message}), and one of them may be the newest{newest}. " +
-                $"Name a snapshot by its id instead, or, once 'lifeboat check' has confirmed the damage, remove the damaged ones with 'lifeboat forget {names}'",
-                damaged[0].Error)
-            {
-                ObjectName = damaged[0].Error.ObjectName,
-            };
+            return latest;
         }
 
-        return all.Count > 0 ? all[^1] : throw new NotFoundException("the repository has no snapshots yet");
+        var names = string.Join(' ', damaged.Select(d => d.Id.Short).Order(StringComparer.Ordinal));
+        var of = what.Length > 0 ? " " + what : "";
+        var newest = latest is not null
+            ? $"; the newest readable one is {latest.ShortId} ({latest.Snapshot.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC, {latest.Snapshot.Source})"
+            : $"; no readable{(what.Length > 0 ? " " + what : " snapshot")} is left";
+        throw new IntegrityException(
+            $"'latest' is unknown: {damaged.Count} snapshot(s) cannot be read ({names}: {damaged[0].Error.Message}), and one of them may be the newest{of}{newest}. " +
+            $"Name a snapshot by its id instead, or, once 'lifeboat check' has confirmed the damage, remove the damaged ones with 'lifeboat forget {names}'",
+            damaged[0].Error)
+        {
+            ObjectName = damaged[0].Error.ObjectName,
+        };
     }
 
     private static BlobId Resolve(List<BlobId> ids, string reference, string alternatives)

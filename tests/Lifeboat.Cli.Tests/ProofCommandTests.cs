@@ -60,6 +60,30 @@ public sealed class ProofCommandTests : IClassFixture<DatabaseFixture>, IDisposa
     }
 
     [Fact]
+    public async Task A_drill_of_latest_refuses_while_a_snapshot_is_damaged_naming_it_and_the_newest_readable_database_snapshot()
+    {
+        await _repo.InitAsync();
+        var good = await DatabaseBackupAsync();
+        var bad = await DatabaseBackupAsync();
+        TestRepo.FlipByte(_repo.ObjectPath("snapshots/" + bad));
+
+        var latest = await _repo.Cli.RunAsync("drill", "--scratch", _db.Url("postgres"), "--jobs", "2");
+        var named = await _repo.Cli.RunAsync("drill", good[..8], "--scratch", _db.Url("postgres"), "--jobs", "2");
+
+        latest.ExitCode.Should().Be(3, latest.ToString());
+        latest.Stderr.Should().Contain("'latest' is unknown").And.Contain(bad[..8])
+            .And.Contain("may be the newest database snapshot; the newest readable one is " + good[..8])
+            .And.Contain("lifeboat forget " + bad[..8]);
+        named.ExitCode.Should().Be(0, named.ToString());
+        named.Out.Should().Contain($"drill of snapshot {good[..8]}").And.Contain("drill PASSED");
+        var log = await _repo.Cli.RunAsync("audit", "--json");
+        using var json = JsonDocument.Parse(log.Stdout);
+        var drills = json.RootElement.EnumerateArray().Select(e => e.GetProperty("record")).Where(r => r.GetProperty("operation").GetString() == "drill").ToList();
+        drills.Select(r => r.GetProperty("status").GetString()).Should().Equal("failed", "ok");
+        drills[0].GetProperty("error").GetString().Should().Contain(bad[..8]);
+    }
+
+    [Fact]
     public async Task Audit_verify_names_a_deleted_record_and_exits_3()
     {
         await _repo.InitAsync();
@@ -99,6 +123,14 @@ public sealed class ProofCommandTests : IClassFixture<DatabaseFixture>, IDisposa
         noCheck.ExitCode.Should().Be(2, "no check was ever run");
         using var json = JsonDocument.Parse(noCheck.Stdout);
         json.RootElement.GetProperty("status").GetString().Should().Be("critical");
+    }
+
+    private async Task<string> DatabaseBackupAsync()
+    {
+        var result = await _repo.Cli.RunAsync("backup", "--db", _db.Url("app"), "--jobs", "2", "--json");
+        result.ExitCode.Should().Be(0, result.ToString());
+        using var json = JsonDocument.Parse(result.Stdout);
+        return json.RootElement.GetProperty("snapshot").GetString()!;
     }
 
     public void Dispose() => _repo.Dispose();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lifeboat.Operations;
+using Lifeboat.Repository;
 using Lifeboat.Repository.Backup;
 
 namespace Lifeboat.Cli.Commands;
@@ -43,7 +44,8 @@ internal static class CopyCommand
                 context.WriteJson(ToJson(result));
             }
 
-            return ExitCodes.Ok;
+            // the readable snapshots are copied and committed; a damaged one on either side makes the exit 3
+            return result.Damaged.Count + result.TargetDamaged.Count > 0 ? ExitCodes.Integrity : ExitCodes.Ok;
         });
     }
 
@@ -72,9 +74,39 @@ internal static class CopyCommand
                   $"{Bytes.Format(s.BytesReused)} already there, {Bytes.Format(s.NewBytes)} new ({Bytes.Format(s.StoredBytes)} uploaded), {s.Seconds:0.0} s");
         }
 
-        context.Info($"{result.Copied} snapshot(s) copied, {result.SkippedCount} skipped, from {result.From} to {result.To}: " +
+        context.Info($"{result.Copied} snapshot(s) copied, {result.SkippedCount} skipped" +
+            (result.Damaged.Count > 0 ? $", {result.Damaged.Count} damaged not copied" : "") + $", from {result.From} to {result.To}: " +
             $"{Bytes.Format(result.BytesRead)} read, {Bytes.Format(result.NewBytes)} new, {Bytes.Format(result.StoredBytes)} uploaded in {result.Seconds:0.0} s");
+        WriteDamaged(result);
         return result;
+    }
+
+    /// <summary>Names the damaged snapshots of either side (always, also with --json or --quiet), and what to do.</summary>
+    private static void WriteDamaged(CopyResult result)
+    {
+        foreach (var d in result.Damaged)
+        {
+            Console.Error.WriteLine($"error: snapshot {d.ShortId} of {result.From} cannot be read and was not copied: {d.Error}");
+        }
+
+        if (result.Damaged.Count > 0)
+        {
+            var names = DamagedSnapshot.Names(result.Damaged);
+            Console.Error.WriteLine($"error: {result.Damaged.Count} snapshot(s) of {result.From} cannot be read, so cannot be copied or restored; the readable ones were copied. " +
+                $"Run 'lifeboat --repo {result.From} check' to see what is damaged, then 'lifeboat --repo {result.From} forget {names}' to remove them");
+        }
+
+        foreach (var d in result.TargetDamaged)
+        {
+            Console.Error.WriteLine($"error: snapshot {d.ShortId} of {result.To} cannot be read: {d.Error}");
+        }
+
+        if (result.TargetDamaged.Count > 0)
+        {
+            var names = DamagedSnapshot.Names(result.TargetDamaged);
+            Console.Error.WriteLine($"error: {result.TargetDamaged.Count} snapshot(s) of {result.To} cannot be read, so which snapshot each is a copy of is unknown: " +
+                $"every snapshot with no readable copy there was copied (again). Run 'lifeboat --repo {result.To} check', then 'lifeboat --repo {result.To} forget {names}' to remove them");
+        }
     }
 
     internal static object ToJson(CopyResult result) => new
@@ -89,5 +121,7 @@ internal static class CopyCommand
         storedBytes = result.StoredBytes,
         seconds = result.Seconds,
         snapshots = result.Snapshots,
+        damaged = result.Damaged,
+        targetDamaged = result.TargetDamaged,
     };
 }

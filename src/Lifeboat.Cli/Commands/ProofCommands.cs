@@ -212,7 +212,20 @@ internal static class ProofCommands
                 Console.Out.Write(ComplianceMarkdown.Render(report));
             }
 
-            return ExitCodes.Ok;
+            // the report covers what can be read; what cannot is named in it, and here, and exits 3
+            if (report.DamagedSnapshots.Count > 0)
+            {
+                var names = DamagedSnapshot.Names(report.DamagedSnapshots);
+                Console.Error.WriteLine($"error: {report.DamagedSnapshots.Count} snapshot(s) cannot be read ({names}) and are not counted in the report: " +
+                    $"run 'lifeboat check' to see what is damaged, then 'lifeboat forget {names}' to remove them");
+            }
+
+            foreach (var e in report.DamagedEvidence)
+            {
+                Console.Error.WriteLine($"error: {e}");
+            }
+
+            return report.DamagedSnapshots.Count + report.DamagedEvidence.Count > 0 ? ExitCodes.Integrity : ExitCodes.Ok;
         });
     }
 

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Lifeboat.Operations;
+using Lifeboat.Repository;
 using Lifeboat.Repository.Prune;
+using Lifeboat.Repository.Stats;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -49,18 +51,23 @@ internal static class PruneCommands
         {
             var repository = await context.OpenRepositoryAsync();
             var stats = await new RetentionQueries(repository).StatsAsync(context.CancellationToken);
+
+            // a damaged snapshot is left out of the figures and named; exit 3 so a script notices
+            var exit = stats.Damaged.Count > 0 ? ExitCodes.Integrity : ExitCodes.Ok;
             if (context.Json)
             {
                 context.WriteJson(stats);
-                return ExitCodes.Ok;
+                WriteDamaged(stats);
+                return exit;
             }
 
-            Console.Out.WriteLine($"snapshots:                 {stats.Snapshots}");
+            Console.Out.WriteLine($"snapshots:                 {stats.Snapshots}{(stats.Damaged.Count > 0 ? $" readable, {stats.Damaged.Count} DAMAGED (not counted)" : "")}");
             Console.Out.WriteLine($"stored (all objects):      {Bytes.Format(stats.TotalStoredBytes)}");
             Console.Out.WriteLine($"packs:                     {stats.Packs} ({Bytes.Format(stats.PackBytes)}), {stats.IndexFiles} index file(s)");
             Console.Out.WriteLine($"before dedup/compression:  {Bytes.Format(stats.SizeBeforeDedup)}");
             Console.Out.WriteLine($"used by snapshots:         {Bytes.Format(stats.UsedBytes)} (ratio {stats.Ratio:0.00}x)");
-            Console.Out.WriteLine($"garbage waiting for prune: {Bytes.Format(stats.GarbageBytes)} ({Bytes.Format(stats.UnusedBlobBytes)} unused blobs, {stats.UnreferencedPacks} unreferenced pack(s) of {Bytes.Format(stats.UnreferencedPackBytes)})");
+            Console.Out.WriteLine($"garbage waiting for prune: {Bytes.Format(stats.GarbageBytes)} ({Bytes.Format(stats.UnusedBlobBytes)} unused blobs, {stats.UnreferencedPacks} unreferenced pack(s) of {Bytes.Format(stats.UnreferencedPackBytes)})" +
+                (stats.Damaged.Count > 0 ? ", including what only the damaged snapshot(s) use" : ""));
             if (stats.PerSnapshot.Count > 0)
             {
                 Console.Out.WriteLine();
@@ -71,8 +78,25 @@ internal static class PruneCommands
                 }
             }
 
-            return ExitCodes.Ok;
+            foreach (var d in stats.Damaged)
+            {
+                Console.Out.WriteLine($"{d.ShortId,-10} DAMAGED: {d.Error}");
+            }
+
+            WriteDamaged(stats);
+            return exit;
         });
+    }
+
+    private static void WriteDamaged(RepositoryStatsReport stats)
+    {
+        if (stats.Damaged.Count > 0)
+        {
+            var names = DamagedSnapshot.Names(stats.Damaged);
+            Console.Error.WriteLine($"error: {stats.Damaged.Count} snapshot(s) cannot be read and are not counted ({names}): " +
+                "the data only they use shows as garbage (prune refuses to run while they are there), and data they share may show as unique to a readable snapshot. " +
+                $"They cannot be restored: run 'lifeboat check' to see what is damaged, then 'lifeboat forget {names}' to remove them");
+        }
     }
 
     public static string Describe(Pruner pruner) => pruner.Phase switch

@@ -69,8 +69,11 @@ internal sealed class SecondaryRepositories
             {
                 try
                 {
+                    // a damaged snapshot in the other repository is named by RunAsync; it does not stop this copy
                     var result = await CopyCommand.RunAsync(context, primary, repository, [record.Id.ToString()]);
-                    copyId = result.Snapshots[0].Target;
+                    copyId = result.Snapshots.Count > 0
+                        ? result.Snapshots[0].Target
+                        : throw new IntegrityException($"snapshot {record.ShortId} cannot be read back from {primary.Storage.Location}: {result.Damaged[0].Error}");
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

@@ -243,8 +243,9 @@ public sealed class DrillRun(Repository.Repository repository)
             return await SnapshotStore.FindAsync(repository, reference, cancellationToken);
         }
 
-        var all = await SnapshotStore.LoadAllAsync(repository, null, cancellationToken);
-        return all.LastOrDefault(r => r.Snapshot.Kind == DatabaseBackup.Kind)
+        // as 'latest' everywhere: while a snapshot cannot be read it may be the newest database snapshot, so the
+        // drill refuses (naming it and the newest readable one) rather than quietly proving an older backup
+        return await SnapshotStore.LatestReadableAsync(repository, s => s.Kind == DatabaseBackup.Kind, "database snapshot", cancellationToken)
             ?? throw new NotFoundException("the repository has no database snapshot to drill: back one up with 'lifeboat backup --db ...'");
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Lifeboat.Repository;
 
 namespace Lifeboat.Operations.Report;
 
@@ -28,6 +29,20 @@ public static class ComplianceMarkdown
             {
                 Line(b, $"| {s.Source} | {s.Backups} | {(s.LastBackup is { } t ? Time(t) : "")} | {Size(s.BytesRead)} | {Size(s.StoredBytes)} |");
             }
+        }
+
+        if (r.DamagedSnapshots.Count > 0)
+        {
+            Line(b);
+            Line(b, $"**{r.DamagedSnapshots.Count} snapshot(s) cannot be read**, so cannot be restored, and are not counted above:");
+            Line(b);
+            foreach (var d in r.DamagedSnapshots)
+            {
+                Line(b, $"- `{d.ShortId}`: {d.Error}");
+            }
+
+            Line(b);
+            Line(b, $"Run `lifeboat check`, then `lifeboat forget {DamagedSnapshot.Names(r.DamagedSnapshots)}` to remove them.");
         }
 
         Line(b);
@@ -75,6 +90,17 @@ public static class ComplianceMarkdown
             {
                 var result = d.Passed ? "pass" : "**FAIL**" + (d.FailedChecks.Count > 0 ? " (" + string.Join(", ", d.FailedChecks) + ")" : "");
                 Line(b, $"| {Time(d.Time)} | {d.Source} | {d.Snapshot?[..8]} | {result} | {Objective(d.RtoSeconds, d.RtoLimitSeconds)} | {Objective(d.RpoSeconds, d.RpoLimitSeconds)} | {d.Evidence[..8]} |");
+            }
+        }
+
+        if (r.DamagedEvidence.Count > 0)
+        {
+            Line(b);
+            Line(b, $"**{r.DamagedEvidence.Count} evidence report(s) cannot be read** and are not counted above:");
+            Line(b);
+            foreach (var e in r.DamagedEvidence)
+            {
+                Line(b, $"- {e}");
             }
         }
 

@@ -25,7 +25,8 @@ public sealed record LastRun(string Operation, DateTimeOffset Time, string Statu
 /// <summary>
 /// <c>lifeboat report --since 30d</c>: the compliance summary of a period — backups made per source,
 /// failures, drills with RTO/RPO achieved, the latest integrity check, retention runs, and whether
-/// the audit log's chain is intact.
+/// the audit log's chain is intact. Snapshots and evidence reports that cannot be read are left out of
+/// the figures and named (<see cref="DamagedSnapshots"/>, <see cref="DamagedEvidence"/>).
 /// </summary>
 public sealed record ComplianceReport(
     DateTimeOffset From,
@@ -38,18 +39,21 @@ public sealed record ComplianceReport(
     LastRun? LastCheck,
     IReadOnlyList<LastRun> Retention,
     int AuditRecords,
-    IReadOnlyList<string> AuditProblems)
+    IReadOnlyList<string> AuditProblems,
+    IReadOnlyList<DamagedSnapshot> DamagedSnapshots,
+    IReadOnlyList<string> DamagedEvidence)
 {
     /// <summary>Gathers the report for the period ending at the provider's "now".</summary>
     public static async Task<ComplianceReport> BuildAsync(Repository.Repository repository, TimeSpan since, TimeProvider time, CancellationToken cancellationToken)
     {
         var to = time.GetUtcNow();
         var from = to - since;
-        var snapshots = await SnapshotStore.LoadAllAsync(repository, [], cancellationToken);
+        var (snapshots, damagedSnapshots) = await SnapshotStore.LoadReadableAsync(repository, cancellationToken);
         var audit = await AuditLog.VerifyAsync(repository, snapshots, cancellationToken);
         var records = audit.Entries.Select(e => e.Record).ToList();
         var inPeriod = records.Where(r => r.Finished >= from && r.Finished <= to).ToList();
-        var evidence = await EvidenceStore.LoadAllAsync(repository, [], cancellationToken);
+        var damagedEvidence = new List<IntegrityException>();
+        var evidence = await EvidenceStore.LoadAllAsync(repository, damagedEvidence, cancellationToken);
 
         var sources = snapshots.Where(s => s.Snapshot.Time >= from && s.Snapshot.Time <= to)
             .GroupBy(s => s.Snapshot.Source, StringComparer.Ordinal)
@@ -70,7 +74,7 @@ public sealed record ComplianceReport(
             .OfType<AuditRecord>()
             .Select(r => new LastRun(r.Operation, r.Finished, r.Status, r.Evidence, r.Error)).ToList();
         return new ComplianceReport(from, to, repository.Config.Id, sources, operations, failures, drills, lastCheck, retention,
-            audit.Records, [.. audit.Problems.Select(p => p.Message)]);
+            audit.Records, [.. audit.Problems.Select(p => p.Message)], DamagedSnapshot.From(damagedSnapshots), [.. damagedEvidence.Select(e => e.Message)]);
     }
 
     private static DrillLine Drill(SavedEvidence saved)

@@ -38,21 +38,24 @@ public sealed record StatusReport(Health Health, DateTimeOffset Now, IReadOnlyLi
 /// check (per repository) recent enough? Backups come from the snapshots (the commit point), drills
 /// and checks from the audit log. Past a limit by at most the warning margin is WARNING, further
 /// (or never) is CRITICAL; a failed attempt newer than the latest success is at least WARNING.
+/// A snapshot that cannot be read is CRITICAL (it cannot be restored), listed first; backup ages count
+/// only the readable snapshots (the newest restorable backup is what matters), and its item says so.
 /// </summary>
 public static class RepositoryStatus
 {
     /// <summary>Reads snapshots and the audit log and evaluates them at the provider's "now".</summary>
     public static async Task<StatusReport> RunAsync(Repository.Repository repository, StatusLimits limits, TimeProvider time, CancellationToken cancellationToken)
     {
-        var snapshots = await SnapshotStore.LoadAllAsync(repository, [], cancellationToken);
+        var (snapshots, damaged) = await SnapshotStore.LoadReadableAsync(repository, cancellationToken);
         var audit = await AuditLog.ReadAllAsync(repository, cancellationToken);
-        return Evaluate(snapshots, [.. audit.Select(e => e.Record)], limits, time.GetUtcNow());
+        return Evaluate(snapshots, [.. audit.Select(e => e.Record)], limits, time.GetUtcNow(), DamagedSnapshot.From(damaged));
     }
 
-    /// <summary>The evaluation itself, at <paramref name="now"/>.</summary>
-    public static StatusReport Evaluate(IReadOnlyList<SnapshotRecord> snapshots, IReadOnlyList<AuditRecord> audit, StatusLimits limits, DateTimeOffset now)
+    /// <summary>The evaluation itself, at <paramref name="now"/>; <paramref name="damaged"/>: the snapshots that cannot be read.</summary>
+    public static StatusReport Evaluate(
+        IReadOnlyList<SnapshotRecord> snapshots, IReadOnlyList<AuditRecord> audit, StatusLimits limits, DateTimeOffset now, IReadOnlyList<DamagedSnapshot>? damaged = null)
     {
-        var items = new List<StatusItem>();
+        var items = (damaged ?? []).Select(d => Damaged(d, snapshots, audit)).ToList();
         var sources = snapshots.Select(s => s.Snapshot.Source)
             .Concat(audit.Where(r => r.Operation == "backup" && r.Source is not null).Select(r => r.Source!))
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
@@ -83,6 +86,34 @@ public static class RepositoryStatus
         }
 
         return new StatusReport(items.Count == 0 ? Health.Ok : items.Max(i => i.Health), now, items);
+    }
+
+    /// <summary>
+    /// A snapshot that cannot be read: CRITICAL. The audit record of the backup that made it (when there
+    /// is one) tells its source and time, though the object cannot be read; the newest readable backup of
+    /// that source is what the backup age counts.
+    /// </summary>
+    private static StatusItem Damaged(DamagedSnapshot damaged, IReadOnlyList<SnapshotRecord> snapshots, IReadOnlyList<AuditRecord> audit)
+    {
+        var made = audit.Where(r => r.Operation == "backup" && r.Status == AuditStatus.Ok && r.Source is not null && r.Snapshots.Contains(damaged.Id))
+            .MaxBy(r => r.Finished);
+        string context;
+        if (made is not null)
+        {
+            var newest = snapshots.LastOrDefault(s => s.Snapshot.Source == made.Source);
+            context = $"it is the backup of {made.Source} made at {Time(made.Finished)} (audit log); backup ages count only readable snapshots, and " +
+                (newest is null ? $"{made.Source} has no readable backup left" : $"the newest readable backup of {made.Source} is {newest.ShortId} at {Time(newest.Snapshot.Time)}");
+        }
+        else
+        {
+            var newest = snapshots.Count > 0 ? snapshots[^1] : null;
+            context = "no audit record names it, so its source and time are unknown; backup ages count only readable snapshots" +
+                (newest is null ? ", and none is left" : $" (the newest readable one is {newest.ShortId} at {Time(newest.Snapshot.Time)}, {newest.Snapshot.Source})");
+        }
+
+        return new StatusItem("snapshot", damaged.Id, Health.Critical, made?.Finished, null, null,
+            $"CRITICAL: snapshot {damaged.ShortId} cannot be read, so cannot be restored ({damaged.Error}); {context}. " +
+            $"Run 'lifeboat check', then 'lifeboat forget {damaged.ShortId}'");
     }
 
     private static StatusItem Rate(string what, string subject, DateTimeOffset? last, AuditRecord? failure, TimeSpan limit, StatusLimits limits, DateTimeOffset now)

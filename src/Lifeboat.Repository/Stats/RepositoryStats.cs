@@ -42,11 +42,18 @@ public sealed record RepositoryStatsReport
 
     /// <summary>Per snapshot, oldest first: the stored bytes of blobs no other snapshot uses.</summary>
     public IReadOnlyList<SnapshotUsage> PerSnapshot { get; init; } = [];
+
+    /// <summary>
+    /// Snapshots that cannot be read, so are in none of the figures: what they use is unknown, so the
+    /// blobs only they use count as unused (garbage) and as unique to the readable snapshot sharing them.
+    /// </summary>
+    public IReadOnlyList<DamagedSnapshot> Damaged { get; init; } = [];
 }
 
 /// <summary>
 /// Computes <see cref="RepositoryStatsReport"/>. Reads the index, the snapshots and each
 /// snapshot's trees (one snapshot at a time, so memory is one count per blob, not per snapshot).
+/// A snapshot that cannot be read is left out of the figures and named in <see cref="RepositoryStatsReport.Damaged"/>.
 /// </summary>
 public static class RepositoryStatistics
 {
@@ -68,7 +75,7 @@ public static class RepositoryStatistics
         }
 
         var index = await MasterIndex.LoadAsync(repository, cancellationToken);
-        var snapshots = await SnapshotStore.LoadAllAsync(repository, null, cancellationToken);
+        var (snapshots, damaged) = await SnapshotStore.LoadReadableAsync(repository, cancellationToken);
         var reader = new BlobReader(repository, index);
 
         // Per blob: how many snapshots use it, and the last one that did.
@@ -107,6 +114,7 @@ public static class RepositoryStatistics
             UnreferencedPacks = plan.Packs.Count(p => !p.Indexed),
             UnreferencedPackBytes = plan.Packs.Where(p => !p.Indexed).Sum(p => p.StoredSize),
             PerSnapshot = [.. snapshots.Select((r, i) => new SnapshotUsage(r.Id.ToString(), r.Snapshot.Time, r.Snapshot.Source, r.Snapshot.TotalSize, unique[i], blobCounts[i]))],
+            Damaged = DamagedSnapshot.From(damaged),
         };
     }
 
