@@ -11,6 +11,15 @@ namespace Lifeboat.Postgres;
 /// <param name="TableBytes">The table's data size, to build the longest first.</param>
 internal sealed record IndexBuild(string EntryId, string Object, string Sql, string? Attach, long TableBytes);
 
+/// <summary>The builds taken over from pg_restore, and how many entries post-data has in all.</summary>
+internal sealed record IndexBuilds(IReadOnlyList<IndexBuild> Builds, int PostDataEntries)
+{
+    public static IndexBuilds None { get; } = new([], int.MaxValue);
+
+    /// <summary>True when post-data has entries the builds do not cover, for pg_restore to restore.</summary>
+    public bool LeavesEntries => PostDataEntries > Builds.Count;
+}
+
 /// <summary>
 /// The indexes of post-data, taken out of pg_restore so a table's indexes are built at once.
 /// pg_restore -j assumes every CONSTRAINT entry needs an exclusive lock on its table (and
@@ -27,23 +36,24 @@ internal sealed record IndexBuild(string EntryId, string Object, string Sql, str
 internal static partial class IndexBuildPlan
 {
     /// <summary>The builds to run before pg_restore's post-data, or none when the archive has nothing suitable.</summary>
-    public static async Task<IReadOnlyList<IndexBuild>> CreateAsync(PgToolset tools, SchemaArchive archive, BackupManifest manifest, CancellationToken cancellationToken)
+    public static async Task<IndexBuilds> CreateAsync(PgToolset tools, SchemaArchive archive, BackupManifest manifest, CancellationToken cancellationToken)
     {
         try
         {
-            var toc = await RunPgRestoreAsync(tools, ["--list", "--section=post-data", archive.Path], cancellationToken);
-            var entries = toc.Split('\n').Where(line => TocEntryRegex().IsMatch(line)).ToList();
+            var toc = (await RunPgRestoreAsync(tools, ["--list", "--section=post-data", archive.Path], cancellationToken)).Split('\n');
+            var all = toc.Count(line => line.Length > 0 && char.IsAsciiDigit(line[0]));
+            var entries = toc.Where(line => TocEntryRegex().IsMatch(line)).ToList();
             if (entries.Count == 0)
-                return [];
+                return new IndexBuilds([], all);
             var listPath = archive.Path + ".indexes.list";
             await File.WriteAllLinesAsync(listPath, entries, cancellationToken);
             var script = await RunPgRestoreAsync(tools, ["--file=-", "--section=post-data", "--use-list=" + listPath, archive.Path], cancellationToken);
-            return Plan(entries, script, manifest.Tables);
+            return new IndexBuilds(Plan(entries, script, manifest.Tables), all);
         }
         catch (PgToolFailedException)
         {
             // pg_restore restores every index itself then, and reports what is wrong with the archive
-            return [];
+            return IndexBuilds.None;
         }
     }
 

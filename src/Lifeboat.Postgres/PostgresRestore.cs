@@ -65,7 +65,7 @@ public sealed partial class PostgresRestore
 
             Log.RestoreStep(_logger, where, "table data");
             // two pg_restore runs over the archive, while the data loads
-            var planning = options.Jobs > 1 ? IndexBuildPlan.CreateAsync(tools, archive, manifest, cancellationToken) : Task.FromResult<IReadOnlyList<IndexBuild>>([]);
+            var planning = options.Jobs > 1 ? IndexBuildPlan.CreateAsync(tools, archive, manifest, cancellationToken) : Task.FromResult(IndexBuilds.None);
 
             try
             {
@@ -107,17 +107,21 @@ public sealed partial class PostgresRestore
             // With several jobs the indexes (and the constraints built on one) go first, all of a table's
             // at once (see IndexBuildPlan); pg_restore restores the rest of post-data. With one job
             // pg_restore does all of it in a single transaction.
-            var builds = await planning;
+            var plan = await planning;
+            var builds = plan.Builds;
             if (builds.Count > 0)
             {
                 Log.RestoreStep(_logger, where, "indexes");
                 await BuildIndexesAsync(connection, target, builds, options.Jobs, cancellationToken);
             }
 
-            Log.RestoreStep(_logger, where, "post-data");
-
-            await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "post-data", options.Jobs, options.NoOwner, options.NoPrivileges, [], cancellationToken,
-                skipExtensions: platform, excludedEntries: builds.Select(b => b.EntryId).ToList());
+            // (when the builds were all of post-data, as with only primary keys, there is nothing left for it)
+            if (plan.LeavesEntries)
+            {
+                Log.RestoreStep(_logger, where, "post-data");
+                await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "post-data", options.Jobs, options.NoOwner, options.NoPrivileges, [], cancellationToken,
+                    skipExtensions: platform, excludedEntries: builds.Select(b => b.EntryId).ToList());
+            }
 
             if (options.Analyze)
             {
