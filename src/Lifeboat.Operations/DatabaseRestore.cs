@@ -31,7 +31,7 @@ public sealed record DatabaseRestoreRequest
 /// <summary>The outcome of a restore.</summary>
 public sealed record DatabaseRestoreResult(
     string SnapshotId, string Target, int Tables, long Rows, long Bytes, double Seconds,
-    TableRestoreResult? Table, RowRestoreResult? RowChanges, VerificationResult? Verification);
+    TableRestoreResult? Table, RowRestoreResult? RowChanges, VerificationResult? Verification, GlobalsOutcome? Globals = null);
 
 /// <summary>Restores a database snapshot (whole, one table, or single rows) under a shared lock.</summary>
 public sealed class DatabaseRestore(Repository.Repository repository)
@@ -65,7 +65,14 @@ public sealed class DatabaseRestore(Repository.Repository repository)
         BackupManifest manifest;
         await using var held = await WhileCreatingAsync(
             request.Create, creating, request.Target, () => Locks.AcquireAsync(repository, exclusive: false, "restore", cancellationToken));
-        (record, source, manifest) = await WhileCreatingAsync(request.Create, creating, request.Target, () => OpenAsync(repository, request.Snapshot, cancellationToken));
+        (record, source, manifest) = await WhileCreatingAsync(request.Create, creating, request.Target, async () =>
+        {
+            var opened = await OpenAsync(repository, request.Snapshot, cancellationToken);
+            if (request.Options.Globals && opened.Manifest.Globals is null)
+                throw new InvalidRestoreRequestException(
+                    $"Snapshot {opened.Record.ShortId} holds no roles or tablespaces: it was taken without --globals (or the server did not allow reading them). Restore without --globals.");
+            return opened;
+        });
 
         Source = source;
         Manifest = manifest;
@@ -103,7 +110,8 @@ public sealed class DatabaseRestore(Repository.Repository repository)
             elapsed.TotalSeconds,
             table,
             rows,
-            verification);
+            verification,
+            restore.Globals);
     }
 
     /// <summary>Finds a database snapshot and opens it as a restore source with its manifest.</summary>

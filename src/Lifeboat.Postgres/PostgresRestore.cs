@@ -21,6 +21,9 @@ public sealed partial class PostgresRestore
     /// <summary>Creates a restore helper.</summary>
     public PostgresRestore(ILogger<PostgresRestore>? logger = null) => _logger = (ILogger?)logger ?? NullLogger.Instance;
 
+    /// <summary>Set by a restore with <see cref="RestoreOptions.Globals"/>: what applying the roles and tablespaces did.</summary>
+    public GlobalsOutcome? Globals { get; private set; }
+
     /// <summary>Restores everything in <paramref name="manifest"/> into <paramref name="target"/>.</summary>
     public async Task RestoreAsync(IStreamSource source, BackupManifest manifest, PgConnectionInfo target, RestoreOptions options, CancellationToken cancellationToken)
     {
@@ -59,6 +62,14 @@ public sealed partial class PostgresRestore
         await using (connection)
         await using (archive)
         {
+
+            if (options.Globals)
+            {
+                var globals = manifest.Globals ?? throw new InvalidRestoreRequestException(
+                    "This snapshot holds no roles or tablespaces: it was taken without --globals (or the server did not allow reading them). Restore without --globals.");
+                Log.RestoreStep(_logger, where, "roles and tablespaces");
+                Globals = await GlobalsRestore.ApplyAsync(connection, source, globals, where, cancellationToken);
+            }
 
             Log.RestoreStep(_logger, where, "pre-data");
             await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "pre-data", 1, options.NoOwner, options.NoPrivileges, [], cancellationToken, skipExtensions: platform);

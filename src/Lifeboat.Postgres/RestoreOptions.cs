@@ -15,6 +15,9 @@ public sealed record RestoreOptions
     /// <summary>pg_restore --no-privileges: skip GRANT / REVOKE.</summary>
     public bool NoPrivileges { get; init; }
 
+    /// <summary>First apply the roles and tablespaces the capture took with <c>--globals</c> (see GlobalsRestore).</summary>
+    public bool Globals { get; init; }
+
     /// <summary>
     /// Leave planner statistics behind: ANALYZE each table right after its rows are loaded, and after
     /// post-data what needs the indexes or the whole tree (partitioned tables, inheritance parents,

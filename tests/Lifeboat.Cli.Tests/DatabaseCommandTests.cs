@@ -63,6 +63,29 @@ public sealed class DatabaseCommandTests : IClassFixture<DatabaseFixture>, IDisp
     }
 
     [Fact]
+    public async Task Restore_globals_applies_the_roles_of_a_globals_backup_and_refuses_a_snapshot_without_them()
+    {
+        await _repo.InitAsync();
+        await _db.Cluster.ExecuteAsync("DO $$ BEGIN CREATE ROLE cli_globals_reader NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+        (await _repo.Cli.RunAsync("backup", "--db", _db.Url("app"), "--tag", "plain")).ExitCode.Should().Be(0);
+        var without = await _repo.Cli.RunAsync("restore", "latest", "--to", _db.Url("app_no_globals"), "--create", "--globals");
+        (await _repo.Cli.RunAsync("backup", "--db", _db.Url("app"), "--globals")).ExitCode.Should().Be(0);
+        await _db.Cluster.ExecuteAsync("DROP ROLE cli_globals_reader");
+
+        var restore = await _repo.Cli.RunAsync("restore", "latest", "--to", _db.Url("app_with_globals"), "--create", "--globals");
+        var withTable = await _repo.Cli.RunAsync("restore", "latest", "--to", _db.Url("app"), "--table", "public.notes", "--as", "n2", "--globals");
+
+        without.ExitCode.Should().Be(2, without.ToString());
+        without.Stderr.Should().Contain("without --globals").And.NotContain("unexpected");
+        (await _db.Cluster.ScalarAsync<long>("SELECT count(*) FROM pg_database WHERE datname = 'app_no_globals'")).Should().Be(0, "the database it created is dropped again");
+        restore.ExitCode.Should().Be(0, restore.ToString());
+        restore.Stderr.Should().Contain("roles and tablespaces:").And.Contain("role \"postgres\" already exists");
+        (await _db.Cluster.ScalarAsync<long>("SELECT count(*) FROM pg_roles WHERE rolname = 'cli_globals_reader'")).Should().Be(1, "the dropped role is back");
+        (await _db.ChecksumsAsync("app_with_globals")).Should().BeEquivalentTo(await _db.ChecksumsAsync("app"));
+        withTable.ExitCode.Should().Be(2, withTable.ToString());
+    }
+
+    [Fact]
     public async Task The_plain_sql_dump_loads_into_an_empty_database_with_psql()
     {
         await _repo.InitAsync();

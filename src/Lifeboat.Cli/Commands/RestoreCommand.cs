@@ -16,6 +16,7 @@ internal static class RestoreCommand
         var jobs = DatabaseOptions.Jobs();
         var noOwner = new Option<bool>("--no-owner") { Description = "Objects belong to the restoring role (when the source's roles do not exist here)" };
         var noPrivileges = new Option<bool>("--no-privileges") { Description = "Skip GRANT and REVOKE" };
+        var globals = new Option<bool>("--globals") { Description = "First create the roles, memberships and tablespaces the snapshot holds (backup --globals; without passwords)" };
         var noAnalyze = new Option<bool>("--no-analyze") { Description = "Do not ANALYZE the restored tables (as pg_restore): the planner has no statistics until autovacuum gathers them" };
         var noSplit = new Option<bool>("--no-split") { Description = "Load each table on one connection (a big table is otherwise loaded in parts at once; its rows then interleave on disk)" };
         var verify = new Option<bool>("--verify") { Description = "Afterwards, re-read every table and compare its rows and SHA-256 with the snapshot" };
@@ -28,7 +29,7 @@ internal static class RestoreCommand
         onConflict.AcceptOnlyFromAmong("skip", "update");
         var command = new Command("restore", "Restore a database snapshot into PostgreSQL")
         {
-            snapshot, to, create, clean, jobs, noOwner, noPrivileges, noAnalyze, noSplit, verify, table, asName, intoSchema, swap, where, onConflict, DatabaseOptions.PgBin,
+            snapshot, to, create, clean, jobs, noOwner, noPrivileges, globals, noAnalyze, noSplit, verify, table, asName, intoSchema, swap, where, onConflict, DatabaseOptions.PgBin,
         };
         return command.WithAction(async context =>
         {
@@ -38,6 +39,11 @@ internal static class RestoreCommand
             if (tableName is null && (context.Get(asName) ?? context.Get(intoSchema) ?? context.Get(where)) is not null || (tableName is null && context.Get(swap)))
             {
                 throw new UsageException("--as, --into-schema, --swap and --where go with --table SCHEMA.TABLE");
+            }
+
+            if (tableName is not null && context.Get(globals))
+            {
+                throw new UsageException("--globals goes with a whole-database restore, not with --table");
             }
 
             var request = new DatabaseRestoreRequest
@@ -52,6 +58,7 @@ internal static class RestoreCommand
                     Clean = context.Get(clean),
                     NoOwner = context.Get(noOwner),
                     NoPrivileges = context.Get(noPrivileges),
+                    Globals = context.Get(globals),
                     Analyze = !context.Get(noAnalyze),
                     MinimumPartBytes = context.Get(noSplit) ? long.MaxValue : new RestoreOptions().MinimumPartBytes,
                     PgBinDirectory = pgBin,
@@ -112,6 +119,12 @@ internal static class RestoreCommand
             var renamed = table.PreviousTableRenamedTo is { } old ? $"; the previous table is now {old}" : "";
             context.Info($"restored {table.Rows} row(s) into {table.Destination}{renamed}");
             return;
+        }
+
+        if (result.Globals is { } roles)
+        {
+            var existed = roles.Existed.Count == 0 ? "" : $"; kept what existed already: {string.Join(", ", roles.Existed.Take(10))}{(roles.Existed.Count > 10 ? ", ..." : "")}";
+            context.Info($"roles and tablespaces: {roles.Applied} statement(s) applied{existed}; passwords are not in backups: set them with ALTER ROLE ... PASSWORD");
         }
 
         context.Info($"restored snapshot {result.SnapshotId[..8]} into {result.Target}: {result.Tables} table(s), {result.Rows} row(s), {Bytes.Format(result.Bytes)} in {result.Seconds:0.0} s");
