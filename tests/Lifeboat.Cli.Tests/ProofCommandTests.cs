@@ -92,10 +92,13 @@ public sealed class ProofCommandTests : IClassFixture<DatabaseFixture>, IDisposa
         File.Delete(Path.Combine(_repo.Path_, "audit", "000000000002"));
 
         var verify = await _repo.Cli.RunAsync("audit", "--verify");
+        var report = await _repo.Cli.RunAsync("report");
 
         verify.ExitCode.Should().Be(3, verify.ToString());
         verify.Stderr.Should().Contain("record 2 (audit/000000000002) is missing");
         verify.Stderr.Should().Contain("is in no audit record", "the deleted record named a snapshot");
+        report.ExitCode.Should().Be(3, "a report over a broken audit trail does not read as fine: " + report);
+        report.Stderr.Should().Contain("hash chain is broken").And.Contain("audit --verify");
     }
 
     [Fact]

@@ -225,7 +225,14 @@ internal static class ProofCommands
                 Console.Error.WriteLine($"error: {e}");
             }
 
-            return report.DamagedSnapshots.Count + report.DamagedEvidence.Count > 0 ? ExitCodes.Integrity : ExitCodes.Ok;
+            // a report must not read as fine when its audit trail is not: the chain's problems are in it, and here
+            if (report.AuditProblems.Count > 0)
+            {
+                Console.Error.WriteLine($"error: the audit log's hash chain is broken ({report.AuditProblems.Count} problem(s), e.g. {report.AuditProblems[0]}): " +
+                    "run 'lifeboat audit --verify' for every one");
+            }
+
+            return report.DamagedSnapshots.Count + report.DamagedEvidence.Count + report.AuditProblems.Count > 0 ? ExitCodes.Integrity : ExitCodes.Ok;
         });
     }
 
