@@ -165,6 +165,24 @@ public sealed class CorruptionTests : IDisposable
         check.Stderr.Should().Contain("error: audit log: " + finding);
     }
 
+    [Fact]
+    public async Task Evidence_export_writes_every_readable_report_names_a_damaged_one_and_exits_3()
+    {
+        await _repo.InitAsync();
+        await _repo.BackupAsync([1, 2, 3]);
+        await _repo.BackupAsync([4, 5, 6]);
+        var repository = await InProcessRepository.OpenAsync(_repo);
+        var head = (await AuditLog.ReadAllAsync(repository, CancellationToken.None))[^1];
+        TestRepo.FlipByte(_repo.ObjectPath(EvidenceStore.Prefix + head.Record.Evidence));
+        var dir = Path.Combine(_repo.Root, "exported");
+
+        var export = await _repo.Cli.RunAsync("evidence", "export", "--dir", dir);
+
+        export.ExitCode.Should().Be(3, export.ToString());
+        export.Stderr.Should().Contain("not exported").And.Contain(head.Record.Evidence![..8]);
+        Directory.GetFiles(dir, "*.json").Should().ContainSingle("the first backup's report is readable");
+    }
+
     [Theory]
     [InlineData("flipped")]
     [InlineData("edited")]

@@ -80,8 +80,9 @@ internal static class ProofCommands
         {
             var repository = await context.OpenRepositoryAsync();
             var wanted = context.Get(ids) ?? [];
+            var damaged = new List<IntegrityException>();
             var entries = wanted.Length == 0
-                ? await EvidenceStore.LoadAllAsync(repository, [], context.CancellationToken)
+                ? await EvidenceStore.LoadAllAsync(repository, damaged, context.CancellationToken)
                 : [.. await Task.WhenAll(wanted.Select(w => EvidenceStore.FindAsync(repository, w, context.CancellationToken)))];
             var written = new List<string>();
             foreach (var entry in entries)
@@ -98,7 +99,13 @@ internal static class ProofCommands
                 context.Info($"wrote {written.Count} file(s) for {entries.Count} report(s) to {context.Get(dir)}");
             }
 
-            return ExitCodes.Ok;
+            // every readable report is exported; one that cannot be read is named, and the export exits 3
+            foreach (var e in damaged)
+            {
+                Console.Error.WriteLine($"error: not exported: {e.Message}");
+            }
+
+            return damaged.Count == 0 ? ExitCodes.Ok : ExitCodes.Integrity;
         }));
         return evidence;
     }
