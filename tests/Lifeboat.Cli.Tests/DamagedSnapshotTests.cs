@@ -11,6 +11,22 @@ public sealed class DamagedSnapshotTests : IDisposable
     private readonly TestRepo _repo = new();
 
     [Fact]
+    public async Task Audit_verify_names_a_damaged_snapshot_that_no_audit_record_names()
+    {
+        await _repo.InitAsync();
+        await _repo.BackupAsync(TestRepo.DumpLikeBytes(100_000, 41));
+        var bad = await _repo.BackupAsync(TestRepo.DumpLikeBytes(100_000, 42));
+        // the newest record deleted leaves no gap in the chain: only the snapshot it named tells
+        File.Delete(Path.Combine(_repo.Path_, "audit", "000000000003"));
+        TestRepo.FlipByte(_repo.ObjectPath("snapshots/" + bad));
+
+        var verify = await _repo.Cli.RunAsync("audit", "--verify");
+
+        verify.ExitCode.Should().Be(0, "the chain itself is whole: " + verify);
+        verify.Stderr.Should().Contain($"warning: snapshot {bad[..8]} cannot be read and is in no audit record");
+    }
+
+    [Fact]
     public async Task Stats_reports_over_the_readable_snapshots_names_the_damaged_one_and_exits_3()
     {
         await _repo.InitAsync();

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Lifeboat.Repository.Crypto;
+using Lifeboat.Repository.Format;
 using Lifeboat.Storage;
 
 namespace Lifeboat.Repository.Audit;
@@ -101,11 +102,18 @@ public static class AuditLog
     /// its own number and its predecessor's hash. Snapshots that no audit record names are warnings
     /// (made before the log existed, or the log's newest records were deleted).
     /// </summary>
-    public static async Task<AuditVerification> VerifyAsync(Repository repository, CancellationToken cancellationToken) =>
-        await VerifyAsync(repository, await SnapshotStore.LoadAllAsync(repository, [], cancellationToken), cancellationToken);
+    public static async Task<AuditVerification> VerifyAsync(Repository repository, CancellationToken cancellationToken)
+    {
+        var (snapshots, damaged) = await SnapshotStore.LoadReadableAsync(repository, cancellationToken);
+        return await VerifyAsync(repository, snapshots, cancellationToken, [.. damaged.Select(d => d.Id)]);
+    }
 
-    /// <summary>As <see cref="VerifyAsync(Repository, CancellationToken)"/>, with the snapshots the caller has loaded already.</summary>
-    public static async Task<AuditVerification> VerifyAsync(Repository repository, IReadOnlyList<SnapshotRecord> snapshots, CancellationToken cancellationToken)
+    /// <summary>
+    /// As <see cref="VerifyAsync(Repository, CancellationToken)"/>, with the snapshots the caller has loaded already
+    /// (and the ids of those it could not read, which are checked against the records by id alone).
+    /// </summary>
+    public static async Task<AuditVerification> VerifyAsync(Repository repository, IReadOnlyList<SnapshotRecord> snapshots, CancellationToken cancellationToken,
+        IReadOnlyList<BlobId>? unreadableSnapshots = null)
     {
         var objects = await LoadAsync(repository, cancellationToken);
         var problems = new List<AuditProblem>();
@@ -158,7 +166,7 @@ public static class AuditLog
             }
         }
 
-        var warnings = UnauditedSnapshots(objects, snapshots);
+        var warnings = UnauditedSnapshots(objects, snapshots, unreadableSnapshots ?? []);
         var entries = bySequence.Values.Where(o => o.Entry is not null && !flagged.Contains(o.Sequence)).OrderBy(o => o.Sequence).Select(o => o.Entry!).ToList();
         return new AuditVerification(bySequence.Count, head, [.. problems.OrderBy(p => p.Sequence ?? 0)], warnings, entries);
     }
@@ -182,13 +190,17 @@ public static class AuditLog
         }
     }
 
-    private static List<string> UnauditedSnapshots(List<LoadedObject> objects, IReadOnlyList<SnapshotRecord> snapshots)
+    private static List<string> UnauditedSnapshots(List<LoadedObject> objects, IReadOnlyList<SnapshotRecord> snapshots, IReadOnlyList<BlobId> unreadable)
     {
         var named = objects.Where(o => o.Entry is not null).SelectMany(o => o.Entry!.Record.Snapshots).ToHashSet(StringComparer.Ordinal);
         var first = objects.Where(o => o.Entry is not null).Select(o => (DateTimeOffset?)o.Entry!.Record.Started).Min();
         return [.. snapshots
             .Where(s => !named.Contains(s.Id.ToString()) && first is { } f && s.Snapshot.Time >= f)
-            .Select(s => $"snapshot {s.ShortId} ({s.Snapshot.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC, {s.Snapshot.Source}) is in no audit record: it was made without the audit log, or the log's newest records were deleted")];
+            .Select(s => $"snapshot {s.ShortId} ({s.Snapshot.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC, {s.Snapshot.Source}) is in no audit record: it was made without the audit log, or the log's newest records were deleted"),
+            // its time is unknown, so it may predate the log: named either way, beside the damage check reports
+            .. unreadable
+            .Where(id => !named.Contains(id.ToString()) && first is not null)
+            .Select(id => $"snapshot {id.Short} cannot be read and is in no audit record: it was made without the audit log, or the log's records naming it were deleted (run 'lifeboat check')")];
     }
 
     private static async Task<long> FindHeadAsync(IStorage storage, CancellationToken cancellationToken)
