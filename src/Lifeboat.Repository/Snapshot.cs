@@ -73,6 +73,13 @@ public sealed record DamagedSnapshot(string Id, string Error)
 
     /// <summary>The short ids, space-separated, as <c>lifeboat forget</c> takes them.</summary>
     public static string Names(IEnumerable<DamagedSnapshot> damaged) => string.Join(' ', damaged.Select(d => d.ShortId));
+
+    /// <summary>What to do about them: <c>run 'lifeboat check' to see what is damaged, then 'lifeboat forget NAMES' to remove them</c> (with <c>--repo</c> when given).</summary>
+    public static string Remedy(string names, string? repository = null)
+    {
+        var repo = repository is null ? "" : $"--repo {repository} ";
+        return $"run 'lifeboat {repo}check' to see what is damaged, then 'lifeboat {repo}forget {names}' to remove them";
+    }
 }
 
 /// <summary>Reads, writes and finds snapshots.</summary>

@@ -92,8 +92,8 @@ internal static class CopyCommand
         if (result.Damaged.Count > 0)
         {
             var names = DamagedSnapshot.Names(result.Damaged);
-            Console.Error.WriteLine($"error: {result.Damaged.Count} snapshot(s) of {result.From} cannot be read, so cannot be copied or restored; the readable ones were copied. " +
-                $"Run 'lifeboat --repo {result.From} check' to see what is damaged, then 'lifeboat --repo {result.From} forget {names}' to remove them");
+            Console.Error.WriteLine($"error: {result.Damaged.Count} snapshot(s) of {result.From} cannot be read, so cannot be copied or restored; the readable ones were copied: " +
+                DamagedSnapshot.Remedy(names, result.From));
         }
 
         foreach (var d in result.TargetDamaged)

@@ -224,7 +224,7 @@ internal static class ProofCommands
             {
                 var names = DamagedSnapshot.Names(report.DamagedSnapshots);
                 Console.Error.WriteLine($"error: {report.DamagedSnapshots.Count} snapshot(s) cannot be read ({names}) and are not counted in the report: " +
-                    $"run 'lifeboat check' to see what is damaged, then 'lifeboat forget {names}' to remove them");
+                    DamagedSnapshot.Remedy(names));
             }
 
             foreach (var e in report.DamagedEvidence)

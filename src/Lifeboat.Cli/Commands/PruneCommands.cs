@@ -95,7 +95,7 @@ internal static class PruneCommands
             var names = DamagedSnapshot.Names(stats.Damaged);
             Console.Error.WriteLine($"error: {stats.Damaged.Count} snapshot(s) cannot be read and are not counted ({names}): " +
                 "the data only they use shows as garbage (prune refuses to run while they are there), and data they share may show as unique to a readable snapshot. " +
-                $"They cannot be restored: run 'lifeboat check' to see what is damaged, then 'lifeboat forget {names}' to remove them");
+                "They cannot be restored: " + DamagedSnapshot.Remedy(names));
         }
     }
 

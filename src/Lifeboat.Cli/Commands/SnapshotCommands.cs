@@ -62,8 +62,8 @@ internal static class SnapshotCommands
             context.Info($"{records.Count} snapshot(s)");
             if (damaged.Count > 0)
             {
-                Console.Error.WriteLine($"error: {damaged.Count} snapshot(s) cannot be read and cannot be restored: run 'lifeboat check' to see what is damaged, " +
-                    $"then 'lifeboat forget {string.Join(' ', damaged.Select(d => d.Id.Short))}' to remove them");
+                Console.Error.WriteLine($"error: {damaged.Count} snapshot(s) cannot be read and cannot be restored: " +
+                    DamagedSnapshot.Remedy(string.Join(' ', damaged.Select(d => d.Id.Short))));
             }
 
             return exit;
