@@ -11,10 +11,12 @@ namespace Lifeboat.Postgres;
 /// <param name="TableBytes">The table's data size, to build the longest first.</param>
 internal sealed record IndexBuild(string EntryId, string Object, string Sql, string? Attach, long TableBytes);
 
-/// <summary>The builds taken over from pg_restore, and how many entries post-data has in all.</summary>
-internal sealed record IndexBuilds(IReadOnlyList<IndexBuild> Builds, int PostDataEntries)
+/// <summary>The builds taken over from pg_restore, and post-data's table of contents (null when it was not read).</summary>
+internal sealed record IndexBuilds(IReadOnlyList<IndexBuild> Builds, IReadOnlyList<string>? PostDataToc)
 {
-    public static IndexBuilds None { get; } = new([], int.MaxValue);
+    public static IndexBuilds None { get; } = new([], null);
+
+    private int PostDataEntries => PostDataToc?.Count(line => line.Length > 0 && char.IsAsciiDigit(line[0])) ?? int.MaxValue;
 
     /// <summary>True when post-data has entries the builds do not cover, for pg_restore to restore.</summary>
     public bool LeavesEntries => PostDataEntries > Builds.Count;
@@ -40,15 +42,14 @@ internal static partial class IndexBuildPlan
     {
         try
         {
-            var toc = (await RunPgRestoreAsync(tools, ["--list", "--section=post-data", archive.Path], cancellationToken)).Split('\n');
-            var all = toc.Count(line => line.Length > 0 && char.IsAsciiDigit(line[0]));
+            var toc = await PgRestoreRunner.ListAsync(tools, archive, cancellationToken, "post-data");
             var entries = toc.Where(line => TocEntryRegex().IsMatch(line)).ToList();
             if (entries.Count == 0)
-                return new IndexBuilds([], all);
+                return new IndexBuilds([], toc);
             var listPath = archive.Path + ".indexes.list";
             await File.WriteAllLinesAsync(listPath, entries, cancellationToken);
             var script = await RunPgRestoreAsync(tools, ["--file=-", "--section=post-data", "--use-list=" + listPath, archive.Path], cancellationToken);
-            return new IndexBuilds(Plan(entries, script, manifest.Tables), all);
+            return new IndexBuilds(Plan(entries, script, manifest.Tables), toc);
         }
         catch (PgToolFailedException)
         {

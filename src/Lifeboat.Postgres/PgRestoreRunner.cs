@@ -5,7 +5,7 @@ internal static class PgRestoreRunner
 {
     public static async Task RunIntoDatabaseAsync(PgToolset tools, PgConnectionInfo target, SchemaArchive archive, string section,
         int jobs, bool noOwner, bool noPrivileges, IEnumerable<string> extraArguments, CancellationToken cancellationToken, bool skipExtensions = false,
-        IReadOnlyCollection<string>? excludedEntries = null)
+        IReadOnlyCollection<string>? excludedEntries = null, IReadOnlyList<string>? toc = null)
     {
         var args = new List<string>
         {
@@ -20,7 +20,7 @@ internal static class PgRestoreRunner
             args.Add("--no-privileges");
         args.AddRange(extraArguments);
         if (skipExtensions || excludedEntries is { Count: > 0 })
-            args.Add("--use-list=" + await WriteListAsync(tools, archive, skipExtensions, excludedEntries ?? [], cancellationToken));
+            args.Add("--use-list=" + await WriteListAsync(tools, archive, skipExtensions, excludedEntries ?? [], toc, cancellationToken));
         args.Add(archive.Path);
         try
         {
@@ -37,7 +37,7 @@ internal static class PgRestoreRunner
     {
         List<string> args = ["--section=" + section, "--file=-"];
         if (skipExtensions)
-            args.Add("--use-list=" + await WriteListAsync(tools, archive, skipExtensions, [], cancellationToken));
+            args.Add("--use-list=" + await WriteListAsync(tools, archive, skipExtensions, [], null, cancellationToken));
         args.Add(archive.Path);
         await ChildProcess.RunAsync(tools.PgRestore, args, null, (stdout, ct) => stdout.CopyToAsync(output, ct), null, cancellationToken);
     }
@@ -46,20 +46,27 @@ internal static class PgRestoreRunner
     /// The archive's table of contents for <c>--use-list</c>, written next to the archive: without
     /// extensions and their comments when <paramref name="skipExtensions"/> (a platform such as
     /// Supabase provides its own), and without the entries the restore ran itself (pg_restore then
-    /// counts what depends on them as ready).
+    /// counts what depends on them as ready). <paramref name="toc"/>: the list read already, if the caller has it.
     /// </summary>
     private static async Task<string> WriteListAsync(PgToolset tools, SchemaArchive archive, bool skipExtensions, IReadOnlyCollection<string> excludedEntries,
-        CancellationToken cancellationToken)
+        IReadOnlyList<string>? toc, CancellationToken cancellationToken)
     {
-        var toc = new MemoryStream();
-        await ChildProcess.RunAsync(tools.PgRestore, ["--list", archive.Path], null, (stdout, ct) => stdout.CopyToAsync(toc, ct), null, cancellationToken);
         var excluded = excludedEntries.ToHashSet(StringComparer.Ordinal);
-        var lines = System.Text.Encoding.UTF8.GetString(toc.ToArray()).Split('\n')
+        var lines = (toc ?? await ListAsync(tools, archive, cancellationToken))
             .Where(line => !(skipExtensions && System.Text.RegularExpressions.Regex.IsMatch(line, @"^\d+; \d+ \d+ (EXTENSION|COMMENT - EXTENSION) ")))
             .Where(line => !excluded.Contains(EntryId(line)));
         var path = archive.Path + (excluded.Count > 0 ? ".rest.list" : ".list");
         await File.WriteAllLinesAsync(path, lines, cancellationToken);
         return path;
+    }
+
+    /// <summary>The archive's table of contents (<c>pg_restore --list</c>, plus <paramref name="section"/>), line by line.</summary>
+    public static async Task<string[]> ListAsync(PgToolset tools, SchemaArchive archive, CancellationToken cancellationToken, string? section = null)
+    {
+        var toc = new MemoryStream();
+        string[] args = section is null ? ["--list", archive.Path] : ["--list", "--section=" + section, archive.Path];
+        await ChildProcess.RunAsync(tools.PgRestore, args, null, (stdout, ct) => stdout.CopyToAsync(toc, ct), null, cancellationToken);
+        return System.Text.Encoding.UTF8.GetString(toc.ToArray()).Split('\n');
     }
 
     /// <summary>The id of a TOC line (<c>3226; 2606 16428 CONSTRAINT ...</c>), or "" for a comment line.</summary>

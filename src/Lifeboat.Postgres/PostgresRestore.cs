@@ -131,7 +131,7 @@ public sealed partial class PostgresRestore
             {
                 Log.RestoreStep(_logger, where, "post-data");
                 await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "post-data", options.Jobs, options.NoOwner, options.NoPrivileges, [], cancellationToken,
-                    skipExtensions: platform, excludedEntries: builds.Select(b => b.EntryId).ToList());
+                    skipExtensions: platform, excludedEntries: builds.Select(b => b.EntryId).ToList(), toc: plan.PostDataToc);
             }
 
             if (options.Analyze)
