@@ -48,7 +48,7 @@ internal static partial class IndexBuildPlan
                 return new IndexBuilds([], toc);
             var listPath = archive.Path + ".indexes.list";
             await File.WriteAllLinesAsync(listPath, entries, cancellationToken);
-            var script = await RunPgRestoreAsync(tools, ["--file=-", "--section=post-data", "--use-list=" + listPath, archive.Path], cancellationToken);
+            var script = await PgRestoreRunner.OutputAsync(tools, ["--file=-", "--section=post-data", "--use-list=" + listPath, archive.Path], cancellationToken);
             return new IndexBuilds(Plan(entries, script, manifest.Tables), toc);
         }
         catch (PgToolFailedException)
@@ -153,13 +153,6 @@ internal static partial class IndexBuildPlan
         }
 
         return entries.Select(e => (e.Type, e.Sql.ToString())).ToList();
-    }
-
-    private static async Task<string> RunPgRestoreAsync(PgToolset tools, IReadOnlyList<string> args, CancellationToken cancellationToken)
-    {
-        var output = new MemoryStream();
-        await ChildProcess.RunAsync(tools.PgRestore, args, null, (stdout, ct) => stdout.CopyToAsync(output, ct), null, cancellationToken);
-        return Encoding.UTF8.GetString(output.ToArray());
     }
 
     private const string Identifier = @"(?:[a-z_][a-z0-9_$]*|""(?:[^""]|"""")+"")";

@@ -61,12 +61,15 @@ internal static class PgRestoreRunner
     }
 
     /// <summary>The archive's table of contents (<c>pg_restore --list</c>, plus <paramref name="section"/>), line by line.</summary>
-    public static async Task<string[]> ListAsync(PgToolset tools, SchemaArchive archive, CancellationToken cancellationToken, string? section = null)
+    public static async Task<string[]> ListAsync(PgToolset tools, SchemaArchive archive, CancellationToken cancellationToken, string? section = null) =>
+        (await OutputAsync(tools, section is null ? ["--list", archive.Path] : ["--list", "--section=" + section, archive.Path], cancellationToken)).Split('\n');
+
+    /// <summary>What pg_restore writes to stdout with <paramref name="args"/> (a list, a script), as text.</summary>
+    public static async Task<string> OutputAsync(PgToolset tools, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
-        var toc = new MemoryStream();
-        string[] args = section is null ? ["--list", archive.Path] : ["--list", "--section=" + section, archive.Path];
-        await ChildProcess.RunAsync(tools.PgRestore, args, null, (stdout, ct) => stdout.CopyToAsync(toc, ct), null, cancellationToken);
-        return System.Text.Encoding.UTF8.GetString(toc.ToArray()).Split('\n');
+        var output = new MemoryStream();
+        await ChildProcess.RunAsync(tools.PgRestore, args, null, (stdout, ct) => stdout.CopyToAsync(output, ct), null, cancellationToken);
+        return System.Text.Encoding.UTF8.GetString(output.ToArray());
     }
 
     /// <summary>The id of a TOC line (<c>3226; 2606 16428 CONSTRAINT ...</c>), or "" for a comment line.</summary>
