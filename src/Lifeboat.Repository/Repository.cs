@@ -26,7 +26,7 @@ public sealed class Repository
         Key = key;
         KeyId = keyId;
         Context = context;
-        Codec = new BlobCodec(key, config.CompressionLevel);
+        Codec = new BlobCodec(key, config.CompressionLevel, columns: config.Version >= 2);
         Chunker = new Chunker(config.Chunker, key.DeriveIdSubKey("lifeboat chunker gear v1"));
     }
 
@@ -52,6 +52,11 @@ public sealed class Repository
         ValidatePassword(password);
         options.Chunker.Validate();
         options.Kdf.Validate();
+        if (options.FormatVersion is < RepositoryConfig.OldestVersion or > RepositoryConfig.CurrentVersion)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"format version {options.FormatVersion} is not one this lifeboat writes");
+        }
+
         if (await storage.StatAsync(ConfigName, cancellationToken) is not null)
         {
             throw new RepositoryExistsException($"there is a repository at {storage.Location} already");
@@ -65,6 +70,7 @@ public sealed class Repository
 
         var config = new RepositoryConfig
         {
+            Version = options.FormatVersion,
             Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
             Created = context.Time.GetUtcNow(),
             Chunker = options.Chunker,

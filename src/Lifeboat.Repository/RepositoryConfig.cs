@@ -10,7 +10,14 @@ namespace Lifeboat.Repository;
 /// </summary>
 public sealed record RepositoryConfig
 {
-    public const int CurrentVersion = 1;
+    /// <summary>
+    /// The version <c>init</c> writes. Version 2 is version 1 plus data blobs in the column layout
+    /// (pack entry flag 2); a version-1 repository is read and written as version 1.
+    /// </summary>
+    public const int CurrentVersion = 2;
+
+    /// <summary>The oldest version this lifeboat reads and writes.</summary>
+    public const int OldestVersion = 1;
 
     public int Version { get; init; } = CurrentVersion;
 
@@ -45,10 +52,10 @@ public sealed record RepositoryConfig
             throw new IntegrityException($"{where} is empty");
         }
 
-        if (config.Version != CurrentVersion)
+        if (config.Version is < OldestVersion or > CurrentVersion)
         {
             throw new InvalidRequestException(
-                $"{where} has format version {config.Version}; this lifeboat reads version {CurrentVersion}: use a matching lifeboat release");
+                $"{where} has format version {config.Version}; this lifeboat reads versions {OldestVersion} to {CurrentVersion}: use a lifeboat release that reads version {config.Version}");
         }
 
         try
@@ -76,9 +83,13 @@ public sealed record RepositoryInitOptions
 
     public int PackSize { get; init; } = 16 * 1024 * 1024;
 
-    public int CompressionLevel { get; init; } = 3;
+    /// <summary>Level 2: in the column layout as small as level 3, at nearly twice its speed (bench/README.md).</summary>
+    public int CompressionLevel { get; init; } = 2;
 
     public Crypto.KdfParameters Kdf { get; init; } = Crypto.KdfParameters.Default;
+
+    /// <summary>The format version to write (<see cref="RepositoryConfig.OldestVersion"/> keeps the repository readable by older releases).</summary>
+    public int FormatVersion { get; init; } = RepositoryConfig.CurrentVersion;
 }
 
 /// <summary>Who does the work, as recorded in key files, locks and snapshots.</summary>

@@ -25,7 +25,7 @@ internal static class RepositoryCommands
         var compression = new Option<int>("--compression")
         {
             Description = "zstd level for stored data, 0 (off) to 19",
-            DefaultValueFactory = _ => 3,
+            DefaultValueFactory = _ => new RepositoryInitOptions().CompressionLevel,
         };
         var chunkSize = new Option<int>("--chunk-size")
         {

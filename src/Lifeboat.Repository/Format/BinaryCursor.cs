@@ -40,8 +40,14 @@ internal ref struct BinaryCursor(ReadOnlySpan<byte> data, string what)
         var offset = ReadUInt32();
         var length = ReadUInt32();
         var raw = ReadUInt32();
-        var flags = ReadByte();
-        return new PackEntry((BlobType)type, id, offset, length, raw, (flags & 1) != 0);
+        var flags = (BlobEncoding)ReadByte();
+        if ((flags & ~PackEntry.KnownEncodings) != 0)
+        {
+            throw new IntegrityException(
+                $"{what} stores blob {id.Short} with encoding flags 0x{(byte)flags:x2}, which this lifeboat does not know: it was written by a newer lifeboat; use that release");
+        }
+
+        return new PackEntry((BlobType)type, id, offset, length, raw, flags);
     }
 
     public void ExpectMagic(ReadOnlySpan<byte> magic, byte version)
@@ -64,7 +70,7 @@ internal static class BinaryWriting
         BinaryPrimitives.WriteUInt32LittleEndian(buffer[33..], entry.Offset);
         BinaryPrimitives.WriteUInt32LittleEndian(buffer[37..], entry.Length);
         BinaryPrimitives.WriteUInt32LittleEndian(buffer[41..], entry.RawLength);
-        buffer[45] = entry.Compressed ? (byte)1 : (byte)0;
+        buffer[45] = (byte)entry.Encoding;
         stream.Write(buffer);
     }
 

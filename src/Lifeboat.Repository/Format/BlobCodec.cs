@@ -4,36 +4,46 @@ using Lifeboat.Repository.Crypto;
 namespace Lifeboat.Repository.Format;
 
 /// <summary>
-/// Turns a blob's plaintext into its stored form and back: zstd (kept only when it shrinks
-/// the blob), then AES-256-GCM with the blob id as associated data. Opening verifies the
-/// authentication tag and then that HMAC(id key, plaintext) equals the id.
+/// Turns a blob's plaintext into its stored form and back: for data blobs of tab-separated lines
+/// (COPY text) in a format-2 repository, the column layout first (<see cref="ColumnLayout"/>); then
+/// zstd (kept only when it shrinks the blob), then AES-256-GCM with the blob id as associated data.
+/// Opening verifies the authentication tag and then that HMAC(id key, plaintext) equals the id.
 /// </summary>
-public sealed class BlobCodec(MasterKey key, int compressionLevel)
+public sealed class BlobCodec(MasterKey key, int compressionLevel, bool columns = false)
 {
     public MasterKey Key { get; } = key;
 
     public int CompressionLevel { get; } = compressionLevel;
 
+    /// <summary>Whether data blobs may be stored in the column layout (repository format version 2).</summary>
+    public bool Columns { get; } = columns;
+
     /// <summary>A sealed blob in a pooled buffer, ready to append to a pack.</summary>
     public SealedBlob Seal(BlobType type, BlobId id, ReadOnlySpan<byte> plaintext)
     {
-        var bound = Zstd.CompressBound(plaintext.Length);
-        var scratch = ArrayPool<byte>.Shared.Rent(bound);
+        var encoded = Columns && CompressionLevel > 0 && type == BlobType.Data ? ColumnLayout.TryEncode(plaintext) : null;
+        var input = encoded is { } e ? e.Buffer.AsSpan(0, e.Length) : plaintext;
+        var scratch = ArrayPool<byte>.Shared.Rent(Zstd.CompressBound(input.Length));
         try
         {
-            var compressedLength = CompressionLevel > 0 ? Zstd.Compress(plaintext, scratch, CompressionLevel) : int.MaxValue;
+            var compressedLength = CompressionLevel > 0 ? Zstd.Compress(input, scratch, CompressionLevel) : int.MaxValue;
             var compressed = compressedLength < plaintext.Length;
             var payload = compressed ? scratch.AsSpan(0, compressedLength) : plaintext;
+            var encoding = !compressed ? BlobEncoding.None : encoded is null ? BlobEncoding.Compressed : BlobEncoding.Compressed | BlobEncoding.Columns;
             var sealedLength = Sealer.SealedLength(payload.Length);
             var output = ArrayPool<byte>.Shared.Rent(sealedLength);
             Span<byte> aad = stackalloc byte[BlobId.Size];
             id.Write(aad);
             Sealer.Seal(Key.DataKey, payload, aad, output.AsSpan(0, sealedLength));
-            return new SealedBlob(type, id, output, sealedLength, (uint)plaintext.Length, compressed);
+            return new SealedBlob(type, id, output, sealedLength, (uint)plaintext.Length, encoding);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(scratch);
+            if (encoded is { } used)
+            {
+                ArrayPool<byte>.Shared.Return(used.Buffer);
+            }
         }
     }
 
@@ -94,19 +104,26 @@ public sealed class BlobCodec(MasterKey key, int compressionLevel)
                     throw new IntegrityException($"blob {entry.Id.Short} in {where} failed authentication: the data was altered or damaged");
                 }
 
-                int written;
-                try
+                if (entry.Columns)
                 {
-                    written = Zstd.Decompress(payload.AsSpan(0, payloadLength), plaintext);
+                    DecompressColumns(entry, payload.AsSpan(0, payloadLength), where, plaintext);
                 }
-                catch (InvalidDataException e)
+                else
                 {
-                    throw new IntegrityException($"blob {entry.Id.Short} in {where} does not decompress", e);
-                }
+                    int written;
+                    try
+                    {
+                        written = Zstd.Decompress(payload.AsSpan(0, payloadLength), plaintext);
+                    }
+                    catch (InvalidDataException e)
+                    {
+                        throw new IntegrityException($"blob {entry.Id.Short} in {where} does not decompress", e);
+                    }
 
-                if (written != plaintext.Length)
-                {
-                    throw new IntegrityException($"blob {entry.Id.Short} in {where} decompressed to {written} bytes, expected {plaintext.Length}");
+                    if (written != plaintext.Length)
+                    {
+                        throw new IntegrityException($"blob {entry.Id.Short} in {where} decompressed to {written} bytes, expected {plaintext.Length}");
+                    }
                 }
             }
             finally
@@ -116,6 +133,11 @@ public sealed class BlobCodec(MasterKey key, int compressionLevel)
         }
         else
         {
+            if (entry.Columns)
+            {
+                throw new IntegrityException($"blob {entry.Id.Short} in {where} is flagged as columns without compression, which lifeboat never writes");
+            }
+
             if (payloadLength != plaintext.Length || !Sealer.TryOpen(Key.DataKey, stored, aad, plaintext))
             {
                 throw new IntegrityException($"blob {entry.Id.Short} in {where} failed authentication: the data was altered or damaged");
@@ -127,10 +149,39 @@ public sealed class BlobCodec(MasterKey key, int compressionLevel)
             throw new IntegrityException($"blob {entry.Id.Short} in {where} does not match its id");
         }
     }
+
+    private static void DecompressColumns(PackEntry entry, ReadOnlySpan<byte> payload, string where, Span<byte> plaintext)
+    {
+        var size = Zstd.FrameContentSize(payload);
+        if (size < 0 || size > ColumnLayout.MaxEncodedLength(plaintext.Length))
+        {
+            throw new IntegrityException($"blob {entry.Id.Short} in {where} does not decompress: its frame holds {size} bytes, more than {plaintext.Length} bytes in columns can");
+        }
+
+        var columns = ArrayPool<byte>.Shared.Rent((int)size);
+        try
+        {
+            var written = Zstd.Decompress(payload, columns.AsSpan(0, (int)size));
+            if (written != size)
+            {
+                throw new IntegrityException($"blob {entry.Id.Short} in {where} decompressed to {written} bytes, expected {size}");
+            }
+
+            ColumnLayout.Decode(columns.AsSpan(0, written), plaintext);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new IntegrityException($"blob {entry.Id.Short} in {where} does not decode: {e.Message}", e);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(columns);
+        }
+    }
 }
 
 /// <summary>A sealed blob in a pooled buffer; <see cref="Return"/> gives the buffer back.</summary>
-public sealed class SealedBlob(BlobType type, BlobId id, byte[] buffer, int length, uint rawLength, bool compressed)
+public sealed class SealedBlob(BlobType type, BlobId id, byte[] buffer, int length, uint rawLength, BlobEncoding encoding)
 {
     public BlobType Type { get; } = type;
 
@@ -142,7 +193,7 @@ public sealed class SealedBlob(BlobType type, BlobId id, byte[] buffer, int leng
 
     public uint RawLength { get; } = rawLength;
 
-    public bool Compressed { get; } = compressed;
+    public BlobEncoding Encoding { get; } = encoding;
 
     public void Return() => ArrayPool<byte>.Shared.Return(buffer);
 }

@@ -107,7 +107,7 @@ public sealed class PackBuilder
     {
         EnsureRoom(blob.Length);
         blob.Bytes.CopyTo(_buffer.AsSpan(_length));
-        _entries.Add(new PackEntry(blob.Type, blob.Id, (uint)_length, (uint)blob.Length, blob.RawLength, blob.Compressed));
+        _entries.Add(new PackEntry(blob.Type, blob.Id, (uint)_length, (uint)blob.Length, blob.RawLength, blob.Encoding));
         _length += blob.Length;
     }
 

@@ -52,6 +52,19 @@ internal static partial class Zstd
         return t_compressor.Wrap(source, destination);
     }
 
+    /// <summary>The content size a frame declares (every frame Lifeboat writes does), or -1 when it declares none or is not a frame.</summary>
+    public static unsafe long FrameContentSize(ReadOnlySpan<byte> source)
+    {
+        ulong size;
+        fixed (byte* src = source)
+        {
+            size = IsNative ? Native.GetFrameContentSize(src, (nuint)source.Length) : ZstdSharp.Unsafe.Methods.ZSTD_getFrameContentSize(src, (nuint)source.Length);
+        }
+
+        // ZSTD_CONTENTSIZE_UNKNOWN and ZSTD_CONTENTSIZE_ERROR are the two largest values
+        return size >= ulong.MaxValue - 1 || size > int.MaxValue ? -1 : (long)size;
+    }
+
     /// <summary>Decompresses one frame into <paramref name="destination"/>; returns the length. Throws <see cref="InvalidDataException"/> on damaged input.</summary>
     public static int Decompress(ReadOnlySpan<byte> source, Span<byte> destination)
     {
@@ -112,6 +125,11 @@ internal static partial class Zstd
 
         [LibraryImport(Library)]
         private static partial nuint ZSTD_compressCCtx(nint context, byte* destination, nuint capacity, byte* source, nuint length, int level);
+
+        [LibraryImport(Library)]
+        private static partial ulong ZSTD_getFrameContentSize(byte* source, nuint length);
+
+        public static ulong GetFrameContentSize(byte* source, nuint length) => ZSTD_getFrameContentSize(source, length);
 
         [LibraryImport(Library)]
         private static partial nint ZSTD_createDCtx();

@@ -61,7 +61,7 @@ internal sealed class Repacker(Repository repository, PrunePlan plan)
             repository.Codec.Verify(entry, stored, $"pack '{name}'");
             var pooled = ArrayPool<byte>.Shared.Rent(stored.Length);
             stored.CopyTo(pooled);
-            await AddAsync(new SealedBlob(entry.Type, entry.Id, pooled, stored.Length, entry.RawLength, entry.Compressed), cancellationToken);
+            await AddAsync(new SealedBlob(entry.Type, entry.Id, pooled, stored.Length, entry.RawLength, entry.Encoding), cancellationToken);
         }
 
         Interlocked.Increment(ref _packsRead);
