@@ -17,6 +17,10 @@ public partial class KnownAnswerTests
     private const string PackId = "e6827901d7a94d884f997959a40d25e86cb426f29402a81f5d55c49d7c864ad3";
     private const string IndexHex = "3378d9884c991f6397c15a848717a9296462cd931de5c492190fb7bc89308f4daa818457c4490224dcbbdd985b14ae2e857fe8396d68a39a1de60d8ebd29332360bc63652d8100d32ae9d787be3b3442c64d77a9dcb2f3eb00411fda41c00ff06e711c1b9e888dc19581cd11b0ab28679f2d1e6c15978dfcae5ddf41f88236f79ed953c080859ed5860615dadbdeb6032d0dada99135bb5235f0f53ff5f1d7a71072872dea759562e1f3bbb5e3f9";
 
+    // format v2: one data blob in the column layout (12 lines "i\tuser{i}@example.com\t2026-12-02\n"), zstd level 2
+    private const string ColumnsPackHex = "b21b5c6710c54bd61f6d2dbe3d53dea6c8a77d4363fce3723a9d48a2bc8be28a59e6b8ef012fe4733640575554da778bf273f7e55ca83ad0021bc69ca5112b4160006d37c75b262989df7dfe617a19a22d75eaa87835660eea433d11c4a7d43ea1ca1f10bf3a753a0a9f22fb92e98b39c2e5c643554f00e2abaa5ad619d9e4ff26f1e1c3be99d0486bcd138f4de650a4637e082d17b4b62a11fe1b95fa83c5cdaa05ee0958032b7e7691221661c80d668bb0b9ebccf0325452f5b0ae5058693cf4012aef899562195844ace5a5008387122569c0ec30c1a31c6ef52cf4daa1837d0b507a6ca853000000";
+    private const string ColumnsPackId = "db0279980e80b30e636194c26fe6a111a5e18e27dc1a42bbe4af0db030f6907b";
+
     private static readonly MasterKey Key = new(
         [.. Enumerable.Range(0, 32).Select(i => (byte)i)],
         [.. Enumerable.Range(32, 32).Select(i => (byte)i)]);
@@ -71,6 +75,18 @@ public partial class KnownAnswerTests
         var codec = new BlobCodec(Key, 3);
         codec.Open(entries[0], pack.AsSpan((int)entries[0].Offset, (int)entries[0].Length), "kat").Should().Equal(HelloText);
         codec.Open(entries[1], pack.AsSpan((int)entries[1].Offset, (int)entries[1].Length), "kat").Should().Equal(new byte[] { 1, 2, 3 });
+    }
+
+    [Fact]
+    public void A_stored_version_2_pack_with_a_blob_in_columns_decodes_to_its_plaintext()
+    {
+        var pack = Convert.FromHexString(ColumnsPackHex);
+        BlobId.HashOf(pack).ToString().Should().Be(ColumnsPackId);
+        var entry = Pack.DecodeHeader(pack, Key, "kat pack").Single();
+        entry.Encoding.Should().Be(BlobEncoding.Compressed | BlobEncoding.Columns);
+        var text = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 12).Select(i => $"{i}\tuser{i}@example.com\t2026-12-02\n")));
+        // any codec reads it: whether a codec writes columns does not matter to reading
+        new BlobCodec(Key, 3).Open(entry, pack.AsSpan((int)entry.Offset, (int)entry.Length), "kat").Should().Equal(text);
     }
 
     [Fact]
