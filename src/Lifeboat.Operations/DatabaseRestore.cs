@@ -26,6 +26,12 @@ public sealed record DatabaseRestoreRequest
 
     /// <summary>After a whole restore, re-read every table and compare rows and SHA-256 with the manifest.</summary>
     public bool Verify { get; init; }
+
+    /// <summary>
+    /// For a whole restore into an existing database: a connection to <see cref="Target"/> opened while
+    /// the repository was opened. The restore takes it; the caller disposes it (a no-op once taken).
+    /// </summary>
+    public EarlyConnection? TargetConnection { get; init; }
 }
 
 /// <summary>The outcome of a restore.</summary>
@@ -93,7 +99,7 @@ public sealed class DatabaseRestore(Repository.Repository repository)
         }
         else
         {
-            await restore.RestoreAsync(source, manifest, request.Target, request.Options, cancellationToken);
+            await restore.RestoreAsync(source, manifest, request.Target, request.Options, cancellationToken, request.TargetConnection);
             if (request.Verify)
             {
                 verification = await PostgresVerifier.VerifyAsync(request.Target, manifest, cancellationToken);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Lifeboat.Postgres;
 
@@ -214,9 +215,15 @@ public sealed record CaptureOptionsRecord
 
 internal static class ManifestJson
 {
+    /// <summary>Metadata generated at build time (<see cref="ManifestJsonContext"/>): every restore reads a manifest first.</summary>
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        TypeInfoResolver = JsonTypeInfoResolver.Combine(ManifestJsonContext.Default, new DefaultJsonTypeInfoResolver()),
     };
 }
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(BackupManifest))]
+internal sealed partial class ManifestJsonContext : JsonSerializerContext;

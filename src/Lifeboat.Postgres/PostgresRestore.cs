@@ -25,11 +25,12 @@ public sealed partial class PostgresRestore
     public GlobalsOutcome? Globals { get; private set; }
 
     /// <summary>Restores everything in <paramref name="manifest"/> into <paramref name="target"/>.</summary>
-    public async Task RestoreAsync(IStreamSource source, BackupManifest manifest, PgConnectionInfo target, RestoreOptions options, CancellationToken cancellationToken)
+    /// <param name="early">A connection to <paramref name="target"/> opened ahead of time, taken here (else one is opened).</param>
+    public async Task RestoreAsync(IStreamSource source, BackupManifest manifest, PgConnectionInfo target, RestoreOptions options, CancellationToken cancellationToken, EarlyConnection? early = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Jobs, 1);
         var where = target.Redact();
-        var connection = await PgErrors.OpenAsync(target, cancellationToken);
+        var connection = early is not null ? await early.TakeAsync() : await PgErrors.OpenAsync(target, cancellationToken);
         // Finding pg_restore (a few `pg_dump --version` runs) and extracting the verified schema
         // archive touch nothing on the target: they run while the target is checked.
         Task<PgToolset>? toolsForBackup = null;

@@ -155,6 +155,30 @@ public sealed class DatabaseCommandTests : IClassFixture<DatabaseFixture>, IDisp
     }
 
     [Fact]
+    public async Task A_whole_restore_names_a_repository_failure_before_a_target_failure_though_it_connects_while_the_key_is_derived()
+    {
+        await _repo.InitAsync();
+        (await _repo.Cli.RunAsync("backup", "--db", _db.Url("app"))).ExitCode.Should().Be(0);
+        const string nowhere = "postgresql://postgres@127.0.0.1:1/app?connect_timeout=3";
+
+        var unreachable = await _repo.Cli.RunAsync("restore", "latest", "--to", nowhere);
+        var missing = await _repo.Cli.RunAsync("restore", "latest", "--to", _db.Url("no_such_restore_target"));
+        var noSnapshot = await _repo.Cli.RunAsync("restore", "0123abcd", "--to", nowhere);
+        _repo.Cli.Environment["LIFEBOAT_PASSWORD"] = "not the repository password";
+        var wrongPassword = await _repo.Cli.RunAsync("restore", "latest", "--to", nowhere);
+        _repo.Cli.Environment["LIFEBOAT_PASSWORD"] = TestRepo.Password;
+
+        unreachable.ExitCode.Should().Be(20, unreachable.ToString());
+        missing.ExitCode.Should().Be(22, missing.ToString());
+        noSnapshot.ExitCode.Should().Be(13, "the snapshot is looked up before the target is used: " + noSnapshot);
+        wrongPassword.ExitCode.Should().Be(12, "the repository opens before the target is used: " + wrongPassword);
+        foreach (var result in new[] { unreachable, missing, noSnapshot, wrongPassword })
+        {
+            result.Stderr.Should().NotContain("Unhandled").And.NotContain("   at ");
+        }
+    }
+
+    [Fact]
     public async Task A_pg_dump_older_than_the_server_is_refused_before_any_work_with_exit_24()
     {
         await _repo.InitAsync();

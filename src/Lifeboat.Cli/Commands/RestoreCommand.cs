@@ -78,8 +78,13 @@ internal static class RestoreCommand
                     OnConflict = context.Get(onConflict) == "update" ? OnConflict.Update : OnConflict.Skip,
                 },
             };
+            // A whole restore into an existing database connects to it while the repository's key is derived.
+            await using var early = request.Table is null && request.Rows is null && !request.Create
+                ? EarlyConnection.Open(target, context.CancellationToken)
+                : null;
             var repository = await context.OpenRepositoryAsync();
             var restore = new DatabaseRestore(repository);
+            request = request with { TargetConnection = early };
             DatabaseRestoreResult result;
             await using (Progress.Start(context.ShowProgress, elapsed => restore.Source is { } s
                 ? $"restore: {Progress.Transfer(s.BytesRead, restore.Manifest?.TotalDataBytes, elapsed)}"
