@@ -38,6 +38,29 @@ public sealed class CopyTests
     }
 
     [Fact]
+    public async Task Copy_text_copied_between_format_versions_is_stored_as_each_target_stores_it_and_reads_back()
+    {
+        var rows = System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 40_000).Select(i => $"{i}\tuser{i % 311}@example.com\t2026-12-02 03:{i % 60:00}:00+00\n")));
+        var v2 = await TestRepositories.InitAsync(new InMemoryStorage("memory:v2"));
+        var v1 = await Repository.Repository.InitAsync(
+            new InMemoryStorage("memory:v1"), TestRepositories.Password, TestRepositories.SmallOptions with { FormatVersion = 1 }, RepositoryContext.Default, default);
+        var again = await TestRepositories.InitAsync(new InMemoryStorage("memory:v2 again"));
+        await TestRepositories.BackupAsync(v2, new Dictionary<string, byte[]> { ["public.t"] = rows });
+
+        await CopyAsync(v2, v1);
+        await CopyAsync(v1, again);
+
+        foreach (var (repository, columns) in new[] { (v2, true), (v1, false), (again, true) })
+        {
+            var entries = (await MasterIndex.LoadAsync(repository, default)).EntriesByPack().Values.SelectMany(e => e).ToList();
+            entries.Any(e => e.Columns).Should().Be(columns, $"format {repository.Config.Version}");
+            var copy = (await SnapshotStore.LoadAllAsync(repository, null, default)).Single();
+            (await TestRepositories.DumpAsync(repository, copy, "public.t")).Should().Equal(rows);
+            (await CheckAsync(repository)).Problems.Should().BeEmpty();
+        }
+    }
+
+    [Fact]
     public async Task Copying_again_skips_every_snapshot_and_writes_nothing_but_its_audit_record()
     {
         var targetStorage = new InMemoryStorage("memory:target");
