@@ -82,6 +82,23 @@ public class ColumnLayoutTests
         Decode(Encode(source), source.Length).Should().Equal(source);
     }
 
+    [Theory]
+    [InlineData(100_000, 1)]
+    [InlineData(300_000, 3)]
+    [InlineData(1 << 20, 2)]
+    public void Inputs_with_more_fields_than_a_sixteenth_of_their_bytes_decode_back_exactly(int length, int every)
+    {
+        // the scan's field buffer starts at a sixteenth of the input and grows: short fields make it grow several times
+        var source = new byte[length];
+        for (var i = 0; i < length; i++)
+        {
+            source[i] = i % every != 0 ? (byte)'7' : (i / every) % 40 == 39 ? (byte)'\n' : (byte)'\t';
+        }
+
+        Decode(Encode(source), source.Length).Should().Equal(source);
+        Decode(Encode(source, always: false), source.Length).Should().Equal(source);
+    }
+
     [Fact]
     public void A_line_with_more_fields_than_any_table_has_columns_is_left_alone()
     {
