@@ -100,6 +100,32 @@ public class ColumnLayoutTests
     }
 
     [Fact]
+    public void A_wide_line_followed_by_many_short_runs_decodes_back_exactly()
+    {
+        // the shape that once made encoding cost columns x runs: 2,048 columns, then runs of five lines
+        var text = new StringBuilder(new string('\t', ColumnLayout.MaxColumns - 1)).Append('\n');
+        for (var i = 0; text.Length < 1 << 20; i++)
+        {
+            text.Append(string.Concat(Enumerable.Repeat(i % 2 == 0 ? "aaa\n" : "a\tb\n", 5)));
+        }
+
+        var source = Bytes(text.ToString());
+        var encoded = ColumnLayout.TryEncode(source);
+        encoded.Should().NotBeNull("the runs are a fifth of the lines");
+        var bytes = encoded!.Value.Buffer.AsSpan(0, encoded.Value.Length).ToArray();
+        System.Buffers.ArrayPool<byte>.Shared.Return(encoded.Value.Buffer);
+        Decode(bytes, source.Length).Should().Equal(source);
+    }
+
+    [Fact]
+    public void A_header_that_claims_more_lines_or_runs_than_its_bytes_can_hold_is_refused_before_anything_is_allocated()
+    {
+        // version 1, 2^26 lines, 2^26 runs: nine bytes that once made the decoder allocate 512 MiB of runs for a 64 MiB blob
+        var header = Convert.FromHexString("0180808020" + "80808020");
+        FluentActions.Invoking(() => Decode(header, 64 << 20)).Should().Throw<InvalidDataException>().WithMessage("*line or run count*");
+    }
+
+    [Fact]
     public void A_line_with_more_fields_than_any_table_has_columns_is_left_alone()
     {
         var source = Bytes(string.Join('\t', Enumerable.Range(0, ColumnLayout.MaxColumns + 1)) + "\n");

@@ -32,9 +32,18 @@ public sealed class BlobCodec(MasterKey key, int compressionLevel, bool columns 
             var encoding = !compressed ? BlobEncoding.None : encoded is null ? BlobEncoding.Compressed : BlobEncoding.Compressed | BlobEncoding.Columns;
             var sealedLength = Sealer.SealedLength(payload.Length);
             var output = ArrayPool<byte>.Shared.Rent(sealedLength);
-            Span<byte> aad = stackalloc byte[BlobId.Size];
-            id.Write(aad);
-            Sealer.Seal(Key.DataKey, payload, aad, output.AsSpan(0, sealedLength));
+            try
+            {
+                Span<byte> aad = stackalloc byte[BlobId.Size];
+                id.Write(aad);
+                Sealer.Seal(Key.DataKey, payload, aad, output.AsSpan(0, sealedLength));
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(output);
+                throw;
+            }
+
             return new SealedBlob(type, id, output, sealedLength, (uint)plaintext.Length, encoding);
         }
         finally
@@ -54,7 +63,18 @@ public sealed class BlobCodec(MasterKey key, int compressionLevel, bool columns 
     /// </summary>
     private static (byte[] Buffer, int Length)? EncodeColumns(ReadOnlySpan<byte> plaintext)
     {
-        if (ColumnLayout.TryEncode(plaintext) is not { } encoded)
+        (byte[] Buffer, int Length)? tried;
+        try
+        {
+            tried = ColumnLayout.TryEncode(plaintext);
+        }
+        catch (Exception)
+        {
+            // the layout's own consistency checks failed: store the rows (TryEncode returned its buffer)
+            return null;
+        }
+
+        if (tried is not { } encoded)
         {
             return null;
         }
@@ -68,8 +88,9 @@ public sealed class BlobCodec(MasterKey key, int compressionLevel, bool columns 
                 return encoded;
             }
         }
-        catch (InvalidDataException)
+        catch (Exception)
         {
+            // does not decode back: store the rows
         }
         finally
         {
@@ -127,6 +148,11 @@ public sealed class BlobCodec(MasterKey key, int compressionLevel, bool columns 
         Span<byte> aad = stackalloc byte[BlobId.Size];
         entry.Id.Write(aad);
         var payloadLength = stored.Length - Sealer.Overhead;
+        if (entry.Columns && entry.Type != BlobType.Data)
+        {
+            throw new IntegrityException($"blob {entry.Id.Short} in {where} is a {entry.Type.ToString().ToLowerInvariant()} blob flagged as columns, which lifeboat never writes");
+        }
+
         if (entry.Compressed)
         {
             var payload = ArrayPool<byte>.Shared.Rent(payloadLength);
@@ -186,7 +212,12 @@ public sealed class BlobCodec(MasterKey key, int compressionLevel, bool columns 
     private static void DecompressColumns(PackEntry entry, ReadOnlySpan<byte> payload, string where, Span<byte> plaintext)
     {
         var size = Zstd.FrameContentSize(payload);
-        if (size < 0 || size > ColumnLayout.MaxEncodedLength(plaintext.Length))
+        if (size < 0)
+        {
+            throw new IntegrityException($"blob {entry.Id.Short} in {where} does not decompress: it is not a zstd frame that declares its size");
+        }
+
+        if (size > ColumnLayout.MaxEncodedLength(plaintext.Length))
         {
             throw new IntegrityException($"blob {entry.Id.Short} in {where} does not decompress: its frame holds {size} bytes, more than {plaintext.Length} bytes in columns can");
         }

@@ -81,7 +81,9 @@ internal static class ColumnLayout
 
         var lines = ReadVarint(encoded, ref position);
         var runCount = ReadVarint(encoded, ref position);
-        if (runCount < 1 || runCount > lines || lines > (ulong)destination.Length + 1)
+        // every line ends a value of column 0 with a newline, and every run takes two header bytes at least
+        if (runCount < 1 || runCount > lines || lines > (ulong)destination.Length + 1 || lines > (ulong)encoded.Length
+            || runCount > (ulong)(encoded.Length - position) / 2)
         {
             throw new InvalidDataException("column layout: bad line or run count");
         }
@@ -195,6 +197,11 @@ internal static class ColumnLayout
             }
 
             var b = source[position++];
+            if (shift == 63 && b > 1)
+            {
+                throw new InvalidDataException("column layout: bad varint");
+            }
+
             value |= (ulong)(b & 0x7f) << shift;
             if (b < 0x80)
             {
@@ -370,26 +377,38 @@ internal static class ColumnLayout
                 position = WriteVarint(destination, position, (ulong)region);
             }
 
-            var ends = _ends.AsSpan(0, _fieldCount);
-            for (var k = 0; k < _regions.Length; k++)
+            // one pass over the fields, each column writing at its own position (the regions' lengths are known)
+            var at = new int[_regions.Length];
+            var regionEnd = new int[_regions.Length];
+            for (var k = 0; k < at.Length; k++)
             {
-                var first = 0;
-                foreach (var (fields, count) in _runs)
-                {
-                    if (fields > k)
-                    {
-                        for (var line = 0; line < count; line++)
-                        {
-                            var f = first + (line * fields) + k;
-                            var start = f == 0 ? 0 : ends[f - 1] + 1;
-                            var value = source[start..ends[f]];
-                            value.CopyTo(destination[position..]);
-                            position += value.Length;
-                            destination[position++] = (byte)'\n';
-                        }
-                    }
+                at[k] = position;
+                position += (int)_regions[k];
+                regionEnd[k] = position;
+            }
 
-                    first += fields * count;
+            var ends = _ends.AsSpan(0, _fieldCount);
+            var f = 0;
+            foreach (var (fields, count) in _runs)
+            {
+                for (var line = 0; line < count; line++)
+                {
+                    for (var k = 0; k < fields; k++, f++)
+                    {
+                        var start = f == 0 ? 0 : ends[f - 1] + 1;
+                        var value = source[start..ends[f]];
+                        value.CopyTo(destination[at[k]..]);
+                        at[k] += value.Length;
+                        destination[at[k]++] = (byte)'\n';
+                    }
+                }
+            }
+
+            for (var k = 0; k < at.Length; k++)
+            {
+                if (at[k] != regionEnd[k])
+                {
+                    throw new InvalidOperationException($"column layout: column {k} ended at {at[k]}, expected {regionEnd[k]}");
                 }
             }
 
