@@ -30,7 +30,8 @@ public sealed partial class PostgresRestore
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Jobs, 1);
         var where = target.Redact();
-        var connection = early is not null ? await early.TakeAsync() : await PgErrors.OpenAsync(target, cancellationToken);
+        var opened = early is not null ? await early.TakeAsync() : null;
+        var connection = opened?.Connection ?? await PgErrors.OpenAsync(target, cancellationToken);
         // Finding pg_restore (a few `pg_dump --version` runs) and extracting the verified schema
         // archive touch nothing on the target: they run while the target is checked.
         Task<PgToolset>? toolsForBackup = null;
@@ -43,7 +44,7 @@ public sealed partial class PostgresRestore
             var backupMajor = manifest.ServerVersionNum / 10000;
             toolsForBackup = PgToolset.FindAsync(backupMajor, options.PgBinDirectory, cancellationToken);
             extracting = SchemaArchive.ExtractAsync(source, manifest, cancellationToken);
-            await CheckTargetAsync(connection, manifest, options, platform, where, cancellationToken);
+            await CheckTargetAsync(connection, manifest, options, platform, where, opened?.UserObjects, cancellationToken);
             var serverMajor = connection.PostgreSqlVersion.Major;
             tools = serverMajor > backupMajor
                 ? await PgToolset.FindAsync(serverMajor, options.PgBinDirectory, cancellationToken)
@@ -181,11 +182,12 @@ public sealed partial class PostgresRestore
     /// Refuses a target that is not empty (or cleans it with <see cref="RestoreOptions.Clean"/>), and
     /// checks that the platform tables whose rows the snapshot keeps exist.
     /// </summary>
-    private async Task CheckTargetAsync(NpgsqlConnection connection, BackupManifest manifest, RestoreOptions options, bool platform, string where, CancellationToken cancellationToken)
+    /// <param name="checkedEarly">What the early connection found (all schemas), used when the platform's schemas do not count.</param>
+    private async Task CheckTargetAsync(NpgsqlConnection connection, BackupManifest manifest, RestoreOptions options, bool platform, string where, IReadOnlyList<string>? checkedEarly, CancellationToken cancellationToken)
     {
         foreach (var platformTable in manifest.DataOnlyTablesInLoadOrder())
             await EnsureTableExistsAsync(connection, platformTable, where, cancellationToken);
-        var existing = await TargetDatabase.ListUserObjectsAsync(connection, platform, cancellationToken);
+        var existing = checkedEarly is not null && !platform ? checkedEarly : await TargetDatabase.ListUserObjectsAsync(connection, platform, cancellationToken);
         if (existing.Count > 0)
         {
             if (!options.Clean)
