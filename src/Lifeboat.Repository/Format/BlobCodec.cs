@@ -169,20 +169,7 @@ public sealed class BlobCodec(MasterKey key, int compressionLevel, bool columns 
                 }
                 else
                 {
-                    int written;
-                    try
-                    {
-                        written = Zstd.Decompress(payload.AsSpan(0, payloadLength), plaintext);
-                    }
-                    catch (InvalidDataException e)
-                    {
-                        throw new IntegrityException($"blob {entry.Id.Short} in {where} does not decompress", e);
-                    }
-
-                    if (written != plaintext.Length)
-                    {
-                        throw new IntegrityException($"blob {entry.Id.Short} in {where} decompressed to {written} bytes, expected {plaintext.Length}");
-                    }
+                    DecompressExactly(entry, payload.AsSpan(0, payloadLength), where, plaintext);
                 }
             }
             finally
@@ -209,6 +196,25 @@ public sealed class BlobCodec(MasterKey key, int compressionLevel, bool columns 
         }
     }
 
+    /// <summary>Decompresses <paramref name="payload"/> into exactly <paramref name="destination"/>.</summary>
+    private static void DecompressExactly(PackEntry entry, ReadOnlySpan<byte> payload, string where, Span<byte> destination)
+    {
+        int written;
+        try
+        {
+            written = Zstd.Decompress(payload, destination);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new IntegrityException($"blob {entry.Id.Short} in {where} does not decompress", e);
+        }
+
+        if (written != destination.Length)
+        {
+            throw new IntegrityException($"blob {entry.Id.Short} in {where} decompressed to {written} bytes, expected {destination.Length}");
+        }
+    }
+
     private static void DecompressColumns(PackEntry entry, ReadOnlySpan<byte> payload, string where, Span<byte> plaintext)
     {
         var size = Zstd.FrameContentSize(payload);
@@ -225,13 +231,8 @@ public sealed class BlobCodec(MasterKey key, int compressionLevel, bool columns 
         var columns = ArrayPool<byte>.Shared.Rent((int)size);
         try
         {
-            var written = Zstd.Decompress(payload, columns.AsSpan(0, (int)size));
-            if (written != size)
-            {
-                throw new IntegrityException($"blob {entry.Id.Short} in {where} decompressed to {written} bytes, expected {size}");
-            }
-
-            ColumnLayout.Decode(columns.AsSpan(0, written), plaintext);
+            DecompressExactly(entry, payload, where, columns.AsSpan(0, (int)size));
+            ColumnLayout.Decode(columns.AsSpan(0, (int)size), plaintext);
         }
         catch (InvalidDataException e)
         {
