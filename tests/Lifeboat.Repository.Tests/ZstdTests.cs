@@ -21,6 +21,16 @@ public class ZstdTests
     }
 
     [Fact]
+    public void Frames_the_managed_port_wrote_declare_their_size_so_older_index_files_still_decode()
+    {
+        // index files were compressed with ZstdSharp's Wrap before they moved to libzstd; their reader relies on the declared size
+        var data = SampleText();
+        using var compressor = new Compressor(3);
+        Zstd.FrameContentSize(compressor.Wrap(data)).Should().Be(data.Length);
+        Zstd.FrameContentSize(compressor.Wrap(ReadOnlySpan<byte>.Empty)).Should().Be(0);
+    }
+
+    [Fact]
     public void Frames_written_by_the_native_library_decode_with_the_managed_port_and_back()
     {
         var data = SampleText();

@@ -1,6 +1,5 @@
 using System.Text;
 using Lifeboat.Repository.Crypto;
-using ZstdSharp;
 
 namespace Lifeboat.Repository.Format;
 
@@ -18,6 +17,9 @@ public static class IndexFile
 
     /// <summary>Packs per index file (about 16 GiB of data at 16 MiB per pack).</summary>
     public const int MaxPacks = 1024;
+
+    // 1,024 packs of at most a few hundred thousand entries each; far above what a writer produces
+    private const int MaxPlainBytes = 1 << 30;
 
     public static string ObjectName(BlobId id) => $"index/{id}";
 
@@ -37,9 +39,10 @@ public static class IndexFile
             }
         }
 
-        using var compressor = new Compressor(3);
-        var compressed = compressor.Wrap(plain.GetBuffer().AsSpan(0, (int)plain.Length));
-        return Sealer.Seal(key.DataKey, compressed, Aad);
+        var source = plain.GetBuffer().AsSpan(0, (int)plain.Length);
+        var compressed = new byte[Zstd.CompressBound(source.Length)];
+        var length = Zstd.Compress(source, compressed, 3);
+        return Sealer.Seal(key.DataKey, compressed.AsSpan(0, length), Aad);
     }
 
     public static List<IndexedPack> Decode(ReadOnlySpan<byte> stored, MasterKey key, string where)
@@ -49,12 +52,22 @@ public static class IndexFile
         byte[] plain;
         try
         {
-            using var decompressor = new Decompressor();
-            plain = decompressor.Unwrap(compressed).ToArray();
+            // every writer (ZstdSharp before, libzstd now) declares the frame's size; the size is authenticated
+            var size = Zstd.FrameContentSize(compressed);
+            if (size < 0 || size > MaxPlainBytes)
+            {
+                throw new InvalidDataException(size < 0 ? "the frame declares no size" : $"the frame declares {size} bytes");
+            }
+
+            plain = new byte[size];
+            if (Zstd.Decompress(compressed, plain) != size)
+            {
+                throw new InvalidDataException("the frame is shorter than it declares");
+            }
         }
-        catch (ZstdException e)
+        catch (InvalidDataException e)
         {
-            throw new IntegrityException($"{where} does not decompress", e);
+            throw new IntegrityException($"{where} does not decompress: {e.Message}", e);
         }
 
         var cursor = new BinaryCursor(plain, where);
