@@ -124,14 +124,26 @@ public sealed class DatabaseRestore(Repository.Repository repository)
     public static async Task<(SnapshotRecord Record, SnapshotStreamSource Source, BackupManifest Manifest)> OpenAsync(
         Repository.Repository repository, string snapshot, CancellationToken cancellationToken)
     {
-        var record = await SnapshotStore.FindAsync(repository, snapshot, cancellationToken);
-        if (record.Snapshot.Kind != DatabaseBackup.Kind)
+        // the index loads while the snapshot is found (both only read the repository)
+        var loading = Task.Run(() => MasterIndex.LoadAsync(repository, cancellationToken), cancellationToken);
+        SnapshotRecord record;
+        try
         {
-            throw new InvalidRequestException(
-                $"snapshot {record.ShortId} holds a stream ('{record.Snapshot.Source}'), not a database: use 'lifeboat dump {record.ShortId} NAME' to get it back");
+            record = await SnapshotStore.FindAsync(repository, snapshot, cancellationToken);
+            if (record.Snapshot.Kind != DatabaseBackup.Kind)
+            {
+                throw new InvalidRequestException(
+                    $"snapshot {record.ShortId} holds a stream ('{record.Snapshot.Source}'), not a database: use 'lifeboat dump {record.ShortId} NAME' to get it back");
+            }
+        }
+        catch
+        {
+            // the snapshot's error is the one to report
+            await loading.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
         }
 
-        var index = await MasterIndex.LoadAsync(repository, cancellationToken);
+        var index = await loading;
         var source = new SnapshotStreamSource(new BlobReader(repository, index), record.Snapshot);
         var manifest = await BackupManifest.ReadAsync(source, cancellationToken);
         return (record, source, manifest);

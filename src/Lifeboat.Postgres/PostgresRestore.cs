@@ -61,8 +61,14 @@ public sealed partial class PostgresRestore
             throw;
         }
 
+        // the loads' connections open while pre-data runs
+        var workers = new WorkerConnections(target);
+        if (manifest.Tables.Any(t => t.Stream is not null && !t.DataOnly))
+            workers.OpenAhead(options.Jobs, cancellationToken);
+
         await using (connection)
         await using (archive)
+        await using (workers)
         {
 
             if (options.Globals)
@@ -95,7 +101,7 @@ public sealed partial class PostgresRestore
                 // its last part, while the other workers still load.
                 var tables = manifest.Tables.Where(t => t.Stream is not null && !t.DataOnly).ToList();
                 var loads = await TableLoadPlan.CreateAsync(source, tables, options.Jobs, options.MinimumPartBytes, cancellationToken);
-                await RunParallelAsync(target, loads, options.Jobs, async (conn, load, ct) =>
+                await RunParallelAsync(workers, loads, options.Jobs, async (conn, load, ct) =>
                 {
                     var rows = await LoadPartAsync(conn, load.Part, load.Table, load.Table.QualifiedName, ct);
                     if (load.Finish() && options.Analyze)
@@ -125,7 +131,7 @@ public sealed partial class PostgresRestore
             if (builds.Count > 0)
             {
                 Log.RestoreStep(_logger, where, "indexes");
-                await BuildIndexesAsync(connection, target, builds, options.Jobs, cancellationToken);
+                await BuildIndexesAsync(connection, workers, builds, options.Jobs, cancellationToken);
             }
 
             // (when the builds were all of post-data, as with only primary keys, there is nothing left for it)
@@ -150,12 +156,12 @@ public sealed partial class PostgresRestore
     /// Builds <paramref name="builds"/> on up to <paramref name="jobs"/> connections, then turns the
     /// unique indexes of constraints into those constraints, in one transaction.
     /// </summary>
-    private static async Task BuildIndexesAsync(NpgsqlConnection connection, PgConnectionInfo target, IReadOnlyList<IndexBuild> builds, int jobs, CancellationToken cancellationToken)
+    private static async Task BuildIndexesAsync(NpgsqlConnection connection, WorkerConnections workers, IReadOnlyList<IndexBuild> builds, int jobs, CancellationToken cancellationToken)
     {
         // the settings pg_restore gives its sessions: pg_dump's statements qualify every name
         const string session = "SELECT pg_catalog.set_config('search_path', '', false); SET client_min_messages = warning; " +
             "SET statement_timeout = 0; SET lock_timeout = 0; SET check_function_bodies = false; ";
-        await RunParallelAsync(target, builds, jobs, async (conn, build, ct) =>
+        await RunParallelAsync(workers, builds, jobs, async (conn, build, ct) =>
         {
             await ExecuteBuildAsync(conn, build.Object, session + build.Sql, ct);
             return 0;
@@ -361,8 +367,12 @@ public sealed partial class PostgresRestore
         return total;
     }
 
-    /// <summary>Runs <paramref name="action"/> for every item on up to <paramref name="jobs"/> connections; the first failure stops the rest.</summary>
-    internal static async Task RunParallelAsync<T>(PgConnectionInfo target, IReadOnlyList<T> items, int jobs,
+    /// <summary>
+    /// Runs <paramref name="action"/> for every item on up to <paramref name="jobs"/> connections of
+    /// <paramref name="connections"/>; the first failure stops the rest. A connection whose items all
+    /// completed goes back to <paramref name="connections"/> for the next step; one that failed is closed.
+    /// </summary>
+    internal static async Task RunParallelAsync<T>(WorkerConnections connections, IReadOnlyList<T> items, int jobs,
         Func<NpgsqlConnection, T, CancellationToken, Task<long>> action, CancellationToken cancellationToken)
     {
         if (items.Count == 0)
@@ -373,12 +383,21 @@ public sealed partial class PostgresRestore
         {
             try
             {
-                await using var connection = await PgErrors.OpenAsync(target, failure.Token);
-                while (queue.TryDequeue(out var item))
+                var connection = await connections.RentAsync(failure.Token);
+                try
                 {
-                    failure.Token.ThrowIfCancellationRequested();
-                    await action(connection, item, failure.Token);
+                    while (queue.TryDequeue(out var item))
+                    {
+                        failure.Token.ThrowIfCancellationRequested();
+                        await action(connection, item, failure.Token);
+                    }
                 }
+                catch
+                {
+                    await connection.DisposeAsync();
+                    throw;
+                }
+                await connections.ReturnAsync(connection);
             }
             catch
             {

@@ -14,24 +14,30 @@ public class TableLoadPlanTests
     [InlineData(63, 63, 4, 1)] // under twice the minimum part
     [InlineData(96, 96, 8, 3)] // no part under the minimum
     [InlineData(354, 374, 1, 1)] // one job: nothing to share
-    public void A_table_gets_a_part_per_connection_only_when_it_is_longer_than_a_fair_share(long mib, long totalMib, int jobs, int expected) =>
-        TableLoadPlan.PartsFor(mib * MiB, totalMib * MiB, jobs, Minimum).Should().Be(expected);
+    public void A_table_is_shared_by_several_connections_only_when_it_is_longer_than_a_fair_share(long mib, long totalMib, int jobs, int expected) =>
+        TableLoadPlan.WaysFor(mib * MiB, totalMib * MiB, jobs, Minimum).Should().Be(expected);
 
     [Fact]
-    public void The_largest_table_leaves_room_in_one_part_for_the_other_tables()
+    public void A_shared_table_gets_one_big_part_per_connection_then_smaller_and_smaller_parts()
     {
-        var cuts = TableLoadPlan.CutsFor(354 * MiB, 2, 2, 20 * MiB, Minimum);
+        var bytes = 292 * MiB;
+        var cuts = TableLoadPlan.CutsFor(bytes, 2, Minimum);
 
-        cuts.Should().Equal((354 + 20) * MiB / 2);
-        var shorter = 354 * MiB - cuts[0];
-        (shorter + (20 * MiB)).Should().Be(cuts[0], "both connections get the same number of bytes");
+        var parts = cuts.Append(bytes).Zip(cuts.Prepend(0L), (end, start) => end - start).ToList();
+        parts.Sum().Should().Be(bytes);
+        parts.Take(2).Should().AllSatisfy(p => p.Should().Be((bytes - (bytes / 8)) / 2));
+        parts.Skip(2).Should().BeInDescendingOrder().And.AllSatisfy(p => p.Should().BeLessThan(bytes / 16));
+        parts.Should().HaveCount(2 + 4, "six tail parts would end under 4 MiB");
+        parts[^1].Should().BeGreaterThanOrEqualTo(4 * MiB).And.BeLessThan(8 * MiB);
     }
 
     [Fact]
-    public void Parts_are_even_when_the_other_tables_would_make_one_too_short_or_not_every_connection_has_a_part()
+    public void A_table_for_one_connection_is_not_cut_and_tiny_minimums_still_give_a_bounded_number_of_parts()
     {
-        TableLoadPlan.CutsFor(100 * MiB, 2, 2, 90 * MiB, Minimum).Should().Equal(50 * MiB);
-        TableLoadPlan.CutsFor(300 * MiB, 3, 4, 20 * MiB, Minimum).Should().Equal(100 * MiB, 200 * MiB);
-        TableLoadPlan.CutsFor(300 * MiB, 1, 4, 20 * MiB, Minimum).Should().BeEmpty();
+        TableLoadPlan.CutsFor(300 * MiB, 1, Minimum).Should().BeEmpty();
+        TableLoadPlan.CutsFor(1000, 3, 64).Should().HaveCountLessThanOrEqualTo(3 + 9 - 1).And.BeInAscendingOrder().And.OnlyHaveUniqueItems();
+        TableLoadPlan.CutsFor(64 * MiB, 2, Minimum).Should().Equal(28 * MiB, 56 * MiB); // a tail of 8 MiB in one part
+        TableLoadPlan.CutsFor(16 * MiB, 2, Minimum).Should().Equal(8 * MiB); // a tail under 4 MiB is not cut off
+        TableLoadPlan.CutsFor(1000, 3, 64).Should().AllSatisfy(c => c.Should().BeInRange(1, 999));
     }
 }
