@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -23,6 +24,24 @@ public sealed partial record PgToolset(string Directory, int MajorVersion, strin
     /// <summary>Path of pg_dumpall.</summary>
     public string PgDumpAll => Path.Combine(Directory, "pg_dumpall");
 
+    private static readonly ConcurrentDictionary<string, Task<PgToolset?>> Prefetched = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Starts reading the version of the pg_dump binaries <see cref="FindAsync"/> would look at first
+    /// (the given directory, else /usr/lib/postgresql/*/bin), for a command that will need them once it
+    /// knows the server's version: the next <see cref="FindAsync"/> uses each result once.
+    /// </summary>
+    public static void Prefetch(string? pgBinDirectory)
+    {
+        var directories = pgBinDirectory is not null ? [pgBinDirectory] : DefaultSearchDirectories().TakeWhile(d => d.StartsWith("/usr/lib/postgresql/", StringComparison.Ordinal));
+        foreach (var dir in directories)
+        {
+            var pgDump = Path.Combine(dir, "pg_dump");
+            if (File.Exists(pgDump))
+                Prefetched.TryAdd(pgDump, Task.Run(() => ReadVersionAsync(pgDump, CancellationToken.None)));
+        }
+    }
+
     /// <summary>
     /// Finds the client tools for a server of major version <paramref name="serverMajorVersion"/>:
     /// the explicit <paramref name="pgBinDirectory"/> when given (only there), else PATH and
@@ -38,7 +57,8 @@ public sealed partial record PgToolset(string Directory, int MajorVersion, strin
         {
             if (!File.Exists(Path.Combine(dir, "pg_dump")))
                 continue;
-            var version = await ReadVersionAsync(Path.Combine(dir, "pg_dump"), cancellationToken);
+            var pgDump = Path.Combine(dir, "pg_dump");
+            var version = Prefetched.TryRemove(pgDump, out var prefetched) ? await prefetched.WaitAsync(cancellationToken) : await ReadVersionAsync(pgDump, cancellationToken);
             if (version is null)
                 continue;
             var toolset = version with { Directory = dir };

@@ -79,15 +79,20 @@ public sealed partial class PostgresRestore
                 Globals = await GlobalsRestore.ApplyAsync(connection, source, globals, where, cancellationToken);
             }
 
-            Log.RestoreStep(_logger, where, "pre-data");
-            await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "pre-data", 1, options.NoOwner, options.NoPrivileges, [], cancellationToken, skipExtensions: platform);
-
-            Log.RestoreStep(_logger, where, "table data");
-            // two pg_restore runs over the archive, while the data loads
-            var planning = options.Jobs > 1 ? IndexBuildPlan.CreateAsync(tools, archive, manifest, cancellationToken) : Task.FromResult(IndexBuilds.None);
-
+            // Planning reads only the repository and the archive: the load plan (where the big tables are
+            // cut: a chunk read per cut) is made while pre-data runs, the index plan (two pg_restore runs
+            // over the archive) while the data loads.
+            var tables = manifest.Tables.Where(t => t.Stream is not null && !t.DataOnly).ToList();
+            var planningLoads = Task.Run(() => TableLoadPlan.CreateAsync(source, tables, options.Jobs, options.MinimumPartBytes, cancellationToken), cancellationToken);
+            Task<IndexBuilds> planning = Task.FromResult(IndexBuilds.None);
             try
             {
+                Log.RestoreStep(_logger, where, "pre-data");
+                await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "pre-data", 1, options.NoOwner, options.NoPrivileges, [], cancellationToken, skipExtensions: platform);
+
+                Log.RestoreStep(_logger, where, "table data");
+                if (options.Jobs > 1)
+                    planning = IndexBuildPlan.CreateAsync(tools, archive, manifest, cancellationToken);
                 // Rows of platform tables (which the target has, with their own foreign keys) go first, in order.
                 foreach (var platformTable in manifest.DataOnlyTablesInLoadOrder())
                 {
@@ -99,8 +104,7 @@ public sealed partial class PostgresRestore
                 // Largest first; a table big enough to hold the others up is loaded in parts, at once, on
                 // several connections (see TableLoadPlan). Each table is analyzed by the worker that loaded
                 // its last part, while the other workers still load.
-                var tables = manifest.Tables.Where(t => t.Stream is not null && !t.DataOnly).ToList();
-                var loads = await TableLoadPlan.CreateAsync(source, tables, options.Jobs, options.MinimumPartBytes, cancellationToken);
+                var loads = await planningLoads;
                 await RunParallelAsync(workers, loads, options.Jobs, async (conn, load, ct) =>
                 {
                     var rows = await LoadPartAsync(conn, load.Part, load.Table, load.Table.QualifiedName, ct);
@@ -118,8 +122,9 @@ public sealed partial class PostgresRestore
             }
             catch
             {
-                // the plan reads the archive, which is deleted once this fails
+                // the plans read the archive and the repository, which are closed once this fails
                 await ObserveAsync(planning);
+                await ObserveAsync(planningLoads);
                 throw;
             }
 

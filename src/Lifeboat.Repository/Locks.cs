@@ -164,6 +164,7 @@ public sealed class RepositoryLock : IAsyncDisposable
 {
     private readonly Repository _repository;
     private readonly CancellationTokenSource _stop = new();
+    private readonly PeriodicTimer _timer;
     private readonly Task _refresher;
     private LockInfo _info;
     private string _name;
@@ -173,6 +174,7 @@ public sealed class RepositoryLock : IAsyncDisposable
         _repository = repository;
         _name = name;
         _info = info;
+        _timer = new PeriodicTimer(Locks.RefreshInterval, repository.Context.Time);
         _refresher = RefreshLoopAsync();
     }
 
@@ -198,10 +200,10 @@ public sealed class RepositoryLock : IAsyncDisposable
 
     private async Task RefreshLoopAsync()
     {
-        using var timer = new PeriodicTimer(Locks.RefreshInterval, _repository.Context.Time);
         try
         {
-            while (await timer.WaitForNextTickAsync(_stop.Token))
+            // disposing the timer ends the wait with false: no exception on the way out of every command
+            while (await _timer.WaitForNextTickAsync())
             {
                 try
                 {
@@ -219,11 +221,13 @@ public sealed class RepositoryLock : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+            // stopped in the middle of a refresh
         }
     }
 
     public async ValueTask DisposeAsync()
     {
+        _timer.Dispose();
         await _stop.CancelAsync();
         await _refresher;
         _stop.Dispose();

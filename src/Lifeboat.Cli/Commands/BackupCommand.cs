@@ -44,6 +44,8 @@ internal static class BackupCommand
                 }
 
                 var source = DatabaseOptions.Connection(connection, "--db");
+                // pg_dump's version is read while the repository opens
+                PgToolset.Prefetch(context.Get(DatabaseOptions.PgBin));
                 var options = new CaptureOptions
                 {
                     Jobs = DatabaseOptions.ValidJobs(context.Get(jobs)),
@@ -149,7 +151,7 @@ internal static class BackupCommand
         var summary = record.Snapshot.Summary;
         if (context.Json)
         {
-            context.WriteJson(new { snapshot = record.Id.ToString(), time = record.Snapshot.Time, source = record.Snapshot.Source, summary, manifest = record.Snapshot.Manifest, copies });
+            context.WriteJson(new BackupOutput(record.Id.ToString(), record.Snapshot.Time, record.Snapshot.Source, summary, record.Snapshot.Manifest, copies));
             return;
         }
 

@@ -35,6 +35,8 @@ internal static class RestoreCommand
         {
             var target = DatabaseOptions.Connection(context.Get(to), "--to");
             var pgBin = context.Get(DatabaseOptions.PgBin);
+            // pg_restore's version is read while the repository opens
+            PgToolset.Prefetch(pgBin);
             var tableName = context.Get(table);
             if (tableName is null && (context.Get(asName) ?? context.Get(intoSchema) ?? context.Get(where)) is not null || (tableName is null && context.Get(swap)))
             {

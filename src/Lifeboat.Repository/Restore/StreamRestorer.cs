@@ -53,24 +53,16 @@ public sealed class StreamRestorer(BlobReader reader, int readAhead)
             throw new IntegrityException($"stream '{stream.Name}' has chunks of {layout.Size} bytes in all, but the snapshot recorded {stream.Size} bytes");
         }
 
+        // the delimiters after every wanted cut are found at once (a few chunks read in parallel); a
+        // cut whose chunk starts before the cut placed last is dropped, as is a repeat
+        var chunks = cutNear.Where(near => near > 0 && near < layout.Size).Select(layout.ChunkAt).Distinct().ToList();
+        var found = await Task.WhenAll(chunks.Select(chunk => FindDelimiterAfterAsync(layout, chunk, delimiter, cancellationToken)));
         var cuts = new List<long> { 0 };
-        foreach (var near in cutNear)
+        for (var i = 0; i < chunks.Count; i++)
         {
-            if (near <= 0 || near >= layout.Size)
+            if (layout.Start(chunks[i]) > cuts[^1] && found[i] > cuts[^1] && found[i] < layout.Size)
             {
-                continue;
-            }
-
-            var chunk = layout.ChunkAt(near);
-            if (layout.Start(chunk) <= cuts[^1])
-            {
-                continue;
-            }
-
-            var cut = await FindDelimiterAfterAsync(layout, chunk, delimiter, cancellationToken);
-            if (cut > cuts[^1] && cut < layout.Size)
-            {
-                cuts.Add(cut);
+                cuts.Add(found[i]);
             }
         }
 
