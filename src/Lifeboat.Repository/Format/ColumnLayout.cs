@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Lifeboat.Repository.Format;
 
@@ -149,14 +152,13 @@ internal static class ColumnLayout
                 for (var k = 0; k < fields; k++)
                 {
                     var from = cursor[k];
-                    var length = encoded[from..regionEnd[k]].IndexOf((byte)'\n');
+                    var length = CopyValue(encoded, from, regionEnd[k], destination, output);
                     var separator = k + 1 < fields || linesLeft > 1 ? 1 : 0;
                     if (length < 0 || length > destination.Length - output - separator)
                     {
                         throw new InvalidDataException("column layout: a value runs past its column or the blob");
                     }
 
-                    encoded.Slice(from, length).CopyTo(destination[output..]);
                     cursor[k] = from + length + 1;
                     output += length;
                     if (k + 1 < fields)
@@ -184,6 +186,51 @@ internal static class ColumnLayout
                 throw new InvalidDataException("column layout: a column holds more values than its lines");
             }
         }
+    }
+
+    /// <summary>
+    /// Copies the value at <paramref name="from"/> (up to the newline that ends it, which must come
+    /// before <paramref name="end"/>) to <paramref name="destination"/> at <paramref name="output"/>;
+    /// returns its length, or -1 when its column has no newline left or it does not fit. Most values are
+    /// short: while both buffers have 32 bytes to spare, 32 bytes are copied and searched at once, one
+    /// step for most values (one search and one copy call per value cost twice as much). The bytes
+    /// copied past the newline are overwritten by what the decoder writes next.
+    /// </summary>
+    private static int CopyValue(ReadOnlySpan<byte> encoded, int from, int end, Span<byte> destination, int output)
+    {
+        var length = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var source = ref MemoryMarshal.GetReference(encoded);
+            ref var target = ref MemoryMarshal.GetReference(destination);
+            var newline = Vector256.Create((byte)'\n');
+            while (from + length <= encoded.Length - 32 && output + length <= destination.Length - 32)
+            {
+                var block = Vector256.LoadUnsafe(ref source, (nuint)(from + length));
+                block.StoreUnsafe(ref target, (nuint)(output + length));
+                var found = Vector256.Equals(block, newline).ExtractMostSignificantBits();
+                if (found != 0)
+                {
+                    length += BitOperations.TrailingZeroCount(found);
+                    return from + length < end ? length : -1;
+                }
+
+                length += 32;
+                if (from + length >= end)
+                {
+                    return -1;
+                }
+            }
+        }
+
+        var rest = encoded[(from + length)..end].IndexOf((byte)'\n');
+        if (rest < 0 || rest > destination.Length - output - length)
+        {
+            return -1;
+        }
+
+        encoded.Slice(from + length, rest).CopyTo(destination[(output + length)..]);
+        return length + rest;
     }
 
     private static ulong ReadVarint(ReadOnlySpan<byte> source, ref int position)
