@@ -61,10 +61,10 @@ public sealed partial class PostgresRestore
             throw;
         }
 
-        // the loads' connections open while pre-data runs
+        // The loads' connections open while pre-data runs: as many as there are tables to load, up to --jobs
+        // (a big table cut into parts may need more; those open when the loads start).
         var workers = new WorkerConnections(target);
-        if (manifest.Tables.Any(t => t.Stream is not null && !t.DataOnly))
-            workers.OpenAhead(options.Jobs, cancellationToken);
+        workers.OpenAhead(Math.Min(options.Jobs, manifest.Tables.Count(t => t.Stream is not null && !t.DataOnly)), cancellationToken);
 
         await using (connection)
         await using (archive)
