@@ -44,12 +44,18 @@ public sealed partial class PostgresRestore
             var backupMajor = manifest.ServerVersionNum / 10000;
             toolsForBackup = PgToolset.FindAsync(backupMajor, options.PgBinDirectory, cancellationToken);
             extracting = SchemaArchive.ExtractAsync(source, manifest, cancellationToken);
-            await CheckTargetAsync(connection, manifest, options, platform, where, opened?.UserObjects, cancellationToken);
+            var mustClean = await CheckTargetAsync(connection, manifest, options, platform, where, opened?.UserObjects, cancellationToken);
             var serverMajor = connection.PostgreSqlVersion.Major;
             tools = serverMajor > backupMajor
                 ? await PgToolset.FindAsync(serverMajor, options.PgBinDirectory, cancellationToken)
                 : await toolsForBackup;
             archive = await extracting;
+            // --clean drops what the target holds only once the restore can go ahead: pg_restore found, schema verified
+            if (mustClean)
+            {
+                Log.Cleaning(_logger, where);
+                await TargetDatabase.CleanAsync(connection, platform, cancellationToken);
+            }
         }
         catch
         {
@@ -190,24 +196,20 @@ public sealed partial class PostgresRestore
     }
 
     /// <summary>
-    /// Refuses a target that is not empty (or cleans it with <see cref="RestoreOptions.Clean"/>), and
-    /// checks that the platform tables whose rows the snapshot keeps exist.
+    /// Refuses a target that is not empty, unless <see cref="RestoreOptions.Clean"/> (then returns true: the
+    /// caller cleans it), and checks that the platform tables whose rows the snapshot keeps exist.
     /// </summary>
     /// <param name="checkedEarly">What the early connection found (all schemas), used when the platform's schemas do not count.</param>
-    private async Task CheckTargetAsync(NpgsqlConnection connection, BackupManifest manifest, RestoreOptions options, bool platform, string where, IReadOnlyList<string>? checkedEarly, CancellationToken cancellationToken)
+    private static async Task<bool> CheckTargetAsync(NpgsqlConnection connection, BackupManifest manifest, RestoreOptions options, bool platform, string where, IReadOnlyList<string>? checkedEarly, CancellationToken cancellationToken)
     {
         foreach (var platformTable in manifest.DataOnlyTablesInLoadOrder())
             await EnsureTableExistsAsync(connection, platformTable, where, cancellationToken);
         var existing = checkedEarly is not null && !platform ? checkedEarly : await TargetDatabase.ListUserObjectsAsync(connection, platform, cancellationToken);
-        if (existing.Count > 0)
-        {
-            if (!options.Clean)
-                throw new TargetNotEmptyException(
-                    $"The target database {where} is not empty (it has {string.Join(", ", existing)}). Restore into a new or empty " +
-                    "database (--create), or pass --clean to drop its schemas, extensions and large objects first.");
-            Log.Cleaning(_logger, where);
-            await TargetDatabase.CleanAsync(connection, platform, cancellationToken);
-        }
+        if (existing.Count > 0 && !options.Clean)
+            throw new TargetNotEmptyException(
+                $"The target database {where} is not empty (it has {string.Join(", ", existing)}). Restore into a new or empty " +
+                "database (--create), or pass --clean to drop its schemas, extensions and large objects first.");
+        return existing.Count > 0;
     }
 
     private static async Task ObserveAsync(Task task)

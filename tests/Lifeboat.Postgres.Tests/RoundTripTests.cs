@@ -204,6 +204,23 @@ public sealed class RoundTripTests(SupabaseFixture fixture)
     }
 
     [Fact]
+    public async Task A_clean_restore_that_cannot_find_its_pg_restore_leaves_the_target_as_it_was()
+    {
+        var target = await fixture.NewDatabaseAsync("clean_no_tools");
+        var conn = fixture.Connection(target);
+        await new PostgresRestore().RestoreAsync(fixture.Store, fixture.Manifest, conn, new RestoreOptions { Jobs = 2 }, default);
+        var before = await fixture.SchemaAsync(target);
+
+        using var tools = new FakeTools("9.6.24");
+        var act = () => new PostgresRestore().RestoreAsync(fixture.Store, fixture.Manifest, conn,
+            new RestoreOptions { Jobs = 2, Clean = true, PgBinDirectory = tools.Directory }, default);
+        await act.Should().ThrowAsync<PgToolNotFoundException>();
+
+        (await fixture.SchemaAsync(target)).Should().Be(before, "--clean drops nothing before the restore can go ahead");
+        (await PostgresVerifier.VerifyAsync(conn, fixture.Manifest, default)).Mismatches.Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task A_damaged_stream_stops_the_restore_and_names_the_table()
     {
         var damaged = new MemoryStreamStore();
