@@ -139,7 +139,7 @@ public sealed class DatabaseRestore(Repository.Repository repository)
         catch
         {
             // the snapshot's error is the one to report
-            await loading.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            await ((Task)loading).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             throw;
         }
 

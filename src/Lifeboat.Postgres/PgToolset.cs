@@ -55,9 +55,9 @@ public sealed partial record PgToolset(string Directory, int MajorVersion, strin
         var found = new List<PgToolset>();
         foreach (var dir in candidates)
         {
-            if (!File.Exists(Path.Combine(dir, "pg_dump")))
-                continue;
             var pgDump = Path.Combine(dir, "pg_dump");
+            if (!File.Exists(pgDump))
+                continue;
             var version = Prefetched.TryRemove(pgDump, out var prefetched) ? await prefetched.WaitAsync(cancellationToken) : await ReadVersionAsync(pgDump, cancellationToken);
             if (version is null)
                 continue;

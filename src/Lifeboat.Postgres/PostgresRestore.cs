@@ -69,8 +69,9 @@ public sealed partial class PostgresRestore
 
         // The loads' connections open while pre-data runs: as many as there are tables to load, up to --jobs
         // (a big table cut into parts may need more; those open when the loads start).
+        var tables = manifest.Tables.Where(t => t.Stream is not null && !t.DataOnly).ToList();
         var workers = new WorkerConnections(target);
-        workers.OpenAhead(Math.Min(options.Jobs, manifest.Tables.Count(t => t.Stream is not null && !t.DataOnly)), cancellationToken);
+        workers.OpenAhead(Math.Min(options.Jobs, tables.Count), cancellationToken);
 
         await using (connection)
         await using (archive)
@@ -88,7 +89,6 @@ public sealed partial class PostgresRestore
             // Planning reads only the repository and the archive: the load plan (where the big tables are
             // cut: a chunk read per cut) is made while pre-data runs, the index plan (two pg_restore runs
             // over the archive) while the data loads.
-            var tables = manifest.Tables.Where(t => t.Stream is not null && !t.DataOnly).ToList();
             var planningLoads = Task.Run(() => TableLoadPlan.CreateAsync(source, tables, options.Jobs, options.MinimumPartBytes, cancellationToken), cancellationToken);
             Task<IndexBuilds> planning = Task.FromResult(IndexBuilds.None);
             try
