@@ -36,6 +36,7 @@ public sealed class CrashSafetyTests : IDisposable
         {
             var compressible = round % 3 != 0;
             var data = Data(compressible, round);
+            var startedAt = DateTime.Now;
             using var process = _repo.Cli.Start("backup", "--stdin", "--name", "data.bin", "--json");
             var feeding = FeedAsync(process, data);
             await Task.Delay(random.Next(30, Math.Max(60, (int)(lifetimes[compressible].TotalMilliseconds * 0.95))));
@@ -46,7 +47,8 @@ public sealed class CrashSafetyTests : IDisposable
             }
             else
             {
-                var lived = process.ExitTime - process.StartTime;
+                // (StartTime reads /proc, which is gone once the process has been reaped; ExitTime is recorded)
+                var lived = process.ExitTime - startedAt;
                 lifetimes[compressible] = lived < lifetimes[compressible] ? lived : lifetimes[compressible];
             }
 
