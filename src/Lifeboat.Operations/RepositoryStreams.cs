@@ -61,7 +61,17 @@ public sealed class SnapshotStreamSource(BlobReader reader, Snapshot snapshot) :
         if (cutNear.Count == 0)
             return [new WholeStreamPart(this, name, expectedBytes, expectedSha256)];
         var restorer = new StreamRestorer(reader, ReadAhead);
-        var ranges = await restorer.SplitAsync(stream, cutNear, delimiter, cancellationToken);
+        IReadOnlyList<StreamRange> ranges;
+        try
+        {
+            ranges = await restorer.SplitAsync(stream, cutNear, delimiter, cancellationToken);
+        }
+        catch (IntegrityException e)
+        {
+            // the chunks at the cuts are read (and authenticated) while the restore is planned
+            throw new BackupIntegrityException($"The stream {name} is damaged: {e.Message}", e);
+        }
+
         if (ranges.Count == 1)
             return [new WholeStreamPart(this, name, expectedBytes, expectedSha256)];
         return [.. ranges.Select(r => (IStreamPart)new RangePart(this, restorer, r))];

@@ -75,7 +75,16 @@ internal static class TableLoadPlan
             // rows loaded in parts interleave on disk: not for a table whose indexes rely on their order
             var ways = table.OrderSensitive == false ? WaysFor(table.Bytes, total, jobs, minimumPartBytes) : 1;
             var cuts = CutsFor(table.Bytes, ways, minimumPartBytes);
-            var split = await source.SplitVerifiedAsync(table.Stream!, table.Bytes, table.Sha256 ?? "", cuts, (byte)'\n', cancellationToken);
+            IReadOnlyList<IStreamPart> split;
+            try
+            {
+                split = await source.SplitVerifiedAsync(table.Stream!, table.Bytes, table.Sha256 ?? "", cuts, (byte)'\n', cancellationToken);
+            }
+            catch (BackupIntegrityException ex)
+            {
+                throw new BackupIntegrityException($"{table.QualifiedName}: {ex.Message}", ex);
+            }
+
             var state = new TableLoad.Counter(split.Count);
             loads.AddRange(split.Select(p => new TableLoad(table, p, state)));
         }
