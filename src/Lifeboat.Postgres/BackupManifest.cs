@@ -84,17 +84,17 @@ public sealed record BackupManifest
     }
 
     /// <summary>Serialises to indented JSON.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, ManifestJson.Options);
+    public string ToJson() => JsonSerializer.Serialize(this, ManifestJsonContext.Default.BackupManifest);
 
     /// <summary>Deserialises from JSON.</summary>
     public static BackupManifest FromJson(string json)
-        => JsonSerializer.Deserialize<BackupManifest>(json, ManifestJson.Options) ?? throw new BackupIntegrityException("manifest.json is empty.");
+        => JsonSerializer.Deserialize(json, ManifestJsonContext.Default.BackupManifest) ?? throw new BackupIntegrityException("manifest.json is empty.");
 
     /// <summary>Reads <c>manifest.json</c> from a source.</summary>
     public static async Task<BackupManifest> ReadAsync(IStreamSource source, CancellationToken cancellationToken)
     {
         await using var stream = await source.OpenStreamAsync(StreamNames.Manifest, cancellationToken);
-        return await JsonSerializer.DeserializeAsync<BackupManifest>(stream, ManifestJson.Options, cancellationToken)
+        return await JsonSerializer.DeserializeAsync(stream, ManifestJsonContext.Default.BackupManifest, cancellationToken)
             ?? throw new BackupIntegrityException("manifest.json is empty.");
     }
 }
@@ -213,17 +213,7 @@ public sealed record CaptureOptionsRecord
     public bool PhysicalOrder { get; init; }
 }
 
-internal static class ManifestJson
-{
-    /// <summary>Metadata generated at build time (<see cref="ManifestJsonContext"/>): every restore reads a manifest first.</summary>
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        TypeInfoResolver = JsonTypeInfoResolver.Combine(ManifestJsonContext.Default, new DefaultJsonTypeInfoResolver()),
-    };
-}
-
+/// <summary>Metadata generated at build time (every restore reads a manifest first; the native binary has no reflection).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(BackupManifest))]
 internal sealed partial class ManifestJsonContext : JsonSerializerContext;

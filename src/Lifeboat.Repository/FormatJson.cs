@@ -12,16 +12,23 @@ namespace Lifeboat.Repository;
 public static class FormatJson
 {
     /// <summary>
-    /// The stored objects' metadata is generated at build time (<see cref="FormatJsonContext"/>): reflection
-    /// would cost every command tens of milliseconds on first use. Other types fall back to reflection.
+    /// The stored objects' metadata is generated at build time (<see cref="FormatJsonContext"/>), with no
+    /// reflection fallback: the native binary has no reflection, and it would cost every command tens of
+    /// milliseconds on first use.
     /// </summary>
     public static JsonSerializerOptions Options { get; } = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         WriteIndented = false,
-        TypeInfoResolver = JsonTypeInfoResolver.Combine(FormatJsonContext.Default, new DefaultJsonTypeInfoResolver()),
+        TypeInfoResolver = FormatJsonContext.Default,
     };
+
+    /// <summary>The metadata of <typeparamref name="T"/> (one of the types of <see cref="FormatJsonContext"/>).</summary>
+    public static JsonTypeInfo<T> Of<T>() => Options.TypeInfo<T>();
+
+    /// <summary>The metadata of <typeparamref name="T"/> in <paramref name="options"/>, whose resolver must know it.</summary>
+    public static JsonTypeInfo<T> TypeInfo<T>(this JsonSerializerOptions options) => (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -62,7 +62,7 @@ public static class Locks
             {
                 var stored = await repository.Storage.ReadAsync(info.Name, 0, null, cancellationToken);
                 var json = Sealer.TryOpen(repository.Key.DataKey, stored, Aad);
-                lockInfo = json is null ? null : JsonSerializer.Deserialize<LockInfo>(json, FormatJson.Options);
+                lockInfo = json is null ? null : JsonSerializer.Deserialize(json, FormatJson.Of<LockInfo>());
             }
             catch (StorageException e) when (e.Kind == StorageErrorKind.NotFound)
             {
@@ -97,7 +97,7 @@ public static class Locks
     internal static async Task<string> WriteAsync(Repository repository, LockInfo info, CancellationToken cancellationToken)
     {
         var name = Prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        var json = JsonSerializer.SerializeToUtf8Bytes(info, FormatJson.Options);
+        var json = JsonSerializer.SerializeToUtf8Bytes(info, FormatJson.Of<LockInfo>());
         await repository.Storage.WriteAsync(name, Sealer.Seal(repository.Key.DataKey, json, Aad), cancellationToken);
         return name;
     }

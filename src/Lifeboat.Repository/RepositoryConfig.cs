@@ -33,14 +33,14 @@ public sealed record RepositoryConfig
     /// <summary>zstd level for blobs (0 stores them uncompressed).</summary>
     public required int CompressionLevel { get; init; }
 
-    public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, FormatJson.Options);
+    public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, FormatJson.Of<RepositoryConfig>());
 
     public static RepositoryConfig Parse(ReadOnlySpan<byte> bytes, string where)
     {
         RepositoryConfig? config;
         try
         {
-            config = JsonSerializer.Deserialize<RepositoryConfig>(bytes, FormatJson.Options);
+            config = JsonSerializer.Deserialize(bytes, FormatJson.Of<RepositoryConfig>());
         }
         catch (JsonException e)
         {

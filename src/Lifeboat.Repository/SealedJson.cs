@@ -16,7 +16,7 @@ internal static class SealedJson
     /// <summary>Serialises, seals and writes a value; returns its id.</summary>
     public static Task<BlobId> WriteAsync<T>(Repository repository, string prefix, byte[] aad, T value, CancellationToken cancellationToken)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(value, FormatJson.Options);
+        var json = JsonSerializer.SerializeToUtf8Bytes(value, FormatJson.Of<T>());
         return repository.WriteHashedObjectAsync(prefix, Sealer.Seal(repository.Key.DataKey, json, aad), cancellationToken);
     }
 
@@ -31,7 +31,7 @@ internal static class SealedJson
             ?? throw new IntegrityException($"{kind} '{name}' failed authentication: it was altered or damaged") { ObjectName = name };
         try
         {
-            return JsonSerializer.Deserialize<T>(json, FormatJson.Options) ?? throw new IntegrityException($"{kind} '{name}' is empty") { ObjectName = name };
+            return JsonSerializer.Deserialize(json, FormatJson.Of<T>()) ?? throw new IntegrityException($"{kind} '{name}' is empty") { ObjectName = name };
         }
         catch (JsonException e)
         {

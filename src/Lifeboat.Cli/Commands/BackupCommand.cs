@@ -146,7 +146,7 @@ internal static class BackupCommand
         return exitCode;
     }
 
-    private static void Report(CliContext context, SnapshotRecord record, IReadOnlyList<object>? copies)
+    private static void Report(CliContext context, SnapshotRecord record, IReadOnlyList<CopyOutcome>? copies)
     {
         var summary = record.Snapshot.Summary;
         if (context.Json)

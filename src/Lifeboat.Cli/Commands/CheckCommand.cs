@@ -28,21 +28,7 @@ internal static class CheckCommand
 
             if (context.Json)
             {
-                context.WriteJson(new
-                {
-                    ok = report.Ok,
-                    problems = report.Problems,
-                    notes = report.Notes,
-                    report.Snapshots,
-                    report.IndexFiles,
-                    report.Packs,
-                    report.PacksRead,
-                    report.BytesRead,
-                    report.BlobsReferenced,
-                    report.UnreferencedPacks,
-                    report.AuditRecords,
-                    report.EvidenceReports,
-                });
+                context.WriteJson(CheckOutput.Of(report));
             }
             else
             {

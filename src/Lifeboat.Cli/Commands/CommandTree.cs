@@ -55,7 +55,7 @@ internal static class CommandTree
         };
         if (context.Json)
         {
-            context.WriteJson(new { error = message, exitCode = code });
+            context.WriteJson(new ErrorOutput(message, code));
         }
 
         Console.Error.WriteLine($"lifeboat: {message}");

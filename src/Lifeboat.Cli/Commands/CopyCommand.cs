@@ -41,7 +41,7 @@ internal static class CopyCommand
             var result = await RunAsync(context, source, target, context.Get(snapshots) ?? []);
             if (context.Json)
             {
-                context.WriteJson(ToJson(result));
+                context.WriteJson(CopyOutput.Of(result));
             }
 
             // the readable snapshots are copied and committed; a damaged one on either side makes the exit 3
@@ -109,19 +109,4 @@ internal static class CopyCommand
         }
     }
 
-    internal static object ToJson(CopyResult result) => new
-    {
-        from = result.From,
-        to = result.To,
-        copied = result.Copied,
-        skipped = result.SkippedCount,
-        bytesRead = result.BytesRead,
-        bytesReused = result.BytesReused,
-        newBytes = result.NewBytes,
-        storedBytes = result.StoredBytes,
-        seconds = result.Seconds,
-        snapshots = result.Snapshots,
-        damaged = result.Damaged,
-        targetDamaged = result.TargetDamaged,
-    };
 }

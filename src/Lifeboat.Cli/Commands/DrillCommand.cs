@@ -54,7 +54,7 @@ internal static class DrillCommand
                 : [];
             if (context.Json)
             {
-                context.WriteJson(new { passed = result.Passed, database = result.Database, kept = result.Kept, evidence = result.Evidence.Id, sha256 = result.Evidence.Sha256, files, report = result.Report });
+                context.WriteJson(new DrillOutput(result.Passed, result.Database, result.Kept, result.Evidence.Id, result.Evidence.Sha256, files, result.Report));
             }
             else if (!context.Quiet)
             {

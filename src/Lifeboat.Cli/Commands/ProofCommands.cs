@@ -26,11 +26,12 @@ internal static class ProofCommands
                 .Where(e => context.Get(kind) is not { } k || e.Envelope.Kind == k).ToList();
             if (context.Json)
             {
-                context.WriteJson(entries.Select(e => new
-                {
-                    id = e.Id.ToString(), created = e.Envelope.Created, kind = e.Envelope.Kind, passed = e.Envelope.Passed,
-                    snapshot = e.Envelope.Snapshot, source = e.Envelope.Source, sha256 = e.Envelope.Sha256,
-                }));
+                IReadOnlyList<EvidenceListItem> items =
+                [
+                    .. entries.Select(e => new EvidenceListItem(
+                        e.Id.ToString(), e.Envelope.Created, e.Envelope.Kind, e.Envelope.Passed, e.Envelope.Snapshot, e.Envelope.Source, e.Envelope.Sha256)),
+                ];
+                context.WriteJson(items);
             }
             else
             {
@@ -92,7 +93,7 @@ internal static class ProofCommands
 
             if (context.Json)
             {
-                context.WriteJson(new { files = written });
+                context.WriteJson(new FilesOutput(written));
             }
             else
             {
@@ -123,7 +124,7 @@ internal static class ProofCommands
                 var result = await AuditLog.VerifyAsync(repository, context.CancellationToken);
                 if (context.Json)
                 {
-                    context.WriteJson(new { ok = result.Ok, records = result.Records, head = result.Head, problems = result.Problems, warnings = result.Warnings });
+                    context.WriteJson(new AuditVerifyOutput(result.Ok, result.Records, result.Head, result.Problems, result.Warnings));
                 }
                 else
                 {
@@ -148,7 +149,8 @@ internal static class ProofCommands
             var records = (await AuditLog.ReadAllAsync(repository, context.CancellationToken)).Where(e => e.Record.Finished >= from).ToList();
             if (context.Json)
             {
-                context.WriteJson(records.Select(e => new { sha256 = e.Sha256, record = e.Record }));
+                IReadOnlyList<AuditListItem> items = [.. records.Select(e => new AuditListItem(e.Sha256, e.Record))];
+                context.WriteJson(items);
                 return ExitCodes.Ok;
             }
 
@@ -181,7 +183,7 @@ internal static class ProofCommands
             var report = await RepositoryStatus.RunAsync(repository, limits, RepositoryContext.Default.Time, context.CancellationToken);
             if (context.Json)
             {
-                context.WriteJson(new { status = report.Health.ToString().ToLowerInvariant(), exitCode = (int)report.Health, now = report.Now, items = report.Items });
+                context.WriteJson(new StatusOutput(report.Health.ToString().ToLowerInvariant(), (int)report.Health, report.Now, report.Items));
             }
             else
             {

@@ -50,7 +50,7 @@ internal static class RepositoryCommands
             await OperationAudit.AppendAsync(repository, "init", started, new AuditFacts(), context.CancellationToken);
             if (context.Json)
             {
-                context.WriteJson(new { repository = location, id = repository.Config.Id, key = repository.KeyId.ToString() });
+                context.WriteJson(new InitOutput(location, repository.Config.Id, repository.KeyId.ToString()));
             }
             else
             {
@@ -140,7 +140,7 @@ internal static class RepositoryCommands
             var removed = await Locks.RemoveAsync(repository, context.Get(all), context.CancellationToken);
             if (context.Json)
             {
-                context.WriteJson(new { removed, remaining = context.Get(all) ? 0 : live.Count });
+                context.WriteJson(new UnlockOutput(removed, context.Get(all) ? 0 : live.Count));
                 return ExitCodes.Ok;
             }
 
@@ -161,7 +161,7 @@ internal static class RepositoryCommands
     {
         if (context.Json)
         {
-            context.WriteJson(new { key = id });
+            context.WriteJson(new KeyOutput(id));
         }
         else
         {

@@ -170,7 +170,7 @@ internal static class RetentionCommands
             var (snapshot, hold) = await new RetentionQueries(repository).HoldAsync(context.Get(SnapshotArgument)!, end, context.Get(reason)!, context.CancellationToken);
             if (context.Json)
             {
-                context.WriteJson(new { snapshot = snapshot.Id.ToString(), hold = hold.ToString(), until = end, reason = context.Get(reason) });
+                context.WriteJson(new HoldOutput(snapshot.Id.ToString(), hold.ToString(), end, context.Get(reason)));
             }
             else
             {
@@ -191,7 +191,7 @@ internal static class RetentionCommands
             var (snapshot, released) = await new RetentionQueries(repository).UnholdAsync(context.Get(SnapshotArgument)!, context.Get(reason)!, context.CancellationToken);
             if (context.Json)
             {
-                context.WriteJson(new { snapshot = snapshot.ToString(), released = released.Select(h => h.Id.ToString()) });
+                context.WriteJson(new UnholdOutput(snapshot.ToString(), [.. released.Select(h => h.Id.ToString())]));
             }
             else
             {
@@ -216,17 +216,13 @@ internal static class RetentionCommands
             string State(HoldEntry h) => h.ReleasedBy is not null ? "released" : h.IsActive(now) ? "active" : "expired";
             if (context.Json)
             {
-                context.WriteJson(holds.Select(h => new
-                {
-                    id = h.Id.ToString(),
-                    snapshot = h.Record.Snapshot,
-                    until = h.Record.Until,
-                    reason = h.Record.Reason,
-                    by = $"{h.Record.User}@{h.Record.Host}",
-                    time = h.Record.Time,
-                    state = State(h),
-                    released = h.ReleasedBy is { } r ? new { time = r.Time, by = $"{r.User}@{r.Host}", reason = r.Reason } : null,
-                }));
+                IReadOnlyList<HoldListItem> items =
+                [
+                    .. holds.Select(h => new HoldListItem(
+                        h.Id.ToString(), h.Record.Snapshot, h.Record.Until, h.Record.Reason, $"{h.Record.User}@{h.Record.Host}", h.Record.Time, State(h),
+                        h.ReleasedBy is { } r ? new HoldRelease(r.Time, $"{r.User}@{r.Host}", r.Reason) : null)),
+                ];
+                context.WriteJson(items);
                 return ExitCodes.Ok;
             }
 

@@ -48,48 +48,34 @@ internal static class RetentionOutput
         Console.Out.WriteLine();
     }
 
-    public static object ToJson(NamedForgetResult result) => new
-    {
-        dryRun = result.DryRun,
-        removed = result.Removed,
-        snapshots = result.Snapshots.Select(n => new
-        {
-            id = n.Id.ToString(),
-            shortId = n.Id.Short,
-            time = n.Record?.Snapshot.Time,
-            host = n.Record?.Snapshot.Host,
-            kind = n.Record?.Snapshot.Kind,
-            source = n.Record?.Snapshot.Source,
-            tags = n.Record?.Snapshot.Tags,
-            damaged = n.Damage,
-        }),
-        prune = result.Prune,
-    };
+    public static NamedForgetOutput ToJson(NamedForgetResult result) => new(
+        result.DryRun,
+        result.Removed,
+        [
+            .. result.Snapshots.Select(n => new NamedForgetItem(
+                n.Id.ToString(), n.Id.Short, n.Record?.Snapshot.Time, n.Record?.Snapshot.Host, n.Record?.Snapshot.Kind,
+                n.Record?.Snapshot.Source, n.Record?.Snapshot.Tags, n.Damage)),
+        ],
+        result.Prune);
 
-    public static object ToJson(ForgetResult result, RetentionPolicy policy) => new
-    {
-        dryRun = result.DryRun,
-        policy = policy.Describe(),
-        timeZone = result.Plan.TimeZone.Id,
-        minKeep = result.Plan.MinKeep,
-        removed = result.Removed,
-        kept = result.Plan.ToKeep.Count(),
-        groups = result.Plan.Groups.Select(g => new
-        {
-            group = new { host = g.Key.Host, kind = g.Key.Kind, source = g.Key.Source, tags = g.Key.Tags },
-            kept = g.Kept,
-            removed = g.Removed,
-            unselected = g.Unselected,
-            snapshots = g.Decisions.Select(d => new
-            {
-                id = d.Record.Id.ToString(),
-                shortId = d.Record.ShortId,
-                time = d.Record.Snapshot.Time,
-                localTime = TimeZoneInfo.ConvertTime(d.Record.Snapshot.Time, result.Plan.TimeZone),
-                action = d.Keep ? "keep" : "remove",
-                reasons = d.Reasons,
-            }),
-        }),
-        prune = result.Prune,
-    };
+    public static ForgetOutput ToJson(ForgetResult result, RetentionPolicy policy) => new(
+        result.DryRun,
+        policy.Describe(),
+        result.Plan.TimeZone.Id,
+        result.Plan.MinKeep,
+        result.Removed,
+        result.Plan.ToKeep.Count(),
+        [
+            .. result.Plan.Groups.Select(g => new ForgetGroupOutput(
+                new ForgetGroupKey(g.Key.Host, g.Key.Kind, g.Key.Source, g.Key.Tags),
+                g.Kept,
+                g.Removed,
+                g.Unselected,
+                [
+                    .. g.Decisions.Select(d => new ForgetDecisionOutput(
+                        d.Record.Id.ToString(), d.Record.ShortId, d.Record.Snapshot.Time,
+                        TimeZoneInfo.ConvertTime(d.Record.Snapshot.Time, result.Plan.TimeZone), d.Keep ? "keep" : "remove", d.Reasons)),
+                ])),
+        ],
+        result.Prune);
 }

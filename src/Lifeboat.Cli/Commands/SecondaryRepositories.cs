@@ -57,9 +57,9 @@ internal sealed class SecondaryRepositories
     }
 
     /// <summary>Copies the new snapshot to every other repository; returns the outcomes and the exit code.</summary>
-    public async Task<(IReadOnlyList<object> Copies, int ExitCode)> CopyAsync(CliContext context, Repository.Repository primary, SnapshotRecord record)
+    public async Task<(IReadOnlyList<CopyOutcome> Copies, int ExitCode)> CopyAsync(CliContext context, Repository.Repository primary, SnapshotRecord record)
     {
-        var copies = new List<object>();
+        var copies = new List<CopyOutcome>();
         var exitCode = ExitCodes.Ok;
         foreach (var target in _targets)
         {
@@ -83,14 +83,14 @@ internal sealed class SecondaryRepositories
 
             if (failure is null)
             {
-                copies.Add(new { repository = target.Location, ok = true, snapshot = copyId });
+                copies.Add(new CopyOutcome(target.Location, true, Snapshot: copyId));
                 continue;
             }
 
             var code = ExitCodes.For(failure);
             exitCode = exitCode == ExitCodes.Ok ? code : exitCode;
             var message = $"snapshot {record.ShortId} is saved in {primary.Storage.Location}, but copying it to {target.Location} failed: {failure.Message}";
-            copies.Add(new { repository = target.Location, ok = false, error = message, exitCode = code });
+            copies.Add(new CopyOutcome(target.Location, false, Error: message, ExitCode: code));
             Console.Error.WriteLine($"lifeboat: {message}");
         }
 

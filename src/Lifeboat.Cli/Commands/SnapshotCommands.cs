@@ -24,26 +24,14 @@ internal static class SnapshotCommands
             var exit = damaged.Count > 0 ? ExitCodes.Integrity : ExitCodes.Ok;
             if (context.Json)
             {
-                context.WriteJson(records.Select(r => (object)new
-                {
-                    id = r.Id.ToString(),
-                    shortId = r.ShortId,
-                    time = r.Snapshot.Time,
-                    host = r.Snapshot.Host,
-                    user = r.Snapshot.User,
-                    kind = r.Snapshot.Kind,
-                    source = r.Snapshot.Source,
-                    tags = r.Snapshot.Tags,
-                    size = r.Snapshot.TotalSize,
-                    streams = r.Snapshot.Streams.Count,
-                    summary = r.Snapshot.Summary,
-                    copiedFrom = r.Snapshot.CopiedFrom,
-                }).Concat(damaged.OrderBy(d => d.Id.ToString(), StringComparer.Ordinal).Select(d => (object)new
-                {
-                    id = d.Id.ToString(),
-                    shortId = d.Id.Short,
-                    damaged = d.Error.Message,
-                })));
+                IReadOnlyList<SnapshotListItem> items =
+                [
+                    .. records.Select(r => new SnapshotListItem(
+                        r.Id.ToString(), r.ShortId, r.Snapshot.Time, r.Snapshot.Host, r.Snapshot.User, r.Snapshot.Kind, r.Snapshot.Source,
+                        r.Snapshot.Tags, r.Snapshot.TotalSize, r.Snapshot.Streams.Count, r.Snapshot.Summary, r.Snapshot.CopiedFrom)),
+                    .. damaged.OrderBy(d => d.Id.ToString(), StringComparer.Ordinal).Select(d => new SnapshotListItem(d.Id.ToString(), d.Id.Short, Damaged: d.Error.Message)),
+                ];
+                context.WriteJson(items);
                 return exit;
             }
 
@@ -79,12 +67,8 @@ internal static class SnapshotCommands
             var record = await SnapshotStore.FindAsync(repository, context.Get(SnapshotArgument)!, context.CancellationToken);
             if (context.Json)
             {
-                context.WriteJson(new
-                {
-                    id = record.Id.ToString(),
-                    time = record.Snapshot.Time,
-                    streams = record.Snapshot.Streams.Select(s => new { name = s.Name, size = s.Size, sha256 = s.Sha256 }),
-                });
+                context.WriteJson(new StreamListOutput(
+                    record.Id.ToString(), record.Snapshot.Time, [.. record.Snapshot.Streams.Select(s => new StreamListItem(s.Name, s.Size, s.Sha256))]));
                 return ExitCodes.Ok;
             }
 

@@ -56,21 +56,18 @@ public sealed record EvidenceReport
     /// <summary>Anything else worth knowing (e.g. why a step failed).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        WriteIndented = true,
-        NewLine = "\n",
-    };
-
     /// <summary>The report body: indented UTF-8 JSON, deterministic for a given report.</summary>
-    public byte[] ToBody() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+    public byte[] ToBody() => JsonSerializer.SerializeToUtf8Bytes(this, EvidenceJsonContext.Default.EvidenceReport);
 
     /// <summary>Parses a body.</summary>
     public static EvidenceReport FromBody(byte[] body) =>
-        JsonSerializer.Deserialize<EvidenceReport>(body, Json) ?? throw new JsonException("the evidence report is empty");
+        JsonSerializer.Deserialize(body, EvidenceJsonContext.Default.EvidenceReport) ?? throw new JsonException("the evidence report is empty");
 }
+
+/// <summary>The report body's metadata, generated at build time.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = true, NewLine = "\n")]
+[JsonSerializable(typeof(EvidenceReport))]
+internal sealed partial class EvidenceJsonContext : JsonSerializerContext;
 
 /// <summary>The snapshot a report is about.</summary>
 public sealed record EvidenceSnapshot(string Id, DateTimeOffset Time, string Source, string Host, string Kind);

@@ -69,7 +69,7 @@ public static class AuditLog
                 User = record.User.Length > 0 ? record.User : identity.User,
                 Host = record.Host.Length > 0 ? record.Host : identity.Host,
             };
-            var stored = Sealer.Seal(repository.Key.DataKey, JsonSerializer.SerializeToUtf8Bytes(stamped, FormatJson.Options), Aad);
+            var stored = Sealer.Seal(repository.Key.DataKey, JsonSerializer.SerializeToUtf8Bytes(stamped, FormatJson.Of<AuditRecord>()), Aad);
             var name = ObjectName(stamped.Sequence);
             try
             {
@@ -250,7 +250,7 @@ public static class AuditLog
 
         try
         {
-            var record = JsonSerializer.Deserialize<AuditRecord>(json, FormatJson.Options);
+            var record = JsonSerializer.Deserialize(json, FormatJson.Of<AuditRecord>());
             return record is null
                 ? new LoadedObject(sequence, name, hash, null, "is empty")
                 : new LoadedObject(sequence, name, hash, new AuditEntry(sequence, name, hash, record), null);

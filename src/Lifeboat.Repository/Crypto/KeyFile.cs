@@ -113,10 +113,10 @@ public sealed class KeyFile
         return (key, configHash);
     }
 
-    public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, FormatJson.Options);
+    public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, FormatJson.Of<KeyFile>());
 
     public static KeyFile Parse(ReadOnlySpan<byte> bytes) =>
-        JsonSerializer.Deserialize<KeyFile>(bytes, FormatJson.Options) ?? throw new JsonException("empty key file");
+        JsonSerializer.Deserialize(bytes, FormatJson.Of<KeyFile>()) ?? throw new JsonException("empty key file");
 
     private static byte[] AssociatedData(string repositoryId) => Encoding.ASCII.GetBytes("lifeboat key v1 " + repositoryId);
 

@@ -1,0 +1,105 @@
+using System.Text.Json.Nodes;
+using Lifeboat.Operations;
+using Lifeboat.Operations.Evidence;
+using Lifeboat.Operations.Status;
+using Lifeboat.Repository;
+using Lifeboat.Repository.Audit;
+using Lifeboat.Repository.Check;
+using Lifeboat.Repository.Prune;
+
+namespace Lifeboat.Cli;
+
+// The shapes the commands print with --json (property names camelCase, nulls left out; see
+// CliContext.JsonOutput). Named records rather than anonymous types: their metadata is generated
+// at build time (CliJsonContext), which the natively compiled binary needs (no reflection there).
+
+/// <summary><c>--json</c> of any failure: the message and the exit code.</summary>
+internal sealed record ErrorOutput(string Error, int ExitCode);
+
+/// <summary><c>backup --json</c>.</summary>
+internal sealed record BackupOutput(string Snapshot, DateTimeOffset Time, string Source, SnapshotSummary Summary, JsonObject? Manifest, IReadOnlyList<CopyOutcome>? Copies);
+
+/// <summary>One <c>--also-to</c> copy of a new snapshot: the copy's id, or why it failed.</summary>
+internal sealed record CopyOutcome(string Repository, bool Ok, string? Snapshot = null, string? Error = null, int? ExitCode = null);
+
+/// <summary><c>check --json</c>.</summary>
+internal sealed record CheckOutput(
+    bool Ok, IReadOnlyList<CheckProblem> Problems, IReadOnlyList<string> Notes, int Snapshots, int IndexFiles, int Packs, int PacksRead,
+    long BytesRead, int BlobsReferenced, int UnreferencedPacks, int AuditRecords, int EvidenceReports)
+{
+    public static CheckOutput Of(CheckReport r) => new(
+        r.Ok, r.Problems, r.Notes, r.Snapshots, r.IndexFiles, r.Packs, r.PacksRead, r.BytesRead, r.BlobsReferenced, r.UnreferencedPacks, r.AuditRecords, r.EvidenceReports);
+}
+
+/// <summary>One entry of <c>snapshots --json</c>: a readable snapshot, or (id, shortId, damaged) for one that cannot be read.</summary>
+internal sealed record SnapshotListItem(
+    string Id, string ShortId, DateTimeOffset? Time = null, string? Host = null, string? User = null, string? Kind = null, string? Source = null,
+    IReadOnlyList<string>? Tags = null, long? Size = null, int? Streams = null, SnapshotSummary? Summary = null, string? CopiedFrom = null, string? Damaged = null);
+
+/// <summary><c>ls --json</c>.</summary>
+internal sealed record StreamListOutput(string Id, DateTimeOffset Time, IReadOnlyList<StreamListItem> Streams);
+
+internal sealed record StreamListItem(string Name, long Size, string Sha256);
+
+/// <summary><c>drill --json</c>.</summary>
+internal sealed record DrillOutput(bool Passed, string Database, bool Kept, string Evidence, string Sha256, IReadOnlyList<string> Files, EvidenceReport Report);
+
+/// <summary><c>init --json</c>.</summary>
+internal sealed record InitOutput(string Repository, string Id, string Key);
+
+/// <summary><c>unlock --json</c>.</summary>
+internal sealed record UnlockOutput(int Removed, int Remaining);
+
+/// <summary><c>key add|remove --json</c>.</summary>
+internal sealed record KeyOutput(string Key);
+
+/// <summary><c>hold --json</c>.</summary>
+internal sealed record HoldOutput(string Snapshot, string Hold, DateTimeOffset? Until, string? Reason);
+
+/// <summary><c>unhold --json</c>.</summary>
+internal sealed record UnholdOutput(string Snapshot, IReadOnlyList<string> Released);
+
+/// <summary>One entry of <c>holds --json</c>.</summary>
+internal sealed record HoldListItem(string Id, string Snapshot, DateTimeOffset? Until, string Reason, string By, DateTimeOffset Time, string State, HoldRelease? Released);
+
+internal sealed record HoldRelease(DateTimeOffset Time, string By, string Reason);
+
+/// <summary><c>forget ID... --json</c>.</summary>
+internal sealed record NamedForgetOutput(bool DryRun, int Removed, IReadOnlyList<NamedForgetItem> Snapshots, PruneReport? Prune);
+
+internal sealed record NamedForgetItem(
+    string Id, string ShortId, DateTimeOffset? Time, string? Host, string? Kind, string? Source, IReadOnlyList<string>? Tags, string? Damaged);
+
+/// <summary><c>forget --keep-... --json</c>.</summary>
+internal sealed record ForgetOutput(
+    bool DryRun, string Policy, string TimeZone, int MinKeep, int Removed, int Kept, IReadOnlyList<ForgetGroupOutput> Groups, PruneReport? Prune);
+
+internal sealed record ForgetGroupOutput(ForgetGroupKey Group, int Kept, int Removed, int Unselected, IReadOnlyList<ForgetDecisionOutput> Snapshots);
+
+internal sealed record ForgetGroupKey(string? Host, string? Kind, string? Source, string? Tags);
+
+internal sealed record ForgetDecisionOutput(string Id, string ShortId, DateTimeOffset Time, DateTimeOffset LocalTime, string Action, IReadOnlyList<string> Reasons);
+
+/// <summary><c>copy --json</c>.</summary>
+internal sealed record CopyOutput(
+    string From, string To, int Copied, int Skipped, long BytesRead, long BytesReused, long NewBytes, long StoredBytes, double Seconds,
+    IReadOnlyList<CopiedSnapshot> Snapshots, IReadOnlyList<DamagedSnapshot> Damaged, IReadOnlyList<DamagedSnapshot> TargetDamaged)
+{
+    public static CopyOutput Of(CopyResult r) => new(
+        r.From, r.To, r.Copied, r.SkippedCount, r.BytesRead, r.BytesReused, r.NewBytes, r.StoredBytes, r.Seconds, r.Snapshots, r.Damaged, r.TargetDamaged);
+}
+
+/// <summary>One entry of <c>evidence list --json</c>.</summary>
+internal sealed record EvidenceListItem(string Id, DateTimeOffset Created, string Kind, bool Passed, string? Snapshot, string? Source, string Sha256);
+
+/// <summary><c>evidence export --json</c>.</summary>
+internal sealed record FilesOutput(IReadOnlyList<string> Files);
+
+/// <summary><c>audit --verify --json</c>.</summary>
+internal sealed record AuditVerifyOutput(bool Ok, int Records, long Head, IReadOnlyList<AuditProblem> Problems, IReadOnlyList<string> Warnings);
+
+/// <summary>One entry of <c>audit --json</c>.</summary>
+internal sealed record AuditListItem(string Sha256, AuditRecord Record);
+
+/// <summary><c>status --json</c>.</summary>
+internal sealed record StatusOutput(string Status, int ExitCode, DateTimeOffset Now, IReadOnlyList<StatusItem> Items);
