@@ -11,10 +11,19 @@ public sealed record CliResult(int ExitCode, byte[] Stdout, string Stderr, long 
     public override string ToString() => $"exit {ExitCode}\nstderr: {Stderr}\nstdout: {(Stdout.Length < 4000 ? Out : Stdout.Length + " bytes")}";
 }
 
-/// <summary>Runs the real lifeboat binary as a separate process, as a user would.</summary>
+/// <summary>
+/// Runs the real lifeboat binary as a separate process, as a user would: the program named by
+/// <c>LIFEBOAT_CLI</c> (./test sets it to the one ./lifeboat built, natively compiled where it could
+/// be), else the build's lifeboat.dll under dotnet.
+/// </summary>
 public sealed class CliRunner
 {
     private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "lifeboat.dll");
+
+    /// <summary>The executable that <see cref="Start"/> runs instead of <c>dotnet lifeboat.dll</c>; null for that.</summary>
+    public static readonly string? Executable = System.Environment.GetEnvironmentVariable("LIFEBOAT_CLI") is { Length: > 0 } path
+        ? File.Exists(path) ? path : throw new FileNotFoundException($"LIFEBOAT_CLI names {path}, which does not exist")
+        : null;
 
     public Dictionary<string, string?> Environment { get; } = new()
     {
@@ -25,14 +34,18 @@ public sealed class CliRunner
 
     public Process Start(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(Executable ?? "dotnet")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(Dll);
+        if (Executable is null)
+        {
+            info.ArgumentList.Add(Dll);
+        }
+
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
