@@ -73,6 +73,10 @@ internal sealed class CliContext(ParseResult parseResult, CancellationToken canc
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter<Operations.Status.Health>(JsonNamingPolicy.CamelCase) },
         TypeInfoResolver = CliJsonContext.Default,
+
+        // for a terminal and for scripts, not for embedding in HTML: quotes stay \" (not \u0022) and names
+        // in other scripts stay readable (not \uXXXX); still valid JSON, escaped where JSON requires it
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public ParseResult ParseResult { get; } = parseResult;

@@ -91,4 +91,13 @@ public sealed class JsonOutputTests
         document.RootElement.GetProperty("error").GetString().Should().Be("no such repository");
         document.RootElement.GetProperty("exitCode").GetInt32().Should().Be(10);
     }
+
+    [Fact]
+    public void Quotes_and_names_in_other_scripts_print_as_themselves_not_as_unicode_escapes()
+    {
+        var json = JsonSerializer.Serialize(new KeyOutput("\"side\".\"Zürich ✓\""), CliContext.JsonOutput.GetTypeInfo(typeof(KeyOutput)));
+
+        json.Should().Contain("\"key\": \"\\\"side\\\".\\\"Zürich ✓\\\"\"");
+        JsonDocument.Parse(json).RootElement.GetProperty("key").GetString().Should().Be("\"side\".\"Zürich ✓\"");
+    }
 }
