@@ -32,20 +32,10 @@ public sealed class PartedRestoreTests(DatabaseFixture db) : IDisposable
     [Fact]
     public async Task A_damaged_chunk_in_one_part_fails_the_restore_with_an_integrity_error_naming_the_table()
     {
-        var storage = new LocalFileStorage(_directory);
-        var repository = await TestRepositories.InitAsync(storage);
+        var repository = await TestRepositories.InitAsync(new LocalFileStorage(_directory));
         var record = await BackupAsync(repository);
-        var index = await MasterIndex.LoadAsync(repository, default);
-        var stream = record.Snapshot.Streams.Single(s => s.Name == "data/public.bulk_events");
-        var chunks = await new BlobReader(repository, index).ReadChunkListAsync(stream, default);
         // a chunk near the end: in the last part, not the first
-        index.TryGet(chunks[^2].Id, out var location).Should().BeTrue();
-        var pack = Pack.ObjectName(index.PackOf(location));
-        var path = Path.Combine(_directory, pack.Replace('/', Path.DirectorySeparatorChar));
-        var bytes = await File.ReadAllBytesAsync(path);
-        bytes[location.Entry.Offset + (location.Entry.Length / 2)] ^= 0x01;
-        File.SetAttributes(path, FileAttributes.Normal);
-        await File.WriteAllBytesAsync(path, bytes);
+        await DamageChunksAsync(repository, record, chunks => [chunks[^2]]);
 
         var restore = () => RestoreAsync(repository, record, DatabaseFixture.NewName("damaged"));
 
@@ -56,28 +46,36 @@ public sealed class PartedRestoreTests(DatabaseFixture db) : IDisposable
     [Fact]
     public async Task A_table_damaged_where_its_parts_are_cut_fails_the_restore_with_an_integrity_error_naming_the_table()
     {
-        var storage = new LocalFileStorage(_directory);
-        var repository = await TestRepositories.InitAsync(storage);
+        var repository = await TestRepositories.InitAsync(new LocalFileStorage(_directory));
         var record = await BackupAsync(repository);
-        var index = await MasterIndex.LoadAsync(repository, default);
-        var stream = record.Snapshot.Streams.Single(s => s.Name == "data/public.bulk_events");
-        var chunks = await new BlobReader(repository, index).ReadChunkListAsync(stream, default);
         // every chunk damaged: the first read to meet one is the planner's, at a cut, before any COPY
-        foreach (var group in chunks.Select(c => index.TryGet(c.Id, out var l) ? l : throw new InvalidOperationException("chunk not indexed"))
-                     .GroupBy(l => Pack.ObjectName(index.PackOf(l))))
-        {
-            var path = Path.Combine(_directory, group.Key.Replace('/', Path.DirectorySeparatorChar));
-            var bytes = await File.ReadAllBytesAsync(path);
-            foreach (var location in group)
-                bytes[location.Entry.Offset + (location.Entry.Length / 2)] ^= 0x01;
-            File.SetAttributes(path, FileAttributes.Normal);
-            await File.WriteAllBytesAsync(path, bytes);
-        }
+        await DamageChunksAsync(repository, record, chunks => chunks);
 
         var restore = () => RestoreAsync(repository, record, DatabaseFixture.NewName("damagedcut"));
 
         var failure = await restore.Should().ThrowAsync<BackupIntegrityException>();
         failure.Which.Message.Should().Contain("\"public\".\"bulk_events\"").And.Contain("failed authentication");
+    }
+
+    /// <summary>Flips a byte in the middle of each chosen chunk of bulk_events' stream, in its pack file.</summary>
+    private async Task DamageChunksAsync(Repository.Repository repository, SnapshotRecord record, Func<IReadOnlyList<ChunkRef>, IEnumerable<ChunkRef>> choose)
+    {
+        var index = await MasterIndex.LoadAsync(repository, default);
+        var stream = record.Snapshot.Streams.Single(s => s.Name == "data/public.bulk_events");
+        var chunks = await new BlobReader(repository, index).ReadChunkListAsync(stream, default);
+        var locations = choose(chunks).Select(c => index.TryGet(c.Id, out var l) ? l : throw new InvalidOperationException("chunk not indexed"));
+        foreach (var group in locations.GroupBy(l => Pack.ObjectName(index.PackOf(l))))
+        {
+            var path = Path.Combine(_directory, group.Key.Replace('/', Path.DirectorySeparatorChar));
+            var bytes = await File.ReadAllBytesAsync(path);
+            foreach (var location in group)
+            {
+                bytes[location.Entry.Offset + (location.Entry.Length / 2)] ^= 0x01;
+            }
+
+            File.SetAttributes(path, FileAttributes.Normal);
+            await File.WriteAllBytesAsync(path, bytes);
+        }
     }
 
     private Task<SnapshotRecord> BackupAsync(Repository.Repository repository) =>
