@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.Json.Serialization.Metadata;
 using Lifeboat.Repository;
 
 namespace Lifeboat.Cli;
@@ -147,5 +146,5 @@ internal sealed class CliContext(ParseResult parseResult, CancellationToken canc
         }
     }
 
-    public void WriteJson<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, (JsonTypeInfo<T>)JsonOutput.GetTypeInfo(typeof(T))));
+    public void WriteJson<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, JsonOutput.TypeInfo<T>()));
 }
