@@ -134,8 +134,11 @@ internal sealed class CliContext(ParseResult parseResult, CancellationToken canc
     public async Task<Repository.Repository> OpenRepositoryAsync(string location, string password)
     {
         var storage = StorageFactory.Create(location, StorageSettings);
-        return await Repository.Repository.OpenAsync(storage, password, RepositoryContext.Default, CancellationToken);
+        return await Repository.Repository.OpenAsync(storage, password, RepositoryContext, CancellationToken);
     }
+
+    /// <summary>The clock and identity of this run; the repository's notices go to <see cref="Info"/>.</summary>
+    public RepositoryContext RepositoryContext => RepositoryContext.Default with { Notice = Info };
 
     /// <summary>Informational output (stderr when stdout carries data or JSON).</summary>
     public void Info(string line)

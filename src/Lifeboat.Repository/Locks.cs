@@ -15,8 +15,11 @@ public sealed record LockInfo(
         $"{(Exclusive ? "an exclusive" : "a shared")} lock for '{Operation}' held by {User}@{Host} (pid {ProcessId}) since {Created:u}, refreshed {Refreshed:u}";
 }
 
-/// <summary>A lock found in the repository, and whether it is stale.</summary>
-public sealed record LockEntry(string Name, LockInfo? Info, bool Stale);
+/// <summary>
+/// A lock found in the repository, and whether it is stale; <paramref name="Abandoned"/> when it
+/// belongs to a process on this host that has ended (certainly dead, so safe to remove at once).
+/// </summary>
+public sealed record LockEntry(string Name, LockInfo? Info, bool Stale, bool Abandoned = false);
 
 /// <summary>
 /// The lock protocol. Backups, restores and checks take shared locks; prune takes an exclusive
@@ -24,7 +27,9 @@ public sealed record LockEntry(string Name, LockInfo? Info, bool Stale);
 /// object and removing the old one (objects are write-once). A lock is stale when it was not
 /// refreshed for <see cref="StaleAfter"/>, or when it belongs to this host and its process is
 /// gone. Acquiring: refuse if a conflicting live lock exists; write ours; list again and back
-/// off (remove ours) if a conflicting lock appeared meanwhile.
+/// off (remove ours) if a conflicting lock appeared meanwhile. Acquiring also removes the locks
+/// of processes on this host that ended without releasing theirs (killed), and says so once
+/// through <see cref="RepositoryContext.Notice"/>: they block nothing, but would pile up.
 /// </summary>
 public static class Locks
 {
@@ -35,7 +40,8 @@ public static class Locks
 
     public static async Task<RepositoryLock> AcquireAsync(Repository repository, bool exclusive, string operation, CancellationToken cancellationToken)
     {
-        await ThrowOnConflictAsync(repository, exclusive, null, cancellationToken);
+        var abandoned = await ThrowOnConflictAsync(repository, exclusive, null, cancellationToken);
+        await RemoveAbandonedAsync(repository, abandoned, cancellationToken);
         var info = NewInfo(repository, exclusive, operation);
         var name = await WriteAsync(repository, info, cancellationToken);
         try
@@ -72,7 +78,8 @@ public static class Locks
             {
             }
 
-            entries.Add(new LockEntry(info.Name, lockInfo, lockInfo is null || IsStale(lockInfo, repository.Context, now)));
+            var abandoned = lockInfo is not null && IsOfEndedLocalProcess(lockInfo, repository.Context);
+            entries.Add(new LockEntry(info.Name, lockInfo, lockInfo is null || abandoned || IsStale(lockInfo, repository.Context, now), abandoned));
         }
 
         return entries;
@@ -109,10 +116,45 @@ public static class Locks
         return new LockInfo(exclusive, operation, identity.Host, identity.User, identity.ProcessId, ProcessStart(identity.ProcessId) ?? now, now, now);
     }
 
-    private static async Task ThrowOnConflictAsync(Repository repository, bool exclusive, string? own, CancellationToken cancellationToken)
+    /// <summary>Removes the locks of ended local processes; one notice for all of them.</summary>
+    private static async Task RemoveAbandonedAsync(Repository repository, List<LockEntry> abandoned, CancellationToken cancellationToken)
     {
+        var removed = new List<LockInfo>();
+        foreach (var entry in abandoned)
+        {
+            try
+            {
+                await repository.Storage.DeleteAsync(entry.Name, cancellationToken);
+                removed.Add(entry.Info!);
+            }
+            catch (StorageException e) when (e.Kind == StorageErrorKind.NotFound)
+            {
+                // another process removed it first
+            }
+            catch (StorageException)
+            {
+                // left for the next command or 'unlock': it blocks nothing
+            }
+        }
+
+        if (removed.Count > 0 && repository.Context.Notice is { } notice)
+        {
+            var operations = string.Join(", ", removed.GroupBy(l => l.Operation).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}"));
+            notice($"removed {removed.Count} lock{(removed.Count == 1 ? "" : "s")} left by Lifeboat processes on this host that ended without releasing them ({operations})");
+        }
+    }
+
+    /// <summary>Throws on a live conflicting lock; returns the locks of ended processes of this host.</summary>
+    private static async Task<List<LockEntry>> ThrowOnConflictAsync(Repository repository, bool exclusive, string? own, CancellationToken cancellationToken)
+    {
+        var abandoned = new List<LockEntry>();
         foreach (var entry in await ListAsync(repository, cancellationToken))
         {
+            if (entry.Abandoned && entry.Name != own)
+            {
+                abandoned.Add(entry);
+            }
+
             if (entry.Name == own || entry.Stale || entry.Info is null)
             {
                 continue;
@@ -123,26 +165,27 @@ public static class Locks
                 throw Locked(entry.Info);
             }
         }
+
+        return abandoned;
     }
 
     private static RepositoryLockedException Locked(LockInfo holder) => new(
         $"the repository is locked: {holder.Describe()}. Wait for it to finish; if that process is gone, " +
         $"'lifeboat unlock' removes stale locks (a lock is stale {StaleAfter.TotalMinutes:0} minutes after its last refresh, or at once when its process on this host has ended)");
 
-    internal static bool IsStale(LockInfo info, RepositoryContext context, DateTimeOffset now)
+    internal static bool IsStale(LockInfo info, RepositoryContext context, DateTimeOffset now) =>
+        now - info.Refreshed > StaleAfter || IsOfEndedLocalProcess(info, context);
+
+    /// <summary>The lock was taken on this host by a process that is no longer running (its pid is gone or reused).</summary>
+    private static bool IsOfEndedLocalProcess(LockInfo info, RepositoryContext context)
     {
-        if (now - info.Refreshed > StaleAfter)
+        if (info.Host != context.Identity.Host)
         {
-            return true;
+            return false;
         }
 
-        if (info.Host == context.Identity.Host)
-        {
-            var started = ProcessStart(info.ProcessId);
-            return started is null || Math.Abs((started.Value - info.ProcessStarted).TotalSeconds) > 2;
-        }
-
-        return false;
+        var started = ProcessStart(info.ProcessId);
+        return started is null || Math.Abs((started.Value - info.ProcessStarted).TotalSeconds) > 2;
     }
 
     private static DateTimeOffset? ProcessStart(int processId)

@@ -216,5 +216,11 @@ public sealed class Repository
 /// <summary>The clock and identity a repository operation runs with (injected for tests).</summary>
 public sealed record RepositoryContext(TimeProvider Time, Identity Identity)
 {
+    /// <summary>
+    /// Where a one-line notice goes that is worth telling the person running the command, but is no
+    /// error (e.g. "removed 3 locks left by processes that were killed"); null to drop them.
+    /// </summary>
+    public Action<string>? Notice { get; init; }
+
     public static RepositoryContext Default { get; } = new(TimeProvider.System, Identity.Current);
 }

@@ -85,6 +85,34 @@ public class LockTests
     }
 
     [Fact]
+    public async Task Taking_a_lock_removes_the_locks_of_ended_local_processes_and_says_so_once()
+    {
+        await OpenAsHostAsync(Identity.Current.Host);
+        var notices = new List<string>();
+        var context = new RepositoryContext(_time, Identity.Current) { Notice = notices.Add };
+        var me = await Repository.OpenAsync(_storage, TestRepository.Password, context, CancellationToken.None);
+        var now = _time.GetUtcNow();
+        for (var i = 0; i < 3; i++)
+        {
+            await Locks.WriteAsync(me, new LockInfo(false, i < 2 ? "backup" : "restore", Identity.Current.Host, "ops", int.MaxValue - 7 - i, now, now, now), CancellationToken.None);
+        }
+
+        // a lock of another host is not this host's to judge: it stays until it is stale by time
+        await Locks.WriteAsync(me, new LockInfo(false, "backup", "host-elsewhere", "ops", 4242, now, now, now), CancellationToken.None);
+
+        await using (var held = await Locks.AcquireAsync(me, exclusive: false, "check", CancellationToken.None))
+        {
+            var left = await Locks.ListAsync(me, CancellationToken.None);
+            left.Select(l => l.Info!.Host).Should().BeEquivalentTo([Identity.Current.Host, "host-elsewhere"]);
+            left.Should().Contain(l => l.Name == held.Name);
+        }
+
+        notices.Should().ContainSingle().Which.Should().Contain("removed 3 locks").And.Contain("2 backup, 1 restore");
+        await (await Locks.AcquireAsync(me, exclusive: false, "check", CancellationToken.None)).DisposeAsync();
+        notices.Should().ContainSingle("nothing is left to remove the second time");
+    }
+
+    [Fact]
     public async Task A_held_lock_is_refreshed_as_a_new_object_so_it_never_goes_stale()
     {
         var holder = await OpenAsHostAsync("host-a");
