@@ -42,7 +42,8 @@ internal sealed record StreamListOutput(string Id, DateTimeOffset Time, IReadOnl
 internal sealed record StreamListItem(string Name, long Size, string Sha256);
 
 /// <summary><c>drill --json</c>.</summary>
-internal sealed record DrillOutput(bool Passed, string Database, bool Kept, string Evidence, string Sha256, IReadOnlyList<string> Files, EvidenceReport Report);
+internal sealed record DrillOutput(
+    bool Passed, string Database, bool Kept, string Evidence, string Sha256, IReadOnlyList<string> Files, IReadOnlyList<EvidenceWarning> Warnings, EvidenceReport Report);
 
 /// <summary><c>init --json</c>.</summary>
 internal sealed record InitOutput(string Repository, string Id, string Key);

@@ -18,6 +18,9 @@ public sealed class DrillFixture : IAsyncLifetime
 
     public SnapshotRecord Snapshot { get; private set; } = null!;
 
+    /// <summary>A second repository holding one snapshot of "hazards" (source_hazards.sql: sequences behind their column, a NOT VALID key with orphans).</summary>
+    public Repository.Repository HazardRepository { get; private set; } = null!;
+
     public PgConnectionInfo Scratch => PgConnectionInfo.Parse(Cluster.Url("postgres"));
 
     public async Task InitializeAsync()
@@ -28,6 +31,11 @@ public sealed class DrillFixture : IAsyncLifetime
         Repository = await ProofRepositories.InitAsync();
         Snapshot = await new DatabaseBackup(Repository, new BackupWriterOptions())
             .RunAsync(PgConnectionInfo.Parse(_cluster.Url("app")), new CaptureOptions { Jobs = 2 }, [], null, CancellationToken.None);
+        await _cluster.CreateDatabaseAsync("hazards");
+        await _cluster.ExecuteAsync(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "source_hazards.sql")), "hazards");
+        HazardRepository = await ProofRepositories.InitAsync();
+        await new DatabaseBackup(HazardRepository, new BackupWriterOptions())
+            .RunAsync(PgConnectionInfo.Parse(_cluster.Url("hazards")), new CaptureOptions { Jobs = 2 }, [], null, CancellationToken.None);
     }
 
     /// <summary>Databases on the cluster whose name starts with lifeboat_drill_.</summary>

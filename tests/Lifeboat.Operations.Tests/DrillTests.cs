@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Lifeboat.Operations.Drill;
+using Lifeboat.Operations.Evidence;
 using Lifeboat.Repository.Audit;
 using Lifeboat.Repository.Evidence;
 using Lifeboat.Repository.Format;
@@ -115,7 +116,8 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
 
         var check = ProofRepositories.Check(result, "sequences");
         ProofRepositories.Failed(check).Should().Equal("public.counters.id");
-        check.Items.Single(i => !i.Passed).Should().Match<Lifeboat.Operations.Evidence.EvidenceItem>(i => i.Expected == "≥ 20" && i.Actual == "1");
+        check.Items.Single(i => !i.Passed).Should().Match<Lifeboat.Operations.Evidence.EvidenceItem>(i =>
+            i.Expected == "last_value 25, is_called true" && i.Actual == "last_value 1, is_called true" && i.Note!.Contains("differs from the snapshot"));
         Passing(result).Should().Equal(AllChecks.Except(["sequences"]));
     }
 
@@ -160,6 +162,55 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
         (await fixture.Cluster.ScalarAsync<long>($"SELECT count(*) FROM pg_database WHERE datname = '{kept.Database}'")).Should().Be(1);
         kept.Database.Should().MatchRegex($"^lifeboat_drill_{fixture.Snapshot.ShortId}_[0-9]{{8}}_[0-9]{{6}}_[0-9a-f]{{4}}$");
         await fixture.Cluster.ExecuteAsync($"DROP DATABASE \"{kept.Database}\"");
+    }
+
+    [Fact]
+    public async Task A_drill_of_a_source_with_sequences_behind_and_a_not_valid_key_with_orphans_passes_with_warnings_about_the_source()
+    {
+        var result = await HazardDrillAsync();
+
+        result.Passed.Should().BeTrue(string.Join("; ", result.Report.Checks.Where(c => !c.Passed).Select(c => c.Name + ": " + c.Summary)));
+        result.Report.Checks.Should().OnlyContain(c => c.Passed);
+        var warnings = result.Report.Warnings.ToDictionary(w => w.Object, w => w);
+        warnings.Keys.Should().BeEquivalentTo("public.projects.id", "public.tickets.id", "public.credit_notes.id", "public.orders_archive", "public.documents");
+        warnings["public.projects.id"].Should().Match<EvidenceWarning>(w => w.Check == "sequences"
+            && w.Message.Contains("sequence public.projects_id_seq is behind its column public.projects.id in the source: the next insert will fail with a duplicate key (3 is taken"));
+        warnings["public.tickets.id"].Message.Should().Contain("next value 2, the column's maximum is 500").And.Contain("once the sequence reaches a taken value");
+        warnings["public.credit_notes.id"].Message.Should().Contain("sequence public.document_numbers is behind its column public.credit_notes.id").And.Contain("maximum is 50");
+        ProofRepositories.Check(result, "sequences").Items.Single(i => i.Subject == "public.invoices.id").Warning.Should().BeNull("the shared sequence is ahead of this column");
+        warnings["public.orders_archive"].Should().Match<EvidenceWarning>(w => w.Check == "foreign-keys"
+            && w.Message.Contains("orders_archive_customer_fkey") && w.Message.Contains("NOT VALID and 2 row(s) have no referenced row in public.customers"));
+        warnings["public.documents"].Should().Match<EvidenceWarning>(w => w.Check == "row-level-security" && w.Message.Contains("not enforced"));
+        var sequences = ProofRepositories.Check(result, "sequences");
+        sequences.Items.Single(i => i.Subject == "public.slots.n").Should().Match<EvidenceItem>(i => i.Warning == null && i.Note!.Contains("cycles"));
+        sequences.Items.Single(i => i.Subject == "public.tags.id").Warning.Should().BeNull();
+        result.Report.Figures["warnings"]!.GetValue<int>().Should().Be(5);
+        var markdown = EvidenceMarkdown.Render(result.Report, result.Evidence.Sha256, result.Evidence.Id);
+        markdown.Should().Contain("## Warnings about the source").And.Contain("PASSED").And.Contain("pass, warning");
+        EvidenceReport.FromBody(result.Evidence.Body).Warnings.Should().HaveCount(5);
+    }
+
+    [Theory]
+    [InlineData("SELECT setval('public.projects_id_seq', 1)", "sequences", "public.projects.id")]
+    [InlineData("SET session_replication_role = replica; INSERT INTO public.orders_archive VALUES (6, 9)", "foreign-keys", "public.orders_archive")]
+    [InlineData("INSERT INTO public.projects (id, name) VALUES (99, 'tampered')", "sequences", "public.projects.id")]
+    public async Task A_difference_from_the_source_still_fails_the_right_check_when_the_source_had_the_hazard(string tamper, string check, string subject)
+    {
+        var result = await HazardDrillAsync(tamper);
+
+        result.Passed.Should().BeFalse();
+        ProofRepositories.Failed(ProofRepositories.Check(result, check)).Should().Equal(subject);
+    }
+
+    private Task<DrillResult> HazardDrillAsync(string? tamper = null)
+    {
+        var drill = new DrillRun(fixture.HazardRepository);
+        if (tamper is not null)
+        {
+            drill.AfterRestore = (target, _) => fixture.Cluster.ExecuteAsync(tamper, target.Database);
+        }
+
+        return drill.RunAsync(new DrillRequest { Scratch = fixture.Scratch, Jobs = 2 }, CancellationToken.None);
     }
 
     private static IEnumerable<string> Passing(DrillResult result) => result.Report.Checks.Where(c => c.Passed).Select(c => c.Name);

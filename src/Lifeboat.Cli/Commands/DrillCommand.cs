@@ -54,7 +54,7 @@ internal static class DrillCommand
                 : [];
             if (context.Json)
             {
-                context.WriteJson(new DrillOutput(result.Passed, result.Database, result.Kept, result.Evidence.Id, result.Evidence.Sha256, files, result.Report));
+                context.WriteJson(new DrillOutput(result.Passed, result.Database, result.Kept, result.Evidence.Id, result.Evidence.Sha256, files, result.Report.Warnings, result.Report));
             }
             else if (!context.Quiet)
             {
@@ -72,10 +72,16 @@ internal static class DrillCommand
         output.WriteLine($"drill of snapshot {report.Snapshot?.Id[..8]} ({report.Snapshot?.Source}) into {result.Database}{(result.Kept ? " (kept)" : " (dropped)")}");
         foreach (var check in report.Checks)
         {
-            output.WriteLine($"  {(check.Passed ? "pass" : "FAIL"),-4}  {check.Name,-20} {check.Summary}");
+            var warned = check.Items.Where(i => i.Warning is not null).ToList();
+            output.WriteLine($"  {(!check.Passed ? "FAIL" : warned.Count > 0 ? "warn" : "pass"),-4}  {check.Name,-20} {check.Summary}");
             foreach (var item in check.Items.Where(i => !i.Passed).Take(20))
             {
                 output.WriteLine($"          {item.Subject}: expected {item.Expected}, found {item.Actual}{(item.Note is null ? "" : " (" + item.Note + ")")}");
+            }
+
+            foreach (var item in warned.Take(20))
+            {
+                output.WriteLine($"          warning: {item.Warning}");
             }
         }
 
@@ -91,6 +97,7 @@ internal static class DrillCommand
         }
 
         output.WriteLine($"evidence {result.Evidence.ShortId} saved (report sha256 {result.Evidence.Sha256}){(files.Count > 0 ? ", written to " + string.Join(" and ", files) : "")}");
-        output.WriteLine(result.Passed ? "drill PASSED" : "drill FAILED");
+        var warnings = report.Warnings.Count == 0 ? "" : $" ({report.Warnings.Count} warning(s) about the source: its state at the snapshot, restored exactly; they do not fail the drill)";
+        output.WriteLine((result.Passed ? "drill PASSED" : "drill FAILED") + warnings);
     }
 }

@@ -9,14 +9,18 @@ namespace Lifeboat.Operations.Drill;
 /// <summary>
 /// The drill's checks against the snapshot's manifest and the restored catalog: (1) every table
 /// exists with the manifest's row count, (2) every table's content hash matches, (3) every foreign
-/// key holds, (4) row-level security is as it was, (5) sequences are at or above what they fed.
+/// key holds, (4) row-level security is as it was, (5) sequences are as they were. A state the
+/// source had at the snapshot is never a failure: when it is a hazard, it is a warning about the source.
 /// </summary>
 internal static class DatabaseChecks
 {
     private const string UserSchemas = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp'";
 
-    /// <summary>Checks 1 and 2: row counts and SHA-256 of every table's COPY output, <paramref name="jobs"/> tables at a time.</summary>
-    public static async Task<(EvidenceCheck Rows, EvidenceCheck Hashes)> RowsAndHashesAsync(
+    /// <summary>
+    /// Checks 1 and 2: row counts and SHA-256 of every table's COPY output, <paramref name="jobs"/> tables at a time;
+    /// with the tables proven identical to the snapshot (rows and content match), which later checks rely on.
+    /// </summary>
+    public static async Task<(EvidenceCheck Rows, EvidenceCheck Hashes, IReadOnlySet<TableName> Identical)> RowsAndHashesAsync(
         PgConnectionInfo target, BackupManifest manifest, int jobs, CancellationToken cancellationToken)
     {
         HashSet<string> existing;
@@ -29,6 +33,7 @@ internal static class DatabaseChecks
 
         var rows = new ConcurrentDictionary<TableEntry, EvidenceItem>();
         var hashes = new ConcurrentDictionary<TableEntry, EvidenceItem>();
+        var identical = new ConcurrentDictionary<TableName, bool>();
         var toRead = new List<TableEntry>();
         foreach (var table in manifest.Tables)
         {
@@ -62,6 +67,10 @@ internal static class DatabaseChecks
                     rows[table] = new EvidenceItem(name, actual.Rows == table.Rows, Count(table.Rows), Count(actual.Rows));
                     hashes[table] = new EvidenceItem(name, actual.Matches(table), table.Sha256, actual.Sha256,
                         actual.Reordered(table) ? $"{actual.Bytes} bytes; same rows in another physical order (row digest {actual.RowsDigest})" : $"{actual.Bytes} bytes");
+                    if (actual.Rows == table.Rows && actual.Matches(table))
+                    {
+                        identical[new TableName(table.Schema, table.Name)] = true;
+                    }
                 }
                 catch (PostgresException e)
                 {
@@ -80,39 +89,58 @@ internal static class DatabaseChecks
                 rowItems),
             new EvidenceCheck("content-hashes", "Every table's content (SHA-256 of COPY output) equals the snapshot's", hashFailures == 0,
                 hashFailures == 0 ? $"{hashItems.Count} table(s) hashed: all identical" : $"{hashFailures} of {hashItems.Count} table(s) differ: {Names(hashItems)}",
-                hashItems));
+                hashItems),
+            identical.Keys.ToHashSet());
     }
 
-    /// <summary>Check 3: no row of any foreign key lacks its referenced row (MATCH SIMPLE; MATCH FULL also counts partly-null keys).</summary>
-    public static async Task<EvidenceCheck> ForeignKeysAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Check 3: no foreign key has an orphan row (MATCH SIMPLE; MATCH FULL also counts partly-null keys) that
+    /// the source did not have. Orphans in tables proven identical to the snapshot (<paramref name="identical"/>:
+    /// rows and SHA-256 match) were in the source: a warning about the source (legal for a NOT VALID key), not a
+    /// failure. The validation state is the restored schema's, which the snapshot's schema archive defines.
+    /// </summary>
+    public static async Task<EvidenceCheck> ForeignKeysAsync(NpgsqlConnection connection, IReadOnlySet<TableName> identical, CancellationToken cancellationToken)
     {
-        var keys = await ListAsync(connection, $"""
-            SELECT c.conname::text, n.nspname::text, cl.relname::text, cl.relkind::text, fn.nspname::text, fl.relname::text, fl.relkind::text, c.confmatchtype::text,
-                   ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(num, i) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.num ORDER BY k.i),
-                   ARRAY(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(num, i) JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.num ORDER BY k.i)
-            FROM pg_constraint c
-            JOIN pg_class cl ON cl.oid = c.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
-            JOIN pg_class fl ON fl.oid = c.confrelid JOIN pg_namespace fn ON fn.oid = fl.relnamespace
-            WHERE c.contype = 'f' AND c.conparentid = 0 AND {UserSchemas}
-            ORDER BY 2, 3, 1
-            """,
-            r => new ForeignKey(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3)[0], r.GetString(4), r.GetString(5), r.GetString(6)[0],
-                r.GetString(7)[0], r.GetFieldValue<string[]>(8), r.GetFieldValue<string[]>(9)),
-            cancellationToken);
+        var keys = await IntegrityCatalog.ListForeignKeysAsync(connection, cancellationToken);
         var items = new List<EvidenceItem>();
         foreach (var key in keys)
         {
             var subject = $"{key.Schema}.{key.Table}";
-            var note = $"{key.Name}: ({string.Join(", ", key.Columns)}) → {key.RefSchema}.{key.RefTable} ({string.Join(", ", key.RefColumns)})";
-            var orphans = await ScalarInSavepointAsync(connection, key.OrphanQuery(), cancellationToken);
-            items.Add(orphans.Error is { } error
-                ? new EvidenceItem(subject, false, "0 orphans", "error", $"{note}: {error}")
-                : new EvidenceItem(subject, Convert.ToInt64(orphans.Value, CultureInfo.InvariantCulture) == 0, "0 orphans", $"{orphans.Value} orphans", note));
+            var note = $"{key.Name}: ({string.Join(", ", key.Columns)}) → {key.RefSchema}.{key.RefTable} ({string.Join(", ", key.RefColumns)}){(key.Validated ? "" : ", NOT VALID")}";
+            var orphans = await ScalarInSavepointAsync(connection, key.OrphanCountSql(), cancellationToken);
+            if (orphans.Error is { } error)
+            {
+                items.Add(new EvidenceItem(subject, false, "0 orphans", "error", $"{note}: {error}"));
+                continue;
+            }
+
+            var count = Convert.ToInt64(orphans.Value, CultureInfo.InvariantCulture);
+            var found = $"{count} orphans";
+            if (count == 0)
+            {
+                items.Add(new EvidenceItem(subject, true, "0 orphans", found, note));
+            }
+            else if (!key.DataTables.All(identical.Contains))
+            {
+                items.Add(new EvidenceItem(subject, false, "0 orphans", found, $"{note}; the tables differ from the snapshot, so these orphans are not the source's"));
+            }
+            else
+            {
+                var warning = key.Validated
+                    ? $"foreign key {key.Name} on {subject} is validated but {count} row(s) have no referenced row in {key.RefSchema}.{key.RefTable} in the source " +
+                      "(its triggers were bypassed, e.g. with session_replication_role = replica): a restore that validates it fails, and updates of those rows fail"
+                    : $"foreign key {key.Name} on {subject} is NOT VALID and {count} row(s) have no referenced row in {key.RefSchema}.{key.RefTable} in the source: " +
+                      "ALTER TABLE ... VALIDATE CONSTRAINT will fail until they are fixed";
+                items.Add(new EvidenceItem(subject, true, "orphans as in the snapshot", found, note + "; the same rows as the source's", warning));
+            }
         }
 
         var failed = items.Where(i => !i.Passed).ToList();
-        return new EvidenceCheck("foreign-keys", "Every foreign key holds (no orphan rows)", failed.Count == 0,
-            failed.Count == 0 ? $"{items.Count} foreign key(s): no orphans" : $"{failed.Count} of {items.Count} foreign key(s) broken: {Names(failed)}", items);
+        var warned = items.Count(i => i.Warning is not null);
+        return new EvidenceCheck("foreign-keys", "Every foreign key holds (no orphan rows the source did not have)", failed.Count == 0,
+            failed.Count > 0 ? $"{failed.Count} of {items.Count} foreign key(s) broken: {Names(failed)}"
+            : warned == 0 ? $"{items.Count} foreign key(s): no orphans"
+            : $"{items.Count} foreign key(s): no orphans the source did not have; {warned} with orphans in the source (warning)", items);
     }
 
     /// <summary>Check 4: RLS enabled and forced on exactly the tables where it was, with the same number of policies.</summary>
@@ -135,65 +163,22 @@ internal static class DatabaseChecks
             }
             else if (expected.Any || found.Any)
             {
-                items.Add(new EvidenceItem(Name(table), expected == found, expected.ToString(), found.ToString()));
+                var unenforced = expected == found && found is { Enabled: false, Policies: > 0 }
+                    ? $"{found.Policies} polic{(found.Policies == 1 ? "y" : "ies")} on {Name(table)} {(found.Policies == 1 ? "is" : "are")} not enforced in the source: row-level security is disabled on the table (ALTER TABLE ... ENABLE ROW LEVEL SECURITY)"
+                    : null;
+                items.Add(new EvidenceItem(Name(table), expected == found, expected.ToString(), found.ToString(), Warning: unenforced));
             }
         }
 
         var failed = items.Where(i => !i.Passed).ToList();
         var covered = manifest.Tables.Count(t => t.RlsEnabled || t.PolicyCount > 0);
         return new EvidenceCheck("row-level-security", "Row-level security enabled/forced where it was, with the same policy count", failed.Count == 0,
-            failed.Count == 0 ? $"{covered} table(s) with RLS or policies: all as in the snapshot" : $"{failed.Count} table(s) differ: {Names(failed)}", items);
+            failed.Count == 0 ? $"{covered} table(s) with RLS or policies: all as in the snapshot{Warned(items, "with policies not enforced in the source")}" : $"{failed.Count} table(s) differ: {Names(failed)}", items);
     }
 
-    /// <summary>Check 5: every sequence feeding a column (owned by, identity, serial, or a nextval default) is at or beyond the column's values.</summary>
-    public static async Task<EvidenceCheck> SequencesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        const string Fed = """
-            SELECT DISTINCT sn.nspname::text, s.relname::text, tn.nspname::text, t.relname::text, a.attname::text, ps.seqincrement
-            FROM (SELECT d.objid AS seq, d.refobjid AS tab, d.refobjsubid AS col FROM pg_depend d
-                  WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
-                  UNION
-                  SELECT d.refobjid, ad.adrelid, ad.adnum FROM pg_attrdef ad
-                  JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid AND d.refclassid = 'pg_class'::regclass) f
-            JOIN pg_class s ON s.oid = f.seq AND s.relkind = 'S' JOIN pg_namespace sn ON sn.oid = s.relnamespace
-            JOIN pg_sequence ps ON ps.seqrelid = s.oid
-            JOIN pg_class t ON t.oid = f.tab AND t.relkind IN ('r', 'p') JOIN pg_namespace tn ON tn.oid = t.relnamespace
-            JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = f.col
-            WHERE tn.nspname NOT IN ('pg_catalog', 'information_schema')
-            ORDER BY 3, 4, 5, 1, 2
-            """;
-        var fed = await ListAsync(connection, Fed,
-            r => (SeqSchema: r.GetString(0), Seq: r.GetString(1), Schema: r.GetString(2), Table: r.GetString(3), Column: r.GetString(4), Increment: r.GetInt64(5)),
-            cancellationToken);
-        var items = new List<EvidenceItem>();
-        foreach (var f in fed)
-        {
-            var subject = $"{f.Schema}.{f.Table}.{f.Column}";
-            var sequence = Sql.Qualify(f.SeqSchema, f.Seq);
-            var ascending = f.Increment > 0;
-            var query = $"""
-                SELECT s.last_value::numeric, s.is_called, (SELECT {(ascending ? "max" : "min")}({Sql.Ident(f.Column)})::numeric FROM {Sql.Qualify(f.Schema, f.Table)}) FROM {sequence} s
-                """;
-            var result = await RowInSavepointAsync(connection, query, cancellationToken);
-            if (result.Error is { } error)
-            {
-                items.Add(new EvidenceItem(subject, false, null, "error", $"sequence {f.SeqSchema}.{f.Seq}: {error}"));
-                continue;
-            }
-
-            var (last, isCalled, extreme) = ((decimal)result.Values![0]!, (bool)result.Values[1]!, result.Values[2] as decimal?);
-            var used = isCalled ? last : last - f.Increment;
-            var passed = extreme is null || (ascending ? used >= extreme : used <= extreme);
-            items.Add(new EvidenceItem(subject, passed,
-                extreme is null ? "any (the column is empty)" : (ascending ? "≥ " : "≤ ") + extreme.Value.ToString(CultureInfo.InvariantCulture),
-                used.ToString(CultureInfo.InvariantCulture),
-                $"sequence {f.SeqSchema}.{f.Seq} (last_value {last.ToString(CultureInfo.InvariantCulture)}, is_called {isCalled.ToString().ToLowerInvariant()})"));
-        }
-
-        var failed = items.Where(i => !i.Passed).ToList();
-        return new EvidenceCheck("sequences", "Sequences are at or above the values of the columns they feed", failed.Count == 0,
-            failed.Count == 0 ? $"{items.Count} sequence-fed column(s): all sequences ahead" : $"{failed.Count} sequence(s) behind their column: {Names(failed)}", items);
-    }
+    /// <summary>Check 5: see <see cref="SequenceCheck"/>.</summary>
+    public static Task<EvidenceCheck> SequencesAsync(NpgsqlConnection connection, BackupManifest manifest, IReadOnlySet<TableName> identical, CancellationToken cancellationToken) =>
+        SequenceCheck.RunAsync(connection, manifest, identical, cancellationToken);
 
     /// <summary>Opens a connection for the catalog checks: row security off (a policy would hide rows), read-only.</summary>
     public static async Task<NpgsqlConnection> OpenReadOnlyAsync(PgConnectionInfo target, CancellationToken cancellationToken)
@@ -265,6 +250,10 @@ internal static class DatabaseChecks
 
     private static string Count(long rows) => rows.ToString(CultureInfo.InvariantCulture) + " rows";
 
+    /// <summary>"; N &lt;what&gt; (warning)" when items carry warnings, else empty.</summary>
+    internal static string Warned(IEnumerable<EvidenceItem> items, string what) =>
+        items.Count(i => i.Warning is not null) is var n and > 0 ? $"; {n} {what} (warning)" : "";
+
     internal static string Names(IEnumerable<EvidenceItem> items)
     {
         var failed = items.Where(i => !i.Passed).Select(i => i.Subject).Distinct().ToList();
@@ -276,25 +265,5 @@ internal static class DatabaseChecks
         public bool Any => Enabled || Forced || Policies > 0;
 
         public override string ToString() => $"rls {(Enabled ? "on" : "off")}, forced {(Forced ? "yes" : "no")}, {Policies} polic{(Policies == 1 ? "y" : "ies")}";
-    }
-
-    private sealed record ForeignKey(
-        string Name, string Schema, string Table, char Kind, string RefSchema, string RefTable, char RefKind, char Match, string[] Columns, string[] RefColumns)
-    {
-        public string OrphanQuery()
-        {
-            var child = (Kind == 'p' ? "" : "ONLY ") + Sql.Qualify(Schema, Table);
-            var parent = (RefKind == 'p' ? "" : "ONLY ") + Sql.Qualify(RefSchema, RefTable);
-            var notNull = string.Join(" AND ", Columns.Select(c => $"c.{Sql.Ident(c)} IS NOT NULL"));
-            var join = string.Join(" AND ", Columns.Zip(RefColumns, (c, p) => $"p.{Sql.Ident(p)} = c.{Sql.Ident(c)}"));
-            var unmatched = $"({notNull} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {join}))";
-            if (Match == 'f' && Columns.Length > 1)
-            {
-                var cols = string.Join(", ", Columns.Select(c => "c." + Sql.Ident(c)));
-                unmatched += $" OR (num_nulls({cols}) BETWEEN 1 AND {Columns.Length - 1})";
-            }
-
-            return $"SELECT count(*) FROM {child} c WHERE {unmatched}";
-        }
     }
 }

@@ -147,7 +147,9 @@ public sealed class DrillRun(Repository.Repository repository)
                 verifiedAfter is { } v && (request.Rto is null || v <= request.Rto)),
             new("RPO", "age of the snapshot when the drill started", request.Rpo?.TotalSeconds, rpo.TotalSeconds, request.Rpo is null || rpo <= request.Rpo),
         };
+        // warnings are the source's state (the restore is exact there): they never fail the drill
         var passed = checks.All(c => c.Passed) && objectives.All(o => o.Passed);
+        var warnings = EvidenceWarning.Of(checks);
         Step = "saving the evidence";
         var report = new EvidenceReport
         {
@@ -179,8 +181,10 @@ public sealed class DrillRun(Repository.Repository repository)
                 ["rpoSeconds"] = rpo.TotalSeconds,
                 ["checksPassed"] = checks.Count(c => c.Passed),
                 ["checksFailed"] = checks.Count(c => !c.Passed),
+                ["warnings"] = warnings.Count,
             },
             Checks = checks,
+            Warnings = warnings,
             Notes = notes,
         };
         var saved = await EvidenceRecorder.SaveAsync(repository, report, cancellationToken);
@@ -217,16 +221,16 @@ public sealed class DrillRun(Repository.Repository repository)
             return check with { Seconds = seconds };
         }
 
-        var (rows, hashes) = await DatabaseChecks.RowsAndHashesAsync(target, manifest, request.Jobs, cancellationToken);
+        var (rows, hashes, identical) = await DatabaseChecks.RowsAndHashesAsync(target, manifest, request.Jobs, cancellationToken);
         var both = time.GetElapsedTime(step).TotalSeconds;
         checks.Add(rows with { Seconds = both });
         checks.Add(hashes with { Seconds = both });
         timings.Add(new EvidenceTiming("check: row-counts and content-hashes", both));
         step = time.GetTimestamp();
         await using var connection = await DatabaseChecks.OpenReadOnlyAsync(target, cancellationToken);
-        checks.Add(Timed(await DatabaseChecks.ForeignKeysAsync(connection, cancellationToken)));
+        checks.Add(Timed(await DatabaseChecks.ForeignKeysAsync(connection, identical, cancellationToken)));
         checks.Add(Timed(await DatabaseChecks.RowLevelSecurityAsync(connection, manifest, cancellationToken)));
-        checks.Add(Timed(await DatabaseChecks.SequencesAsync(connection, cancellationToken)));
+        checks.Add(Timed(await DatabaseChecks.SequencesAsync(connection, manifest, identical, cancellationToken)));
         if (request.Checks is { } file)
         {
             checks.Add(Timed(await CustomChecks.RequiredTablesAsync(connection, file, cancellationToken)));
@@ -297,6 +301,7 @@ public sealed class DrillRun(Repository.Repository repository)
             {
                 ["database"] = result.Database,
                 ["kept"] = result.Kept ? "yes" : "no",
+                ["warnings"] = report.Warnings.Count.ToString(CultureInfo.InvariantCulture),
                 ["rtoSeconds"] = report.Objectives[0].AchievedSeconds.ToString("0.000", CultureInfo.InvariantCulture),
                 ["rpoSeconds"] = report.Objectives[1].AchievedSeconds.ToString("0.000", CultureInfo.InvariantCulture),
             },

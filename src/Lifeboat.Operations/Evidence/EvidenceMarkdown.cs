@@ -57,7 +57,20 @@ public static class EvidenceMarkdown
             var n = 0;
             foreach (var c in report.Checks)
             {
-                Line(b, $"| {++n} | {Cell(c.Title)} | {Result(c.Passed)} | {Cell(c.Summary)} |");
+                Line(b, $"| {++n} | {Cell(c.Title)} | {Result(c.Passed, c.Items.Any(i => i.Warning is not null))} | {Cell(c.Summary)} |");
+            }
+
+            if (report.Warnings.Count > 0)
+            {
+                Line(b);
+                Line(b, "## Warnings about the source");
+                Line(b);
+                Line(b, "The restored database is the same as the source here; these are hazards of the source at the snapshot, not failures of the drill.");
+                Line(b);
+                foreach (var w in report.Warnings)
+                {
+                    Line(b, $"- **{Cell(w.Check)}** {Cell(w.Object)}: {Cell(w.Message)}");
+                }
             }
 
             foreach (var (c, index) in report.Checks.Select((c, i) => (c, i + 1)).Where(x => x.c.Items.Count > 0))
@@ -67,9 +80,9 @@ public static class EvidenceMarkdown
                 Line(b);
                 Line(b, "| subject | expected | actual | result | note |");
                 Line(b, "|---|---|---|---|---|");
-                foreach (var i in c.Items.OrderBy(i => i.Passed))
+                foreach (var i in c.Items.OrderBy(i => i.Passed).ThenBy(i => i.Warning is null))
                 {
-                    Line(b, $"| {Cell(i.Subject)} | {Cell(i.Expected)} | {Cell(i.Actual)} | {Result(i.Passed)} | {Cell(i.Note)} |");
+                    Line(b, $"| {Cell(i.Subject)} | {Cell(i.Expected)} | {Cell(i.Actual)} | {Result(i.Passed, i.Warning is not null)} | {Cell(i.Note)} |");
                 }
             }
         }
@@ -119,7 +132,7 @@ public static class EvidenceMarkdown
         return b.ToString();
     }
 
-    private static string Result(bool passed) => passed ? "pass" : "**FAIL**";
+    private static string Result(bool passed, bool warned = false) => !passed ? "**FAIL**" : warned ? "pass, warning" : "pass";
 
     private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff 'UTC'", CultureInfo.InvariantCulture);
 

@@ -53,6 +53,12 @@ public sealed record EvidenceReport
     /// <summary>The checks, each with its items.</summary>
     public IReadOnlyList<EvidenceCheck> Checks { get; init; } = [];
 
+    /// <summary>
+    /// Hazards found in the source (the restored database is the same there, so they do not fail the
+    /// drill), e.g. a sequence behind its column: one per item of a check that carries a warning.
+    /// </summary>
+    public IReadOnlyList<EvidenceWarning> Warnings { get; init; } = [];
+
     /// <summary>Anything else worth knowing (e.g. why a step failed).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
@@ -81,5 +87,16 @@ public sealed record EvidenceTiming(string Step, double Seconds);
 /// <summary>One check: its result, a summary line and one item per table, constraint, sequence or assertion.</summary>
 public sealed record EvidenceCheck(string Name, string Title, bool Passed, string Summary, IReadOnlyList<EvidenceItem> Items, double Seconds = 0);
 
-/// <summary>One thing checked: what, passed or not, expected and actual values, and a note.</summary>
-public sealed record EvidenceItem(string Subject, bool Passed, string? Expected = null, string? Actual = null, string? Note = null);
+/// <summary>
+/// One thing checked: what, passed or not, expected and actual values, and a note; a passed item may
+/// carry a warning about the source (its state is the source's, but a hazard: what will happen).
+/// </summary>
+public sealed record EvidenceItem(string Subject, bool Passed, string? Expected = null, string? Actual = null, string? Note = null, string? Warning = null);
+
+/// <summary>A warning about the source: the check, the object (table, column, constraint) and what will happen.</summary>
+public sealed record EvidenceWarning(string Check, string Object, string Message)
+{
+    /// <summary>The warnings of every item of <paramref name="checks"/>, in order.</summary>
+    public static List<EvidenceWarning> Of(IEnumerable<EvidenceCheck> checks) =>
+        [.. checks.SelectMany(c => c.Items.Where(i => i.Warning is not null).Select(i => new EvidenceWarning(c.Name, i.Subject, i.Warning!)))];
+}

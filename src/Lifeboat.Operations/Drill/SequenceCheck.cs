@@ -1,0 +1,108 @@
+using System.Globalization;
+using Lifeboat.Operations.Evidence;
+using Lifeboat.Postgres;
+using Npgsql;
+
+namespace Lifeboat.Operations.Drill;
+
+/// <summary>
+/// Check 5: every sequence of the snapshot has the <c>last_value</c> and <c>is_called</c> the manifest recorded
+/// (in the snapshot's transaction). A sequence as in the source that is behind a column it feeds (rows inserted
+/// with explicit ids, <c>OVERRIDING SYSTEM VALUE</c>, a shared or cycling sequence) is the source's state when the
+/// column's tables are identical to the snapshot: a warning about the source, saying what the next inserts will do.
+/// </summary>
+internal static class SequenceCheck
+{
+    public static async Task<EvidenceCheck> RunAsync(NpgsqlConnection connection, BackupManifest manifest, IReadOnlySet<TableName> identical, CancellationToken cancellationToken)
+    {
+        var recorded = manifest.Sequences.ToDictionary(s => new TableName(s.Schema, s.Name));
+        var feeds = await IntegrityCatalog.ListSequenceFeedsAsync(connection, cancellationToken);
+        var items = new List<EvidenceItem>();
+        foreach (var feed in feeds)
+        {
+            items.Add(await FeedAsync(connection, feed, recorded.GetValueOrDefault(new TableName(feed.SequenceSchema, feed.Sequence)), identical, cancellationToken));
+        }
+
+        var fed = feeds.Select(f => new TableName(f.SequenceSchema, f.Sequence)).ToHashSet();
+        foreach (var (name, snapshot) in recorded.Where(r => !fed.Contains(r.Key)))
+        {
+            var result = await DatabaseChecks.RowInSavepointAsync(connection, IntegrityCatalog.SequenceValueSql(name.Schema, name.Name), cancellationToken);
+            items.Add(result.Error is { } error
+                ? new EvidenceItem(name.ToString(), false, State(snapshot), "error", error)
+                : new EvidenceItem(name.ToString(), Same(snapshot, (decimal)result.Values![0]!, (bool)result.Values[1]!), State(snapshot),
+                    State((decimal)result.Values[0]!, (bool)result.Values[1]!), "feeds no column"));
+        }
+
+        var failed = items.Where(i => !i.Passed).ToList();
+        return new EvidenceCheck("sequences", "Every sequence is as it was in the snapshot", failed.Count == 0,
+            failed.Count == 0
+                ? $"{items.Count} sequence(s) and sequence-fed column(s): all as in the snapshot{DatabaseChecks.Warned(items, "behind their column in the source")}"
+                : $"{failed.Count} sequence(s) differ from the snapshot: {DatabaseChecks.Names(failed)}",
+            items);
+    }
+
+    private static async Task<EvidenceItem> FeedAsync(
+        NpgsqlConnection connection, SequenceFeed feed, SequenceEntry? snapshot, IReadOnlySet<TableName> identical, CancellationToken cancellationToken)
+    {
+        var subject = $"{feed.Schema}.{feed.Table}.{feed.Column}";
+        var sequence = $"{feed.SequenceSchema}.{feed.Sequence}";
+        var result = await DatabaseChecks.RowInSavepointAsync(connection, feed.StateSql(), cancellationToken);
+        if (result.Error is { } error)
+        {
+            return new EvidenceItem(subject, false, snapshot is null ? null : State(snapshot), "error", $"sequence {sequence}: {error}");
+        }
+
+        var (last, isCalled, extreme) = ((decimal)result.Values![0]!, (bool)result.Values[1]!, result.Values[2] as decimal?);
+        var ascending = feed.Increment > 0;
+        var used = isCalled ? last : last - feed.Increment;
+        var behind = extreme is { } e && (ascending ? used < e : used > e);
+        var bound = ascending ? "maximum" : "minimum";
+        var column = extreme is null ? "the column is empty" : $"the column's {bound} is {Number(extreme.Value)}";
+        var note = $"sequence {sequence}; {column}";
+        var actual = State(last, isCalled);
+        if (snapshot is null)
+        {
+            // not in the manifest (not selected by the backup): only the column can be compared
+            return new EvidenceItem(subject, !behind, extreme is null ? "any" : (ascending ? "≥ " : "≤ ") + Number(extreme.Value), actual,
+                note + "; not recorded in the snapshot: compared with its column only");
+        }
+
+        if (!Same(snapshot, last, isCalled))
+        {
+            return new EvidenceItem(subject, false, State(snapshot), actual, note + "; the sequence differs from the snapshot");
+        }
+
+        if (!behind)
+        {
+            return new EvidenceItem(subject, true, State(snapshot), actual, note);
+        }
+
+        if (!feed.DataTables.All(identical.Contains))
+        {
+            return new EvidenceItem(subject, false, State(snapshot), actual, note + "; behind its column, whose table differs from the snapshot: not the source's state");
+        }
+
+        if (feed.Cycles && !feed.ColumnUnique)
+        {
+            return new EvidenceItem(subject, true, State(snapshot), actual, note + "; the sequence cycles and the column is not unique: values repeat by design");
+        }
+
+        var next = isCalled ? last + feed.Increment : last;
+        var taken = feed.ColumnUnique && (await DatabaseChecks.ScalarInSavepointAsync(connection, feed.TakenSql(next), cancellationToken)).Value is true;
+        var cycles = feed.Cycles ? " (the sequence cycles)" : "";
+        var warning = !feed.ColumnUnique
+            ? $"sequence {sequence} is behind its column {subject} in the source (next value {Number(next)}, {column}){cycles}: inserts will repeat values already in the column"
+            : taken
+                ? $"sequence {sequence} is behind its column {subject} in the source: the next insert will fail with a duplicate key ({Number(next)} is taken; {column}){cycles}"
+                : $"sequence {sequence} is behind its column {subject} in the source (next value {Number(next)}, {column}){cycles}: inserts will fail with a duplicate key once the sequence reaches a taken value";
+        return new EvidenceItem(subject, true, State(snapshot), actual, note + "; the same as the source's", warning);
+    }
+
+    private static bool Same(SequenceEntry snapshot, decimal last, bool isCalled) => snapshot.LastValue == last && snapshot.IsCalled == isCalled;
+
+    private static string State(SequenceEntry s) => State(s.LastValue, s.IsCalled);
+
+    private static string State(decimal last, bool isCalled) => $"last_value {Number(last)}, is_called {(isCalled ? "true" : "false")}";
+
+    private static string Number(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+}
