@@ -12,7 +12,7 @@ namespace Lifeboat.Storage.S3;
 /// Large objects go up as multipart uploads, which become visible only when completed, so a
 /// crashed upload is never listed (configure a lifecycle rule to abort stale multipart uploads).
 /// </summary>
-public sealed class S3Storage : IStorage
+public sealed class S3Storage : IStorage, IContainerCreation
 {
     private readonly IAmazonS3 _client;
     private readonly S3StorageOptions _options;
@@ -197,6 +197,21 @@ public sealed class S3Storage : IStorage
             // Some S3-compatible services answer 404 for a missing key: removing it is not an error.
         }
         catch (Exception ex) when (Map(ex, name, cancellationToken) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> CreateContainerIfMissingAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var created = await S3BucketCreation.CreateIfMissingAsync(_client, _options, Location, cancellationToken);
+            _bucketVerified = true;
+            return created;
+        }
+        catch (Exception ex) when (Map(ex, null, cancellationToken) is { } mapped)
         {
             throw mapped;
         }
