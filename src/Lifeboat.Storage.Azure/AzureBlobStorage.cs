@@ -193,16 +193,28 @@ public sealed class AzureBlobStorage : IStorage, IContainerCreation
             {
                 return false;
             }
+        }
+        catch (RequestFailedException ex) when (ex.Status == 403)
+        {
+            // credentials scoped to blobs cannot look at the container: it may well exist, the first blob operation tells
+            return false;
+        }
+        catch (Exception ex) when (Map(ex, null, cancellationToken) is { } mapped)
+        {
+            throw mapped;
+        }
 
-            if (_options.ImmutabilityDays is not null)
-            {
-                throw new StorageException(
-                    StorageErrorKind.Permanent,
-                    $"Azure container '{_options.Container}' does not exist in storage account '{_account}' ({Location}), and azure.immutability-days needs " +
-                    "version-level immutability, which only the management API can switch on: create it with " +
-                    $"'az storage container-rm create --storage-account {_account} --name {_options.Container} --enable-vlw', then run init again");
-            }
+        if (_options.ImmutabilityDays is not null)
+        {
+            throw new StorageException(
+                StorageErrorKind.Permanent,
+                $"Azure container '{_options.Container}' does not exist in storage account '{_account}' ({Location}), and azure.immutability-days needs " +
+                "version-level immutability, which only the management API can switch on: create it with " +
+                $"'az storage container-rm create --storage-account {_account} --name {_options.Container} --enable-vlw', then run init again");
+        }
 
+        try
+        {
             return await _container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken) is not null;
         }
         catch (RequestFailedException ex) when (ex.Status == 403)
