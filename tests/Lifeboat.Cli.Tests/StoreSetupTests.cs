@@ -109,6 +109,19 @@ public sealed class StoreSetupTests : IClassFixture<PlainStoresFixture>, IDispos
     }
 
     [Fact]
+    public async Task Init_with_credentials_that_may_not_create_buckets_names_s3_CreateBucket_and_creates_nothing()
+    {
+        await using var denying = await S3rverEmulator.StartAsync(conditionalWrites: false, denyBucketCreation: true);
+
+        var init = await _repo.Cli.RunAsync("-r", denying.RepositoryUrl("repo", NewName("bucket")), "init", "--kdf-memory", "8");
+
+        init.ExitCode.Should().Be(4, init.ToString());
+        init.Stderr.Should().Contain("does not exist and these credentials may not create it").And.Contain("s3:CreateBucket");
+        using var client = denying.CreateClient();
+        (await client.ListBucketsAsync()).Buckets.Select(b => b.BucketName).Should().Equal(S3rverEmulator.DefaultBucket);
+    }
+
+    [Fact]
     public async Task Init_creates_a_missing_azure_container_in_an_empty_account_and_the_repository_works()
     {
         var container = NewName("container");

@@ -35,6 +35,20 @@ public sealed class StoreMisbehaviourTests
     }
 
     [Fact]
+    public async Task Init_removes_a_probe_object_a_crash_left_and_refuses_anything_else()
+    {
+        await _storage.WriteAsync(StorageProbe.Prefix + new string('a', 32), new byte[] { 1, 2, 3 }, CancellationToken.None);
+        var other = new InMemoryStorage();
+        await other.WriteAsync("probe/not-a-probe", new byte[] { 1 }, CancellationToken.None);
+
+        await TestRepository.InitAsync(_storage);
+        var refused = () => TestRepository.InitAsync(other);
+
+        (await _storage.Inner.ListAsync(StorageProbe.Prefix, CancellationToken.None).CountAsync()).Should().Be(0);
+        await refused.Should().ThrowAsync<RepositoryExistsException>().WithMessage("*probe/not-a-probe*");
+    }
+
+    [Fact]
     public async Task An_audit_record_that_reads_back_altered_is_an_integrity_error_not_other_processes_appending()
     {
         var repository = await TestRepository.InitAsync(_storage);

@@ -11,10 +11,12 @@
 // Run node with --openssl-legacy-provider: s3rver encrypts ListObjectsV2 continuation tokens
 // with DES, which OpenSSL 3 disables by default (without it every truncated listing is a 500).
 //
-// usage: node --openssl-legacy-provider s3rver-launch.js -d DIR -p PORT [--bucket NAME]... [--no-conditional-writes]
+//   * --deny-bucket-creation: CreateBucket answers 403 AccessDenied, as for credentials without s3:CreateBucket.
+//
+// usage: node --openssl-legacy-provider s3rver-launch.js -d DIR -p PORT [--bucket NAME]... [--no-conditional-writes] [--deny-bucket-creation]
 const S3rver = require('s3rver');
 
-const options = { directory: undefined, port: undefined, buckets: [], conditionalWrites: true };
+const options = { directory: undefined, port: undefined, buckets: [], conditionalWrites: true, denyBucketCreation: false };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   switch (argv[i]) {
@@ -22,6 +24,7 @@ for (let i = 0; i < argv.length; i++) {
     case '-p': options.port = Number(argv[++i]); break;
     case '--bucket': options.buckets.push(argv[++i]); break;
     case '--no-conditional-writes': options.conditionalWrites = false; break;
+    case '--deny-bucket-creation': options.denyBucketCreation = true; break;
     default: console.error(`unknown argument ${argv[i]}`); process.exit(2);
   }
 }
@@ -80,6 +83,12 @@ const escapeXml = text => text.replace(/[<>&'"]/g, c => ({ '<': '&lt;', '>': '&g
 server.middleware.unshift(async (ctx, next) => {
   const bucketOnly = /^\/([^/]+)\/?$/.exec(ctx.path);
   const withKey = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
+  if (options.denyBucketCreation && ctx.method === 'PUT' && bucketOnly && Object.keys(ctx.query).length === 0) {
+    ctx.status = 403;
+    ctx.type = 'application/xml';
+    ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
+    return;
+  }
   if (ctx.method === 'GET' && bucketOnly && 'uploads' in ctx.query) {
     const bucket = decodeURIComponent(bucketOnly[1]);
     const prefix = ctx.query.prefix || '';
