@@ -43,6 +43,13 @@ internal static class StorageSetup
         }
 
         var storage = StorageFactory.Wrap(backend, settings);
+        if (await StatOrDisposeAsync(storage, cancellationToken) is not null)
+        {
+            // said before the probe writes anything or prints what it chose
+            await storage.DisposeAsync();
+            throw new RepositoryExistsException($"there is a repository at {storage.Location} already");
+        }
+
         var chosen = new Dictionary<string, string>(StringComparer.Ordinal);
         var s3 = S3RepositoryUrl.IsMatch(location);
         var result = await ProbeAsync(storage, cancellationToken);
@@ -102,6 +109,19 @@ internal static class StorageSetup
         }
 
         return settings with { Options = merged };
+    }
+
+    private static async Task<ObjectInfo?> StatOrDisposeAsync(IStorage storage, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await storage.StatAsync(Repository.Repository.ConfigName, cancellationToken);
+        }
+        catch
+        {
+            await storage.DisposeAsync();
+            throw;
+        }
     }
 
     private static async Task<StorageProbeResult> ProbeAsync(IStorage storage, CancellationToken cancellationToken)
