@@ -119,8 +119,6 @@ internal sealed class CliContext(ParseResult parseResult, CancellationToken canc
         }
     }
 
-    public Storage.IStorage CreateStorage() => StorageFactory.Create(Location, StorageSettings);
-
     public T? Get<T>(Option<T> option) => ParseResult.GetValue(option);
 
     public T? Get<T>(Argument<T> argument) => ParseResult.GetValue(argument);
@@ -134,7 +132,16 @@ internal sealed class CliContext(ParseResult parseResult, CancellationToken canc
     public async Task<Repository.Repository> OpenRepositoryAsync(string location, string password)
     {
         var storage = StorageFactory.Create(location, StorageSettings);
-        return await Repository.Repository.OpenAsync(storage, password, RepositoryContext, CancellationToken);
+        var (config, configBytes) = await Repository.Repository.ReadConfigAsync(storage, CancellationToken);
+        var settings = StorageSetup.WithRemembered(StorageSettings, config.Storage, storage.Location);
+        if (!ReferenceEquals(settings, StorageSettings))
+        {
+            // the store needs settings init found out (e.g. s3.checksum=when_required): reopen with them
+            await storage.DisposeAsync();
+            storage = StorageFactory.Create(location, settings);
+        }
+
+        return await Repository.Repository.OpenAsync(storage, configBytes, password, RepositoryContext, CancellationToken);
     }
 
     /// <summary>The clock and identity of this run; the repository's notices go to <see cref="Info"/>.</summary>

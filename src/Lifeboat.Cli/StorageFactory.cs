@@ -42,14 +42,22 @@ internal static class StorageFactory
         : Environment.GetEnvironmentVariable(RepositoryVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
         : throw new UsageException($"no repository given: pass --repo LOCATION or set {RepositoryVariable}");
 
-    public static IStorage Create(string location, StorageSettings settings)
+    public static IStorage Create(string location, StorageSettings settings) => Wrap(CreateBackend(location, settings), settings);
+
+    /// <summary>The backend alone, without the wrappers (after checking every <c>-o</c> key).</summary>
+    public static IStorage CreateBackend(string location, StorageSettings settings)
     {
         foreach (var key in settings.Options.Keys.Where(k => !KnownOptions.ContainsKey(k)))
         {
             throw new UsageException($"unknown option -o {key}: known keys are {string.Join(", ", KnownOptions.Keys)}");
         }
 
-        var backend = CreateBackend(location, settings.Options);
+        return CreateBackend(location, settings.Options);
+    }
+
+    /// <summary>Wraps <paramref name="backend"/> (outermost first) in retries, a connection limit and optional bandwidth limits.</summary>
+    public static IStorage Wrap(IStorage backend, StorageSettings settings)
+    {
         IStorage storage = backend;
         if (settings.UploadLimit is not null || settings.DownloadLimit is not null)
         {

@@ -64,6 +64,13 @@ public sealed class Repository
 
         await foreach (var existing in storage.ListAsync("", cancellationToken))
         {
+            if (StorageProbe.IsProbeObject(existing.Name))
+            {
+                // left by a probe that crashed: not a repository object
+                await storage.DeleteAsync(existing.Name, cancellationToken);
+                continue;
+            }
+
             throw new RepositoryExistsException(
                 $"{storage.Location} is not empty (it holds '{existing.Name}'): choose an empty location for a new repository");
         }
@@ -76,25 +83,70 @@ public sealed class Repository
             Chunker = options.Chunker,
             PackSize = options.PackSize,
             CompressionLevel = options.CompressionLevel,
+            Storage = options.StorageSettings.Count > 0 ? new SortedDictionary<string, string>(options.StorageSettings.ToDictionary(), StringComparer.Ordinal) : null,
         };
         var configBytes = config.ToBytes();
         var key = MasterKey.CreateRandom();
         var keyId = await WriteKeyFileAsync(storage, config, configBytes, key, password, options.Kdf, context, null, cancellationToken);
+        var keyName = KeyRing.ObjectName(keyId);
         try
         {
+            await ReadBackAsync(storage, keyName, null, cancellationToken);
             await storage.WriteAsync(ConfigName, configBytes, cancellationToken);
         }
         catch (StorageException e) when (e.Kind == StorageErrorKind.AlreadyExists)
         {
-            await storage.DeleteAsync(KeyRing.ObjectName(keyId), CancellationToken.None);
+            await storage.DeleteAsync(keyName, CancellationToken.None);
             throw new RepositoryExistsException($"another process created a repository at {storage.Location} at the same time");
+        }
+        catch (IntegrityException)
+        {
+            await storage.DeleteAsync(keyName, CancellationToken.None);
+            throw;
+        }
+
+        try
+        {
+            await ReadBackAsync(storage, ConfigName, configBytes, cancellationToken);
+        }
+        catch (IntegrityException)
+        {
+            await storage.DeleteAsync(ConfigName, CancellationToken.None);
+            await storage.DeleteAsync(keyName, CancellationToken.None);
+            throw;
         }
 
         return new Repository(storage, config, configBytes, key, keyId, context);
     }
 
+    /// <summary>
+    /// Reads <paramref name="name"/> back after writing it and throws <see cref="StoredBytesMismatch"/>'s
+    /// integrity error when it differs from <paramref name="written"/> (null: the SHA-256 in its name).
+    /// </summary>
+    private static async Task ReadBackAsync(IStorage storage, string name, byte[]? written, CancellationToken cancellationToken)
+    {
+        var back = await storage.ReadAsync(name, 0, null, cancellationToken);
+        var intact = written is null
+            ? BlobId.HashOf(back).ToString() == name[(name.LastIndexOf('/') + 1)..]
+            : back.AsSpan().SequenceEqual(written);
+        if (!intact)
+        {
+            throw StoredBytesMismatch.Exception(storage, name);
+        }
+    }
+
     /// <summary>Opens a repository with a password; tries every key file.</summary>
     public static async Task<Repository> OpenAsync(IStorage storage, string password, RepositoryContext context, CancellationToken cancellationToken)
+    {
+        var (_, configBytes) = await ReadConfigAsync(storage, cancellationToken);
+        return await OpenAsync(storage, configBytes, password, context, cancellationToken);
+    }
+
+    /// <summary>
+    /// The plaintext config (no password needed), e.g. to apply its <see cref="RepositoryConfig.Storage"/>
+    /// settings before opening; the bytes go on to <see cref="OpenAsync(IStorage, byte[], string, RepositoryContext, CancellationToken)"/>.
+    /// </summary>
+    public static async Task<(RepositoryConfig Config, byte[] Bytes)> ReadConfigAsync(IStorage storage, CancellationToken cancellationToken)
     {
         byte[] configBytes;
         try
@@ -107,6 +159,12 @@ public sealed class Repository
                 $"there is no repository at {storage.Location}: check --repo (or LIFEBOAT_REPO), or create one with 'lifeboat init'");
         }
 
+        return (RepositoryConfig.Parse(configBytes, $"the config of {storage.Location}"), configBytes);
+    }
+
+    /// <summary>Opens a repository whose config bytes were read already (<see cref="ReadConfigAsync"/>) from the same location.</summary>
+    public static async Task<Repository> OpenAsync(IStorage storage, byte[] configBytes, string password, RepositoryContext context, CancellationToken cancellationToken)
+    {
         var config = RepositoryConfig.Parse(configBytes, $"the config of {storage.Location}");
         var configHash = SHA256.HashData(configBytes);
         var damaged = new List<string>();

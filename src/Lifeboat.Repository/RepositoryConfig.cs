@@ -33,6 +33,13 @@ public sealed record RepositoryConfig
     /// <summary>zstd level for blobs (0 stores them uncompressed).</summary>
     public required int CompressionLevel { get; init; }
 
+    /// <summary>
+    /// Storage settings <c>init</c> found the store needs (e.g. <c>s3.checksum</c> = <c>when_required</c>), as
+    /// <c>-o</c> keys and values; every command applies them unless <c>-o</c> names the key. Null (absent) in
+    /// repositories made before there were any, and where the store needed none.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Storage { get; init; }
+
     public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, FormatJson.Of<RepositoryConfig>());
 
     public static RepositoryConfig Parse(ReadOnlySpan<byte> bytes, string where)
@@ -90,6 +97,9 @@ public sealed record RepositoryInitOptions
 
     /// <summary>The format version to write (<see cref="RepositoryConfig.OldestVersion"/> keeps the repository readable by older releases).</summary>
     public int FormatVersion { get; init; } = RepositoryConfig.CurrentVersion;
+
+    /// <summary>Storage settings to remember in the config (<see cref="RepositoryConfig.Storage"/>); empty: none.</summary>
+    public IReadOnlyDictionary<string, string> StorageSettings { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>Who does the work, as recorded in key files, locks and snapshots.</summary>

@@ -11,7 +11,7 @@ namespace Lifeboat.Storage.Azure;
 /// conditional (<c>If-None-Match: *</c>), so an existing blob is never replaced; large objects go up
 /// as blocks that become visible only when the block list is committed.
 /// </summary>
-public sealed class AzureBlobStorage : IStorage
+public sealed class AzureBlobStorage : IStorage, IContainerCreation
 {
     private readonly BlobContainerClient _container;
     private readonly AzureBlobStorageOptions _options;
@@ -178,6 +178,59 @@ public sealed class AzureBlobStorage : IStorage
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The data-plane API cannot enable version-level immutability on a new container, so with
+    /// <see cref="AzureBlobStorageOptions.ImmutabilityDays"/> a missing container is refused with
+    /// how to create it; the access tier is per blob and needs nothing of the container.
+    /// </remarks>
+    public async Task<bool> CreateContainerIfMissingAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if ((await _container.ExistsAsync(cancellationToken)).Value)
+            {
+                return false;
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status == 403)
+        {
+            // credentials scoped to blobs cannot look at the container: it may well exist, the first blob operation tells
+            return false;
+        }
+        catch (Exception ex) when (Map(ex, null, cancellationToken) is { } mapped)
+        {
+            throw mapped;
+        }
+
+        if (_options.ImmutabilityDays is not null)
+        {
+            throw new StorageException(
+                StorageErrorKind.Permanent,
+                $"Azure container '{_options.Container}' does not exist in storage account '{_account}' ({Location}), and azure.immutability-days needs " +
+                "version-level immutability, which only the management API can switch on: create it with " +
+                $"'az storage container-rm create --storage-account {_account} --name {_options.Container} --enable-vlw', then run init again");
+        }
+
+        try
+        {
+            return await _container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken) is not null;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 403)
+        {
+            throw new StorageException(
+                StorageErrorKind.Permanent,
+                $"Azure container '{_options.Container}' does not exist in storage account '{_account}' and these credentials may not create it ({ex.ErrorCode}, HTTP 403): " +
+                "creating needs the role 'Storage Blob Data Contributor' (action Microsoft.Storage/storageAccounts/blobServices/containers/write), " +
+                "or an account SAS with resource type container (srt=c) and permission create or write; create the container by hand or grant that, then run init again",
+                ex);
+        }
+        catch (Exception ex) when (Map(ex, null, cancellationToken) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
 
     private async IAsyncEnumerable<ObjectInfo> ListValidatedAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

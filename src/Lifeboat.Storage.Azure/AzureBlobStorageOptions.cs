@@ -7,7 +7,7 @@ namespace Lifeboat.Storage.Azure;
 /// </summary>
 public sealed record AzureBlobStorageOptions
 {
-    /// <summary>The container; it must exist (Lifeboat never creates containers).</summary>
+    /// <summary>The container; <c>init</c> creates it when it does not exist (<see cref="IContainerCreation"/>).</summary>
     public required string Container { get; init; }
 
     /// <summary>Blob name prefix inside the container, without leading or trailing slash.</summary>

@@ -57,7 +57,7 @@ internal static class AzureErrorMapper
         {
             return new StorageException(
                 StorageErrorKind.Permanent,
-                $"Azure container '{container}' does not exist in storage account '{account}' ({location}); create it first or fix the repository URL",
+                $"Azure container '{container}' does not exist in storage account '{account}' ({location}); fix the repository URL, or run 'lifeboat init', which creates it when the credentials allow",
                 exception);
         }
 

@@ -67,7 +67,7 @@ internal static class S3ErrorMapper
         {
             return new StorageException(
                 StorageErrorKind.Permanent,
-                $"S3 bucket '{bucket}' does not exist ({location}); create it first or fix the repository URL",
+                $"S3 bucket '{bucket}' does not exist ({location}); fix the repository URL, or run 'lifeboat init', which creates it when the credentials allow",
                 exception);
         }
 

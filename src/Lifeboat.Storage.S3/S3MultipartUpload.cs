@@ -93,3 +93,53 @@ internal static class S3MultipartUpload
         }
     }
 }
+
+/// <summary>Aborts multipart uploads under a prefix that were started long ago and never completed (the service bills their parts).</summary>
+internal static class S3StaleUploads
+{
+    public static async Task<int> AbortAsync(IAmazonS3 client, string bucket, string prefix, DateTime cutoffUtc, CancellationToken cancellationToken)
+    {
+        var request = new ListMultipartUploadsRequest { BucketName = bucket, Prefix = prefix };
+        var removed = 0;
+        while (true)
+        {
+            ListMultipartUploadsResponse response;
+            try
+            {
+                response = await client.ListMultipartUploadsAsync(request, cancellationToken);
+            }
+            catch (AmazonS3Exception ex) when (ex.ErrorCode == "NotImplemented" || ex.StatusCode == System.Net.HttpStatusCode.NotImplemented)
+            {
+                // a provider without the listing: its lifecycle rules are the only cleanup (docs/storage.md)
+                return removed;
+            }
+
+            foreach (var upload in response.MultipartUploads ?? [])
+            {
+                if (upload.Initiated is not { } initiated || initiated.ToUniversalTime() >= cutoffUtc)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await client.AbortMultipartUploadAsync(
+                        new AbortMultipartUploadRequest { BucketName = bucket, Key = upload.Key, UploadId = upload.UploadId }, cancellationToken);
+                    removed++;
+                }
+                catch (AmazonS3Exception ex) when (ex.ErrorCode == "NoSuchUpload")
+                {
+                    // completed or aborted by someone else meanwhile
+                }
+            }
+
+            if (response.IsTruncated != true)
+            {
+                return removed;
+            }
+
+            request.KeyMarker = response.NextKeyMarker;
+            request.UploadIdMarker = response.NextUploadIdMarker;
+        }
+    }
+}

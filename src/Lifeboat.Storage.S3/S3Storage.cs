@@ -10,9 +10,10 @@ namespace Lifeboat.Storage.S3;
 /// An <see cref="IStorage"/> over an S3 bucket and key prefix (AWS S3 or an S3-compatible service).
 /// Objects are written once: see <see cref="S3NoOverwriteMode"/> for how overwriting is refused.
 /// Large objects go up as multipart uploads, which become visible only when completed, so a
-/// crashed upload is never listed (configure a lifecycle rule to abort stale multipart uploads).
+/// crashed upload is never listed; <see cref="CleanupTemporaryFilesAsync"/> (run by <c>prune</c>) aborts
+/// stale ones, and a lifecycle rule that aborts incomplete multipart uploads is a good second line.
 /// </summary>
-public sealed class S3Storage : IStorage
+public sealed class S3Storage : IStorage, IContainerCreation, ITemporaryFileCleanup
 {
     private readonly IAmazonS3 _client;
     private readonly S3StorageOptions _options;
@@ -197,6 +198,35 @@ public sealed class S3Storage : IStorage
             // Some S3-compatible services answer 404 for a missing key: removing it is not an error.
         }
         catch (Exception ex) when (Map(ex, name, cancellationToken) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> CreateContainerIfMissingAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var created = await S3BucketCreation.CreateIfMissingAsync(_client, _options, Location, cancellationToken);
+            _bucketVerified = true;
+            return created;
+        }
+        catch (Exception ex) when (Map(ex, null, cancellationToken) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Aborts this prefix's multipart uploads initiated before the cutoff (the service bills their parts until then).</remarks>
+    public async Task<int> CleanupTemporaryFilesAsync(TimeSpan olderThan, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await S3StaleUploads.AbortAsync(_client, _options.Bucket, _root, (_timeProvider.GetUtcNow() - olderThan).UtcDateTime, cancellationToken);
+        }
+        catch (Exception ex) when (Map(ex, null, cancellationToken) is { } mapped)
         {
             throw mapped;
         }

@@ -9,7 +9,7 @@ namespace Lifeboat.Storage.S3;
 /// </summary>
 public sealed record S3StorageOptions
 {
-    /// <summary>The bucket; it must exist (Lifeboat never creates buckets).</summary>
+    /// <summary>The bucket; <c>init</c> creates it when it does not exist (<see cref="IContainerCreation"/>).</summary>
     public required string Bucket { get; init; }
 
     /// <summary>Key prefix inside the bucket, without leading or trailing slash ("" = bucket root).</summary>

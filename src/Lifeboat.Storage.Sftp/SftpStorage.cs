@@ -14,10 +14,10 @@ namespace Lifeboat.Storage.Sftp;
 /// </summary>
 /// <remarks>
 /// Temporary files are named <c>.lifeboat-tmp-*</c>; they are never listed, and a crashed write
-/// can leave one behind. SSH.NET has no fsync@openssh.com, so durability after a server crash is
+/// can leave one behind, which <see cref="CleanupTemporaryFilesAsync"/> removes. SSH.NET has no fsync@openssh.com, so durability after a server crash is
 /// what the server's file system gives on close.
 /// </remarks>
-public sealed class SftpStorage : IStorage
+public sealed class SftpStorage : IStorage, ITemporaryFileCleanup
 {
     /// <summary>Name prefix of temporary upload files (never a valid object name segment to list).</summary>
     public const string TemporaryFilePrefix = ".lifeboat-tmp-";
@@ -26,10 +26,12 @@ public sealed class SftpStorage : IStorage
     private readonly SftpSessionPool _pool;
     private readonly string _root;
     private readonly ConcurrentDictionary<string, bool> _knownDirectories = new(StringComparer.Ordinal);
+    private readonly TimeProvider _timeProvider;
 
     /// <summary>Opens the directory described by <paramref name="options"/>; nothing is sent until the first call.</summary>
-    public SftpStorage(SftpStorageOptions options)
+    public SftpStorage(SftpStorageOptions options, TimeProvider? timeProvider = null)
     {
+        _timeProvider = timeProvider ?? TimeProvider.System;
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Host);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.User);
@@ -193,7 +195,67 @@ public sealed class SftpStorage : IStorage
     }
 
     /// <inheritdoc />
+    /// <remarks>Ages come from the server's modification times (whole seconds), so pick an age far above any clock skew.</remarks>
+    public async Task<int> CleanupTemporaryFilesAsync(TimeSpan olderThan, CancellationToken cancellationToken)
+    {
+        var cutoff = (_timeProvider.GetUtcNow() - olderThan).UtcDateTime;
+        try
+        {
+            return await _pool.RunAsync(
+                async client =>
+                {
+                    var removed = 0;
+                    var pending = new Stack<string>([_root]);
+                    while (pending.TryPop(out var directory))
+                    {
+                        await foreach (var entry in ListOrNothingAsync(client, directory, cancellationToken))
+                        {
+                            if (entry.IsDirectory && entry.Name is not ("." or ".."))
+                            {
+                                pending.Push(entry.FullName);
+                            }
+                            else if (entry.IsRegularFile && entry.Name.StartsWith(TemporaryFilePrefix, StringComparison.Ordinal) && entry.LastWriteTimeUtc < cutoff)
+                            {
+                                await client.DeleteFileAsync(entry.FullName, cancellationToken);
+                                removed++;
+                            }
+                        }
+                    }
+
+                    return removed;
+                },
+                cancellationToken);
+        }
+        catch (Exception ex) when (Map(ex, null, "remove temporary files", cancellationToken) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask DisposeAsync() => _pool.DisposeAsync();
+
+    private static async IAsyncEnumerable<Renci.SshNet.Sftp.ISftpFile> ListOrNothingAsync(
+        SftpClient client, string directory, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        List<Renci.SshNet.Sftp.ISftpFile> entries = [];
+        try
+        {
+            await foreach (var entry in client.ListDirectoryAsync(directory, cancellationToken))
+            {
+                entries.Add(entry);
+            }
+        }
+        catch (SftpPathNotFoundException)
+        {
+            // gone meanwhile, or never made: nothing to clean
+        }
+
+        foreach (var entry in entries)
+        {
+            yield return entry;
+        }
+    }
 
     private async IAsyncEnumerable<ObjectInfo> ListValidatedAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -71,14 +71,26 @@ public sealed class BandwidthLimitingStorageTests
     {
         await _backend.WriteAsync("data/pack", new byte[100_000], default);
         var storage = new BandwidthLimitingStorage(_backend, uploadBytesPerSecond: 1, downloadBytesPerSecond: null, _clock);
+        var unlimitedBackend = new InMemoryStorage();
+        var unlimited = new BandwidthLimitingStorage(unlimitedBackend, null, null, _clock);
+        var reads = 0;
 
-        for (int i = 0; i < 10; i++)
+        async Task ReadsAndUnlimitedWritesAsync()
         {
-            await storage.ReadAsync("data/pack", 0, null, default); // the fake clock never moves
+            for (int i = 0; i < 10; i++)
+            {
+                reads += (await storage.ReadAsync("data/pack", 0, null, default)).Length == 100_000 ? 1 : 0;
+            }
+
+            await WriteAllAsync(unlimited, 10, 100_000);
         }
 
-        var unlimited = new BandwidthLimitingStorage(new InMemoryStorage(), null, null, _clock);
-        await WriteAllAsync(unlimited, 10, 100_000);
+        // a limit of zero fake time: any wait for bandwidth fails at once (TimeoutException) instead of hanging
+        TimeSpan took = await _clock.RunAsync(ReadsAndUnlimitedWritesAsync(), limit: TimeSpan.Zero);
+
+        took.Should().Be(TimeSpan.Zero);
+        reads.Should().Be(10);
+        unlimitedBackend.Count.Should().Be(10);
     }
 
     [Fact]

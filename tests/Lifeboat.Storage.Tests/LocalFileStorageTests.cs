@@ -10,6 +10,14 @@ public sealed class LocalFileStorageTests : StorageConformanceTests, IDisposable
 
     protected override Task<IStorage> CreateStorageAsync() => Task.FromResult<IStorage>(new LocalFileStorage(_directory.Path));
 
+    protected override async Task<bool> LeaveInterruptedWriteAsync(string name)
+    {
+        var directory = Path.Combine(_directory.Path, Path.GetDirectoryName(name)!);
+        Directory.CreateDirectory(directory);
+        await File.WriteAllBytesAsync(Path.Combine(directory, LocalFileStorage.TemporaryFilePrefix + "killed"), RandomBytes(10));
+        return true;
+    }
+
     [Fact]
     public void Location_is_the_absolute_directory()
     {

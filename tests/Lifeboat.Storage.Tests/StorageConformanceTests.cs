@@ -27,6 +27,13 @@ public abstract partial class StorageConformanceTests : IAsyncLifetime
     /// <summary>Creates a fresh, empty store for one test.</summary>
     protected abstract Task<IStorage> CreateStorageAsync();
 
+    /// <summary>
+    /// Leaves behind what a write of <paramref name="name"/> killed halfway leaves on this backend (a
+    /// temporary file, an unfinished multipart upload) and returns true; false (the default) for a
+    /// backend whose interrupted writes leave nothing.
+    /// </summary>
+    protected virtual Task<bool> LeaveInterruptedWriteAsync(string name) => Task.FromResult(false);
+
     /// <summary>Called after each test: disposes the store; override to also remove what it created.</summary>
     protected virtual async Task CleanupStorageAsync(IStorage storage) => await storage.DisposeAsync();
 
@@ -40,6 +47,41 @@ public abstract partial class StorageConformanceTests : IAsyncLifetime
         {
             await CleanupStorageAsync(_storage);
         }
+    }
+
+    [Fact]
+    public async Task Temporary_file_cleanup_removes_what_an_interrupted_write_left_once_old_enough_and_never_an_object()
+    {
+        var kept = RandomBytes(100);
+        await Storage.WriteAsync("data/ab/kept", kept, default);
+        var left = await LeaveInterruptedWriteAsync("data/ab/interrupted");
+        if (Storage is not ITemporaryFileCleanup cleanup)
+        {
+            left.Should().BeFalse("a backend whose interrupted writes leave debris implements ITemporaryFileCleanup");
+            return;
+        }
+
+        var young = await cleanup.CleanupTemporaryFilesAsync(TimeSpan.FromDays(1), default);
+        await Task.Delay(TimeSpan.FromMilliseconds(50));
+        var old = await cleanup.CleanupTemporaryFilesAsync(TimeSpan.Zero, default);
+        var again = await cleanup.CleanupTemporaryFilesAsync(TimeSpan.Zero, default);
+
+        young.Should().Be(0, "debris younger than the age may be a write in progress elsewhere");
+        old.Should().Be(left ? 1 : 0);
+        again.Should().Be(0);
+        (await ListAllAsync("")).Select(o => o.Name).Should().Equal("data/ab/kept");
+        (await Storage.ReadAsync("data/ab/kept", 0, null, default)).Should().Equal(kept);
+        await Storage.WriteAsync("data/ab/interrupted", kept, default);
+        (await Storage.ReadAsync("data/ab/interrupted", 0, null, default)).Should().Equal(kept);
+    }
+
+    [Fact]
+    public async Task The_storage_probe_finds_the_store_intact_and_refusing_overwrites_and_leaves_nothing()
+    {
+        var result = await StorageProbe.RunAsync(Storage, default);
+
+        result.Should().Be(new StorageProbeResult(ReadsBackIntact: true, RefusesOverwrite: true));
+        (await ListAllAsync("")).Should().BeEmpty();
     }
 
     [Fact]

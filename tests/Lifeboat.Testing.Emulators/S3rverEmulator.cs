@@ -41,8 +41,11 @@ public sealed class S3rverEmulator : IAsyncDisposable
     /// <summary>The service endpoint, e.g. <c>http://127.0.0.1:PORT</c>.</summary>
     public Uri Endpoint { get; }
 
-    /// <summary>Starts s3rver with <see cref="DefaultBucket"/> and waits until it accepts connections.</summary>
-    public static async Task<S3rverEmulator> StartAsync(bool conditionalWrites = true, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts s3rver with <see cref="DefaultBucket"/> and waits until it accepts connections.
+    /// <paramref name="denyBucketCreation"/> answers CreateBucket with 403 AccessDenied (credentials without s3:CreateBucket).
+    /// </summary>
+    public static async Task<S3rverEmulator> StartAsync(bool conditionalWrites = true, CancellationToken cancellationToken = default, bool denyBucketCreation = false)
     {
         TestEnvironment.NpmBinary("s3rver");
         var launcher = Path.Combine(TestEnvironment.EmulatorsDirectory(), "s3rver-launch.js");
@@ -54,7 +57,8 @@ public sealed class S3rverEmulator : IAsyncDisposable
                     "node",
                     ["--openssl-legacy-provider", launcher, "-d", directory,
                      "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bucket", DefaultBucket,
-                     .. conditionalWrites ? Array.Empty<string>() : ["--no-conditional-writes"]],
+                     .. conditionalWrites ? Array.Empty<string>() : ["--no-conditional-writes"],
+                     .. denyBucketCreation ? ["--deny-bucket-creation"] : Array.Empty<string>()],
                     directory),
                 TimeSpan.FromSeconds(30),
                 cancellationToken);

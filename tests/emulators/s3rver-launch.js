@@ -5,13 +5,18 @@
 //     412 PreconditionFailed when the key exists (AWS S3, R2 and MinIO do this); checked and
 //     written under a per-key lock, so of concurrent writers exactly one wins.
 //     --no-conditional-writes keeps s3rver's own behaviour (the header is ignored).
+//   * ListMultipartUploads (GET /bucket?uploads) and AbortMultipartUpload (DELETE /bucket/key?uploadId=),
+//     which s3rver answers NotImplemented / MethodNotAllowed: read from and removed in s3rver's own
+//     upload directories, with the directory's time as Initiated.
 // Run node with --openssl-legacy-provider: s3rver encrypts ListObjectsV2 continuation tokens
 // with DES, which OpenSSL 3 disables by default (without it every truncated listing is a 500).
 //
-// usage: node --openssl-legacy-provider s3rver-launch.js -d DIR -p PORT [--bucket NAME]... [--no-conditional-writes]
+//   * --deny-bucket-creation: CreateBucket answers 403 AccessDenied, as for credentials without s3:CreateBucket.
+//
+// usage: node --openssl-legacy-provider s3rver-launch.js -d DIR -p PORT [--bucket NAME]... [--no-conditional-writes] [--deny-bucket-creation]
 const S3rver = require('s3rver');
 
-const options = { directory: undefined, port: undefined, buckets: [], conditionalWrites: true };
+const options = { directory: undefined, port: undefined, buckets: [], conditionalWrites: true, denyBucketCreation: false };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   switch (argv[i]) {
@@ -19,6 +24,7 @@ for (let i = 0; i < argv.length; i++) {
     case '-p': options.port = Number(argv[++i]); break;
     case '--bucket': options.buckets.push(argv[++i]); break;
     case '--no-conditional-writes': options.conditionalWrites = false; break;
+    case '--deny-bucket-creation': options.denyBucketCreation = true; break;
     default: console.error(`unknown argument ${argv[i]}`); process.exit(2);
   }
 }
@@ -70,6 +76,55 @@ if (options.conditionalWrites) {
     }
   });
 }
+
+const fs = require('fs');
+const path = require('path');
+const escapeXml = text => text.replace(/[<>&'"]/g, c => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]);
+server.middleware.unshift(async (ctx, next) => {
+  const bucketOnly = /^\/([^/]+)\/?$/.exec(ctx.path);
+  const withKey = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
+  if (options.denyBucketCreation && ctx.method === 'PUT' && bucketOnly && Object.keys(ctx.query).length === 0) {
+    ctx.status = 403;
+    ctx.type = 'application/xml';
+    ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
+    return;
+  }
+  if (ctx.method === 'GET' && bucketOnly && 'uploads' in ctx.query) {
+    const bucket = decodeURIComponent(bucketOnly[1]);
+    const prefix = ctx.query.prefix || '';
+    const root = server.store.getResourcePath(bucket, undefined, 'uploads');
+    const ids = fs.existsSync(root) ? fs.readdirSync(root) : [];
+    const uploads = [];
+    for (const id of ids) {
+      const keyFile = path.join(root, id, 'key');
+      if (!fs.existsSync(keyFile)) continue;
+      const key = fs.readFileSync(keyFile).toString();
+      if (!key.startsWith(prefix)) continue;
+      uploads.push({ key, id, initiated: fs.statSync(path.join(root, id)).mtime.toISOString() });
+    }
+    ctx.status = 200;
+    ctx.type = 'application/xml';
+    ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+      `<Bucket>${escapeXml(bucket)}</Bucket><Prefix>${escapeXml(prefix)}</Prefix><IsTruncated>false</IsTruncated>` +
+      uploads.map(u => `<Upload><Key>${escapeXml(u.key)}</Key><UploadId>${u.id}</UploadId><Initiated>${u.initiated}</Initiated></Upload>`).join('') +
+      '</ListMultipartUploadsResult>';
+    return;
+  }
+  if (ctx.method === 'DELETE' && withKey && 'uploadId' in ctx.query) {
+    const bucket = decodeURIComponent(withKey[1]);
+    const dir = path.join(server.store.getResourcePath(bucket, undefined, 'uploads'), path.basename(String(ctx.query.uploadId)));
+    if (!fs.existsSync(dir)) {
+      ctx.status = 404;
+      ctx.type = 'application/xml';
+      ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist</Message></Error>';
+      return;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    ctx.status = 204;
+    return;
+  }
+  return next();
+});
 
 server.run().then(
   ({ address, port }) => console.log(`s3rver listening on ${address}:${port}`),

@@ -37,7 +37,6 @@ internal static class RepositoryCommands
         return command.WithAction(async context =>
         {
             var location = context.Location;
-            var storage = context.CreateStorage();
             var password = PasswordSource.GetForInit(context.Get(CliContext.PasswordFileOption));
             var options = new RepositoryInitOptions
             {
@@ -46,8 +45,19 @@ internal static class RepositoryCommands
                 Chunker = ChunkerParameters.ForAverage(ValidChunkSize(context.Get(chunkSize)) * 1024),
             };
             var started = RepositoryContext.Default.Time.GetUtcNow();
-            var repository = await Repository.Repository.InitAsync(storage, password, options, RepositoryContext.Default, context.CancellationToken);
-            await OperationAudit.AppendAsync(repository, "init", started, new AuditFacts(), context.CancellationToken);
+            var (storage, chosen) = await StorageSetup.PrepareForInitAsync(location, context.StorageSettings, context.Info, context.CancellationToken);
+            var repository = await Repository.Repository.InitAsync(
+                storage, password, options with { StorageSettings = chosen }, RepositoryContext.Default, context.CancellationToken);
+            try
+            {
+                await OperationAudit.AppendAsync(repository, "init", started, new AuditFacts(), context.CancellationToken);
+            }
+            catch (IntegrityException)
+            {
+                // the store altered the first audit record: take the new repository away again, nothing is left half-made
+                await RemoveNewRepositoryAsync(repository);
+                throw;
+            }
             if (context.Json)
             {
                 context.WriteJson(new InitOutput(location, repository.Config.Id, repository.KeyId.ToString()));
@@ -60,6 +70,21 @@ internal static class RepositoryCommands
 
             return ExitCodes.Ok;
         });
+    }
+
+    private static async Task RemoveNewRepositoryAsync(Repository.Repository repository)
+    {
+        var storage = repository.Storage;
+        var names = new List<string>();
+        await foreach (var info in storage.ListAsync(Repository.Audit.AuditLog.Prefix, CancellationToken.None))
+        {
+            names.Add(info.Name);
+        }
+
+        foreach (var name in names.Append(KeyRing.ObjectName(repository.KeyId)).Append(Repository.Repository.ConfigName))
+        {
+            await storage.DeleteAsync(name, CancellationToken.None);
+        }
     }
 
     private static int ValidChunkSize(int kib) => kib is >= 64 and <= 8192 && int.IsPow2(kib)

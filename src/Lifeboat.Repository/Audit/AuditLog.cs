@@ -88,6 +88,12 @@ public static class AuditLog
             {
                 return new AuditEntry(stamped.Sequence, name, Sha256Hex(stored), stamped);
             }
+
+            if (Sealer.TryOpen(repository.Key.DataKey, back, Aad) is null)
+            {
+                // Not another appender's record (that would be authentic): the store returned other bytes than we wrote.
+                throw StoredBytesMismatch.Exception(repository.Storage, name);
+            }
         }
 
         throw new RepositoryLockedException($"could not append to the audit log of {repository.Storage.Location}: other processes kept appending ({MaxAttempts} attempts)");

@@ -42,10 +42,33 @@ public sealed class BlobReader(Repository repository, MasterIndex index)
         }
         catch (StorageException e) when (e.Kind == StorageErrorKind.Permanent)
         {
-            throw new IntegrityException($"pack '{packName}' cannot be read at blob {id.Short}: {e.Message}", e);
+            // only a pack shorter than the index says is damage; access denied, a missing bucket and the like
+            // are the storage's failure and propagate as they are (exit 4, not 3)
+            if (await IsTruncatedAsync(packName, location.Entry.Offset + location.Entry.Length, cancellationToken))
+            {
+                throw new IntegrityException($"pack '{packName}' cannot be read at blob {id.Short}: {e.Message}", e);
+            }
+
+            throw;
         }
 
         return (location, packName, stored);
+    }
+
+    /// <summary>
+    /// Whether a permanent read failure is damage: the pack is shorter than the index says. Access
+    /// denied and the like are not, and neither is a pack whose size cannot be looked up.
+    /// </summary>
+    private async Task<bool> IsTruncatedAsync(string packName, long end, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Repository.Storage.StatAsync(packName, cancellationToken) is not { } info || info.Size < end;
+        }
+        catch (StorageException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The chunk list of a stream, from its tree blobs.</summary>
