@@ -19,11 +19,17 @@ foreach (var command in CommandTree.All())
 }
 
 var parseResult = root.Parse(args);
+if (ParseErrors.UnknownCommand(parseResult, root) is { } unknown)
+{
+    Console.Error.WriteLine($"lifeboat: {ParseErrors.DescribeUnknown(unknown, root)}");
+    return ExitCodes.Usage;
+}
+
 if (parseResult.Errors.Count > 0)
 {
     foreach (var error in parseResult.Errors)
     {
-        Console.Error.WriteLine($"lifeboat: {error.Message}");
+        Console.Error.WriteLine($"lifeboat: {ParseErrors.Describe(error.Message)}");
     }
 
     Console.Error.WriteLine($"Run 'lifeboat {string.Join(' ', parseResult.CommandResult.Command.Name == root.Name ? "" : parseResult.CommandResult.Command.Name)} --help' for usage.".Replace("  ", " ", StringComparison.Ordinal));

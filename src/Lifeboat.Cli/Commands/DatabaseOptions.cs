@@ -26,7 +26,7 @@ internal static class DatabaseOptions
         }
         catch (Exception e) when (e is FormatException or ArgumentException)
         {
-            throw new UsageException($"{option}: {e.Message}. Use a URL (postgres://user@host:5432/db) or key=value pairs (host=... dbname=...); put the password in PGPASSWORD or ~/.pgpass, not on the command line");
+            throw new UsageException($"{option}: {e.Message.TrimEnd('.')}. Use a URL (postgres://user@host:5432/db) or key=value pairs (host=... dbname=...); put the password in PGPASSWORD or ~/.pgpass, not on the command line");
         }
     }
 
