@@ -122,6 +122,22 @@ public sealed class StoreSetupTests : IClassFixture<PlainStoresFixture>, IDispos
     }
 
     [Fact]
+    public async Task Init_with_credentials_that_may_list_only_under_the_repository_prefix_works_in_an_existing_bucket()
+    {
+        await using var scoped = await S3rverEmulator.StartAsync(conditionalWrites: false, listOnlyUnderPrefix: true);
+        var location = scoped.RepositoryUrl(NewName("repo"));
+
+        var init = await _repo.Cli.RunAsync("-r", location, "init", "--kdf-memory", "8");
+        var backup = await _repo.Cli.RunAsync(TestRepo.RandomBytes(10_000, 5), "-r", location, "backup", "--stdin", "--name", "a");
+        var check = await _repo.Cli.RunAsync("-r", location, "check", "--read-data");
+
+        init.ExitCode.Should().Be(0, init.ToString());
+        init.Stderr.Should().NotContain("created bucket");
+        backup.ExitCode.Should().Be(0, backup.ToString());
+        check.ExitCode.Should().Be(0, check.ToString());
+    }
+
+    [Fact]
     public async Task Init_creates_a_missing_azure_container_in_an_empty_account_and_the_repository_works()
     {
         var container = NewName("container");

@@ -12,11 +12,13 @@
 // with DES, which OpenSSL 3 disables by default (without it every truncated listing is a 500).
 //
 //   * --deny-bucket-creation: CreateBucket answers 403 AccessDenied, as for credentials without s3:CreateBucket.
+//   * --list-only-under-prefix: listing a bucket without a prefix answers 403 AccessDenied, as for credentials whose
+//     s3:ListBucket is limited to the repository's prefix (an IAM condition on s3:prefix).
 //
-// usage: node --openssl-legacy-provider s3rver-launch.js -d DIR -p PORT [--bucket NAME]... [--no-conditional-writes] [--deny-bucket-creation]
+// usage: node --openssl-legacy-provider s3rver-launch.js -d DIR -p PORT [--bucket NAME]... [--no-conditional-writes] [--deny-bucket-creation] [--list-only-under-prefix]
 const S3rver = require('s3rver');
 
-const options = { directory: undefined, port: undefined, buckets: [], conditionalWrites: true, denyBucketCreation: false };
+const options = { directory: undefined, port: undefined, buckets: [], conditionalWrites: true, denyBucketCreation: false, listOnlyUnderPrefix: false };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   switch (argv[i]) {
@@ -25,6 +27,7 @@ for (let i = 0; i < argv.length; i++) {
     case '--bucket': options.buckets.push(argv[++i]); break;
     case '--no-conditional-writes': options.conditionalWrites = false; break;
     case '--deny-bucket-creation': options.denyBucketCreation = true; break;
+    case '--list-only-under-prefix': options.listOnlyUnderPrefix = true; break;
     default: console.error(`unknown argument ${argv[i]}`); process.exit(2);
   }
 }
@@ -84,6 +87,12 @@ server.middleware.unshift(async (ctx, next) => {
   const bucketOnly = /^\/([^/]+)\/?$/.exec(ctx.path);
   const withKey = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
   if (options.denyBucketCreation && ctx.method === 'PUT' && bucketOnly && Object.keys(ctx.query).length === 0) {
+    ctx.status = 403;
+    ctx.type = 'application/xml';
+    ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
+    return;
+  }
+  if (options.listOnlyUnderPrefix && ctx.method === 'GET' && bucketOnly && !('uploads' in ctx.query) && !('location' in ctx.query) && !ctx.query.prefix) {
     ctx.status = 403;
     ctx.type = 'application/xml';
     ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
