@@ -109,6 +109,25 @@ public sealed class StoreSetupTests : IClassFixture<PlainStoresFixture>, IDispos
     }
 
     [Fact]
+    public async Task Init_with_object_lock_creates_the_missing_bucket_with_object_lock_enabled()
+    {
+        var bucket = NewName("locked");
+        var location = _stores.S3.RepositoryUrl("repo", bucket);
+
+        var init = await _repo.Cli.RunAsync("-r", location, "-o", "s3.object-lock=governance:1", "init", "--kdf-memory", "8");
+        var backup = await _repo.Cli.RunAsync(TestRepo.RandomBytes(10_000, 6), "-r", location, "-o", "s3.object-lock=governance:1", "backup", "--stdin", "--name", "a");
+
+        init.ExitCode.Should().Be(0, init.ToString());
+        init.Stderr.Should().Contain("created bucket");
+        backup.ExitCode.Should().Be(0, backup.ToString());
+        using var client = _stores.S3.CreateClient();
+        var locked = await client.GetObjectLockConfigurationAsync(new GetObjectLockConfigurationRequest { BucketName = bucket });
+        locked.ObjectLockConfiguration.ObjectLockEnabled.Value.Should().Be("Enabled");
+        await client.Invoking(c => c.GetObjectLockConfigurationAsync(new GetObjectLockConfigurationRequest { BucketName = S3rverEmulator.DefaultBucket }))
+            .Should().ThrowAsync<Amazon.S3.AmazonS3Exception>("a bucket created without the header has no Object Lock");
+    }
+
+    [Fact]
     public async Task Init_with_credentials_that_may_not_create_buckets_names_s3_CreateBucket_and_creates_nothing()
     {
         await using var denying = await S3rverEmulator.StartAsync(conditionalWrites: false, denyBucketCreation: true);

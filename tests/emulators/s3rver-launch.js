@@ -8,6 +8,8 @@
 //   * ListMultipartUploads (GET /bucket?uploads) and AbortMultipartUpload (DELETE /bucket/key?uploadId=),
 //     which s3rver answers NotImplemented / MethodNotAllowed: read from and removed in s3rver's own
 //     upload directories, with the directory's time as Initiated.
+//   * GetObjectLockConfiguration (GET /bucket?object-lock), which s3rver lacks: Enabled for buckets created
+//     with x-amz-bucket-object-lock-enabled: true (remembered while it runs), else ObjectLockConfigurationNotFoundError.
 // Run node with --openssl-legacy-provider: s3rver encrypts ListObjectsV2 continuation tokens
 // with DES, which OpenSSL 3 disables by default (without it every truncated listing is a 500).
 //
@@ -47,7 +49,8 @@ const server = new S3rver({
 
 if (options.conditionalWrites) {
   const locks = new Map();
-  server.middleware.unshift(async (ctx, next) => {
+  const objectLockBuckets = new Set();
+server.middleware.unshift(async (ctx, next) => {
     const isPut = ctx.method === 'PUT' && !('partNumber' in ctx.query) && !('uploadId' in ctx.query);
     const isComplete = ctx.method === 'POST' && 'uploadId' in ctx.query;
     const match = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
@@ -83,6 +86,7 @@ if (options.conditionalWrites) {
 const fs = require('fs');
 const path = require('path');
 const escapeXml = text => text.replace(/[<>&'"]/g, c => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]);
+const objectLockBuckets = new Set();
 server.middleware.unshift(async (ctx, next) => {
   const bucketOnly = /^\/([^/]+)\/?$/.exec(ctx.path);
   const withKey = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
@@ -132,7 +136,21 @@ server.middleware.unshift(async (ctx, next) => {
     ctx.status = 204;
     return;
   }
-  return next();
+  if (ctx.method === 'GET' && bucketOnly && 'object-lock' in ctx.query) {
+    const enabled = objectLockBuckets.has(decodeURIComponent(bucketOnly[1]));
+    ctx.status = enabled ? 200 : 404;
+    ctx.type = 'application/xml';
+    ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n' + (enabled
+      ? '<ObjectLockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>'
+      : '<Error><Code>ObjectLockConfigurationNotFoundError</Code><Message>Object Lock configuration does not exist for this bucket</Message></Error>');
+    return;
+  }
+  const lockedCreation = ctx.method === 'PUT' && bucketOnly && Object.keys(ctx.query).length === 0 &&
+    String(ctx.get('x-amz-bucket-object-lock-enabled')).toLowerCase() === 'true';
+  await next();
+  if (lockedCreation && ctx.status === 200) {
+    objectLockBuckets.add(decodeURIComponent(bucketOnly[1]));
+  }
 });
 
 server.run().then(
