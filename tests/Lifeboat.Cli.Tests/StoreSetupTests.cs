@@ -84,6 +84,24 @@ public sealed class StoreSetupTests : IClassFixture<PlainStoresFixture>, IDispos
     }
 
     [Fact]
+    public async Task Init_given_the_store_settings_remembers_them_so_later_commands_without_them_do_not_write_altered_objects()
+    {
+        var prefix = NewName("repo");
+        var location = _stores.S3.RepositoryUrl(prefix);
+
+        var init = await _repo.Cli.RunAsync("-r", location, "-o", "s3.checksum=when_required", "-o", "s3.no-overwrite=head-then-put", "init", "--kdf-memory", "8");
+        var backup = await _repo.Cli.RunAsync(TestRepo.RandomBytes(200_000, 8), "-r", location, "backup", "--stdin", "--name", "a");
+        var check = await _repo.Cli.RunAsync("-r", location, "check", "--read-data");
+
+        init.ExitCode.Should().Be(0, init.ToString());
+        init.Stderr.Should().NotContain("the store altered", "nothing was switched: the settings were given");
+        Encoding.UTF8.GetString(await ReadObjectAsync(prefix + "/config"))
+            .Should().Contain("\"storage\":{\"s3.checksum\":\"when_required\",\"s3.no-overwrite\":\"head-then-put\"}");
+        backup.ExitCode.Should().Be(0, backup.ToString());
+        check.ExitCode.Should().Be(0, check.ToString());
+    }
+
+    [Fact]
     public async Task Init_on_plain_s3rver_with_the_default_checksums_forced_fails_as_an_integrity_error_naming_the_setting_and_leaves_nothing()
     {
         var prefix = NewName("repo");
