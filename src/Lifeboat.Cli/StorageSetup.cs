@@ -21,7 +21,8 @@ internal static class StorageSetup
     /// <summary>
     /// Creates the bucket or container when it is missing, then probes the store and adjusts: S3
     /// checksums to <c>when_required</c> when uploads come back altered, and no-overwrite to
-    /// <c>head-then-put</c> when <c>If-None-Match: *</c> is ignored. Settings named by <c>-o</c> are kept as given.
+    /// <c>head-then-put</c> when <c>If-None-Match: *</c> is ignored. Settings named by <c>-o</c> are kept as given,
+    /// and <see cref="ChecksumKey"/> and <see cref="NoOverwriteKey"/> given so are remembered as well.
     /// </summary>
     public static async Task<Prepared> PrepareForInitAsync(string location, StorageSettings settings, Action<string> info, CancellationToken cancellationToken)
     {
@@ -50,8 +51,10 @@ internal static class StorageSetup
             throw new RepositoryExistsException($"there is a repository at {storage.Location} already");
         }
 
-        var chosen = new Dictionary<string, string>(StringComparer.Ordinal);
+        // the store's settings given to init are the store's too: remembered like the probe's, so that a later
+        // command without the -o cannot write with the default mode the user knew the store needs
         var s3 = S3RepositoryUrl.IsMatch(location);
+        var chosen = settings.Options.Where(o => s3 && o.Key is (ChecksumKey or NoOverwriteKey)).ToDictionary(StringComparer.Ordinal);
         var result = await ProbeAsync(storage, cancellationToken);
         if (!result.ReadsBackIntact && s3 && !settings.Options.ContainsKey(ChecksumKey))
         {

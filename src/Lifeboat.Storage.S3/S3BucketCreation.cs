@@ -7,11 +7,13 @@ namespace Lifeboat.Storage.S3;
 /// <summary>Creates a repository's bucket when it does not exist (with Object Lock enabled when the options ask for retention).</summary>
 internal static class S3BucketCreation
 {
-    public static async Task<bool> CreateIfMissingAsync(IAmazonS3 client, S3StorageOptions options, string location, CancellationToken cancellationToken)
+    /// <param name="root">The repository's prefix in the bucket ("" or ending in '/'): the existence check lists only under it,
+    /// which credentials whose s3:ListBucket is limited to that prefix may do.</param>
+    public static async Task<bool> CreateIfMissingAsync(IAmazonS3 client, S3StorageOptions options, string root, string location, CancellationToken cancellationToken)
     {
         try
         {
-            await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = options.Bucket, MaxKeys = 1 }, cancellationToken);
+            await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = options.Bucket, Prefix = root, MaxKeys = 1 }, cancellationToken);
             return false;
         }
         catch (AmazonS3Exception ex) when (ex.ErrorCode == "NoSuchBucket")

@@ -208,7 +208,7 @@ public sealed class S3Storage : IStorage, IContainerCreation, ITemporaryFileClea
     {
         try
         {
-            var created = await S3BucketCreation.CreateIfMissingAsync(_client, _options, Location, cancellationToken);
+            var created = await S3BucketCreation.CreateIfMissingAsync(_client, _options, _root, Location, cancellationToken);
             _bucketVerified = true;
             return created;
         }

@@ -84,6 +84,24 @@ public sealed class StoreSetupTests : IClassFixture<PlainStoresFixture>, IDispos
     }
 
     [Fact]
+    public async Task Init_given_the_store_settings_remembers_them_so_later_commands_without_them_do_not_write_altered_objects()
+    {
+        var prefix = NewName("repo");
+        var location = _stores.S3.RepositoryUrl(prefix);
+
+        var init = await _repo.Cli.RunAsync("-r", location, "-o", "s3.checksum=when_required", "-o", "s3.no-overwrite=head-then-put", "init", "--kdf-memory", "8");
+        var backup = await _repo.Cli.RunAsync(TestRepo.RandomBytes(200_000, 8), "-r", location, "backup", "--stdin", "--name", "a");
+        var check = await _repo.Cli.RunAsync("-r", location, "check", "--read-data");
+
+        init.ExitCode.Should().Be(0, init.ToString());
+        init.Stderr.Should().NotContain("the store altered", "nothing was switched: the settings were given");
+        Encoding.UTF8.GetString(await ReadObjectAsync(prefix + "/config"))
+            .Should().Contain("\"storage\":{\"s3.checksum\":\"when_required\",\"s3.no-overwrite\":\"head-then-put\"}");
+        backup.ExitCode.Should().Be(0, backup.ToString());
+        check.ExitCode.Should().Be(0, check.ToString());
+    }
+
+    [Fact]
     public async Task Init_on_plain_s3rver_with_the_default_checksums_forced_fails_as_an_integrity_error_naming_the_setting_and_leaves_nothing()
     {
         var prefix = NewName("repo");
@@ -109,6 +127,25 @@ public sealed class StoreSetupTests : IClassFixture<PlainStoresFixture>, IDispos
     }
 
     [Fact]
+    public async Task Init_with_object_lock_creates_the_missing_bucket_with_object_lock_enabled()
+    {
+        var bucket = NewName("locked");
+        var location = _stores.S3.RepositoryUrl("repo", bucket);
+
+        var init = await _repo.Cli.RunAsync("-r", location, "-o", "s3.object-lock=governance:1", "init", "--kdf-memory", "8");
+        var backup = await _repo.Cli.RunAsync(TestRepo.RandomBytes(10_000, 6), "-r", location, "-o", "s3.object-lock=governance:1", "backup", "--stdin", "--name", "a");
+
+        init.ExitCode.Should().Be(0, init.ToString());
+        init.Stderr.Should().Contain("created bucket");
+        backup.ExitCode.Should().Be(0, backup.ToString());
+        using var client = _stores.S3.CreateClient();
+        var locked = await client.GetObjectLockConfigurationAsync(new GetObjectLockConfigurationRequest { BucketName = bucket });
+        locked.ObjectLockConfiguration.ObjectLockEnabled.Value.Should().Be("Enabled");
+        await client.Invoking(c => c.GetObjectLockConfigurationAsync(new GetObjectLockConfigurationRequest { BucketName = S3rverEmulator.DefaultBucket }))
+            .Should().ThrowAsync<Amazon.S3.AmazonS3Exception>("a bucket created without the header has no Object Lock");
+    }
+
+    [Fact]
     public async Task Init_with_credentials_that_may_not_create_buckets_names_s3_CreateBucket_and_creates_nothing()
     {
         await using var denying = await S3rverEmulator.StartAsync(conditionalWrites: false, denyBucketCreation: true);
@@ -119,6 +156,22 @@ public sealed class StoreSetupTests : IClassFixture<PlainStoresFixture>, IDispos
         init.Stderr.Should().Contain("does not exist and these credentials may not create it").And.Contain("s3:CreateBucket");
         using var client = denying.CreateClient();
         (await client.ListBucketsAsync()).Buckets.Select(b => b.BucketName).Should().Equal(S3rverEmulator.DefaultBucket);
+    }
+
+    [Fact]
+    public async Task Init_with_credentials_that_may_list_only_under_the_repository_prefix_works_in_an_existing_bucket()
+    {
+        await using var scoped = await S3rverEmulator.StartAsync(conditionalWrites: false, listOnlyUnderPrefix: true);
+        var location = scoped.RepositoryUrl(NewName("repo"));
+
+        var init = await _repo.Cli.RunAsync("-r", location, "init", "--kdf-memory", "8");
+        var backup = await _repo.Cli.RunAsync(TestRepo.RandomBytes(10_000, 5), "-r", location, "backup", "--stdin", "--name", "a");
+        var check = await _repo.Cli.RunAsync("-r", location, "check", "--read-data");
+
+        init.ExitCode.Should().Be(0, init.ToString());
+        init.Stderr.Should().NotContain("created bucket");
+        backup.ExitCode.Should().Be(0, backup.ToString());
+        check.ExitCode.Should().Be(0, check.ToString());
     }
 
     [Fact]

@@ -118,7 +118,19 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
         ProofRepositories.Failed(check).Should().Equal("public.counters.id");
         check.Items.Single(i => !i.Passed).Should().Match<Lifeboat.Operations.Evidence.EvidenceItem>(i =>
             i.Expected == "last_value 25, is_called true" && i.Actual == "last_value 1, is_called true" && i.Note!.Contains("differs from the snapshot"));
+        check.Summary.Should().Be("1 sequence(s) fail: 1 differ from the snapshot: public.counters.id");
         Passing(result).Should().Equal(AllChecks.Except(["sequences"]));
+    }
+
+    [Fact]
+    public async Task A_row_added_ahead_of_a_sequence_fails_the_sequence_check_saying_the_column_differs_not_the_sequence()
+    {
+        var result = await HazardDrillAsync("INSERT INTO public.tags (id, name) VALUES (99, 'tampered')");
+
+        var check = ProofRepositories.Check(result, "sequences");
+        ProofRepositories.Failed(check).Should().Equal("public.tags.id");
+        check.Summary.Should().Be("1 sequence(s) fail: 1 are as in the snapshot but behind a column whose table differs from it: public.tags.id");
+        ProofRepositories.Failed(ProofRepositories.Check(result, "row-counts")).Should().Equal("public.tags");
     }
 
     [Fact]

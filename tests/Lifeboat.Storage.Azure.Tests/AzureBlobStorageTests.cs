@@ -114,6 +114,33 @@ public sealed class AzureBlobStorageTests(AzuriteFixture fixture)
         first.Location.Should().Be("azure:lifeboat/shared/one");
     }
 
+    [Fact]
+    public async Task A_missing_container_for_an_immutable_repository_is_not_created_and_the_error_says_how_to_create_it()
+    {
+        var name = "immutable-" + Guid.NewGuid().ToString("N")[..8];
+        await using var storage = new AzureBlobStorage(fixture.Options() with { Container = name, ImmutabilityDays = 7 });
+
+        var error = (await storage.Invoking(s => s.CreateContainerIfMissingAsync(default)).Should().ThrowAsync<StorageException>()).Which;
+
+        error.Kind.Should().Be(StorageErrorKind.Permanent);
+        error.Message.Should().Contain($"container '{name}' does not exist").And.Contain("azure.immutability-days").And.Contain("--enable-vlw");
+        (await new BlobContainerClient(fixture.Emulator.ConnectionString, name).ExistsAsync()).Value.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task A_missing_container_is_created_once_and_an_existing_one_is_left_alone()
+    {
+        var name = "created-" + Guid.NewGuid().ToString("N")[..8];
+        await using var storage = new AzureBlobStorage(fixture.Options() with { Container = name, AccessTier = "Cool" });
+
+        var first = await storage.CreateContainerIfMissingAsync(default);
+        var second = await storage.CreateContainerIfMissingAsync(default);
+        await storage.WriteAsync("config", new byte[] { 1 }, default);
+
+        (first, second).Should().Be((true, false));
+        (await storage.ReadAsync("config", 0, null, default)).Should().Equal(1);
+    }
+
     // azurite 3.35 accepts and ignores immutability policies, so the test checks what is sent.
     [Fact]
     public async Task An_unlocked_immutability_policy_is_sent_with_each_blob()

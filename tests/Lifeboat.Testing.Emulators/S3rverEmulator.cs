@@ -43,9 +43,11 @@ public sealed class S3rverEmulator : IAsyncDisposable
 
     /// <summary>
     /// Starts s3rver with <see cref="DefaultBucket"/> and waits until it accepts connections.
-    /// <paramref name="denyBucketCreation"/> answers CreateBucket with 403 AccessDenied (credentials without s3:CreateBucket).
+    /// <paramref name="denyBucketCreation"/> answers CreateBucket with 403 AccessDenied (credentials without s3:CreateBucket);
+    /// <paramref name="listOnlyUnderPrefix"/> answers a listing without a prefix with 403 AccessDenied (s3:ListBucket limited to a prefix).
     /// </summary>
-    public static async Task<S3rverEmulator> StartAsync(bool conditionalWrites = true, CancellationToken cancellationToken = default, bool denyBucketCreation = false)
+    public static async Task<S3rverEmulator> StartAsync(
+        bool conditionalWrites = true, CancellationToken cancellationToken = default, bool denyBucketCreation = false, bool listOnlyUnderPrefix = false)
     {
         TestEnvironment.NpmBinary("s3rver");
         var launcher = Path.Combine(TestEnvironment.EmulatorsDirectory(), "s3rver-launch.js");
@@ -58,7 +60,8 @@ public sealed class S3rverEmulator : IAsyncDisposable
                     ["--openssl-legacy-provider", launcher, "-d", directory,
                      "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bucket", DefaultBucket,
                      .. conditionalWrites ? Array.Empty<string>() : ["--no-conditional-writes"],
-                     .. denyBucketCreation ? ["--deny-bucket-creation"] : Array.Empty<string>()],
+                     .. denyBucketCreation ? ["--deny-bucket-creation"] : Array.Empty<string>(),
+                     .. listOnlyUnderPrefix ? ["--list-only-under-prefix"] : Array.Empty<string>()],
                     directory),
                 TimeSpan.FromSeconds(30),
                 cancellationToken);

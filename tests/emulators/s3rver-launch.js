@@ -8,15 +8,19 @@
 //   * ListMultipartUploads (GET /bucket?uploads) and AbortMultipartUpload (DELETE /bucket/key?uploadId=),
 //     which s3rver answers NotImplemented / MethodNotAllowed: read from and removed in s3rver's own
 //     upload directories, with the directory's time as Initiated.
+//   * GetObjectLockConfiguration (GET /bucket?object-lock), which s3rver lacks: Enabled for buckets created
+//     with x-amz-bucket-object-lock-enabled: true (remembered while it runs), else ObjectLockConfigurationNotFoundError.
 // Run node with --openssl-legacy-provider: s3rver encrypts ListObjectsV2 continuation tokens
 // with DES, which OpenSSL 3 disables by default (without it every truncated listing is a 500).
 //
 //   * --deny-bucket-creation: CreateBucket answers 403 AccessDenied, as for credentials without s3:CreateBucket.
+//   * --list-only-under-prefix: listing a bucket without a prefix answers 403 AccessDenied, as for credentials whose
+//     s3:ListBucket is limited to the repository's prefix (an IAM condition on s3:prefix).
 //
-// usage: node --openssl-legacy-provider s3rver-launch.js -d DIR -p PORT [--bucket NAME]... [--no-conditional-writes] [--deny-bucket-creation]
+// usage: node --openssl-legacy-provider s3rver-launch.js -d DIR -p PORT [--bucket NAME]... [--no-conditional-writes] [--deny-bucket-creation] [--list-only-under-prefix]
 const S3rver = require('s3rver');
 
-const options = { directory: undefined, port: undefined, buckets: [], conditionalWrites: true, denyBucketCreation: false };
+const options = { directory: undefined, port: undefined, buckets: [], conditionalWrites: true, denyBucketCreation: false, listOnlyUnderPrefix: false };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   switch (argv[i]) {
@@ -25,6 +29,7 @@ for (let i = 0; i < argv.length; i++) {
     case '--bucket': options.buckets.push(argv[++i]); break;
     case '--no-conditional-writes': options.conditionalWrites = false; break;
     case '--deny-bucket-creation': options.denyBucketCreation = true; break;
+    case '--list-only-under-prefix': options.listOnlyUnderPrefix = true; break;
     default: console.error(`unknown argument ${argv[i]}`); process.exit(2);
   }
 }
@@ -44,7 +49,8 @@ const server = new S3rver({
 
 if (options.conditionalWrites) {
   const locks = new Map();
-  server.middleware.unshift(async (ctx, next) => {
+  const objectLockBuckets = new Set();
+server.middleware.unshift(async (ctx, next) => {
     const isPut = ctx.method === 'PUT' && !('partNumber' in ctx.query) && !('uploadId' in ctx.query);
     const isComplete = ctx.method === 'POST' && 'uploadId' in ctx.query;
     const match = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
@@ -80,10 +86,17 @@ if (options.conditionalWrites) {
 const fs = require('fs');
 const path = require('path');
 const escapeXml = text => text.replace(/[<>&'"]/g, c => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]);
+const objectLockBuckets = new Set();
 server.middleware.unshift(async (ctx, next) => {
   const bucketOnly = /^\/([^/]+)\/?$/.exec(ctx.path);
   const withKey = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
   if (options.denyBucketCreation && ctx.method === 'PUT' && bucketOnly && Object.keys(ctx.query).length === 0) {
+    ctx.status = 403;
+    ctx.type = 'application/xml';
+    ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
+    return;
+  }
+  if (options.listOnlyUnderPrefix && ctx.method === 'GET' && bucketOnly && !('uploads' in ctx.query) && !('location' in ctx.query) && !ctx.query.prefix) {
     ctx.status = 403;
     ctx.type = 'application/xml';
     ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
@@ -123,7 +136,21 @@ server.middleware.unshift(async (ctx, next) => {
     ctx.status = 204;
     return;
   }
-  return next();
+  if (ctx.method === 'GET' && bucketOnly && 'object-lock' in ctx.query) {
+    const enabled = objectLockBuckets.has(decodeURIComponent(bucketOnly[1]));
+    ctx.status = enabled ? 200 : 404;
+    ctx.type = 'application/xml';
+    ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n' + (enabled
+      ? '<ObjectLockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>'
+      : '<Error><Code>ObjectLockConfigurationNotFoundError</Code><Message>Object Lock configuration does not exist for this bucket</Message></Error>');
+    return;
+  }
+  const lockedCreation = ctx.method === 'PUT' && bucketOnly && Object.keys(ctx.query).length === 0 &&
+    String(ctx.get('x-amz-bucket-object-lock-enabled')).toLowerCase() === 'true';
+  await next();
+  if (lockedCreation && ctx.status === 200) {
+    objectLockBuckets.add(decodeURIComponent(bucketOnly[1]));
+  }
 });
 
 server.run().then(

@@ -13,6 +13,10 @@ namespace Lifeboat.Operations.Drill;
 /// </summary>
 internal static class SequenceCheck
 {
+    private const string BehindChangedColumn = "; behind its column, whose table differs from the snapshot: not the source's state";
+
+    private const string NotRecorded = "; not recorded in the snapshot: compared with its column only";
+
     public static async Task<EvidenceCheck> RunAsync(NpgsqlConnection connection, BackupManifest manifest, IReadOnlySet<TableName> identical, CancellationToken cancellationToken)
     {
         var recorded = manifest.Sequences.ToDictionary(s => new TableName(s.Schema, s.Name));
@@ -37,8 +41,24 @@ internal static class SequenceCheck
         return new EvidenceCheck("sequences", "Every sequence is as it was in the snapshot", failed.Count == 0,
             failed.Count == 0
                 ? $"{items.Count} sequence(s) and sequence-fed column(s): all as in the snapshot{DatabaseChecks.Warned(items, "behind their column in the source")}"
-                : $"{failed.Count} sequence(s) differ from the snapshot: {DatabaseChecks.Names(failed)}",
+                : FailureSummary(failed),
             items);
+    }
+
+    /// <summary>What failed, in words that fit each item: a sequence that differs from the snapshot, one behind a column whose table does, one unreadable.</summary>
+    private static string FailureSummary(List<EvidenceItem> failed)
+    {
+        var unreadable = failed.Count(i => i.Actual == "error");
+        var behindChanged = failed.Count(i => i.Note?.EndsWith(BehindChangedColumn, StringComparison.Ordinal) == true);
+        var behindUnrecorded = failed.Count(i => i.Note?.EndsWith(NotRecorded, StringComparison.Ordinal) == true);
+        var parts = new (int Count, string What)[]
+        {
+            (failed.Count - unreadable - behindChanged - behindUnrecorded, "differ from the snapshot"),
+            (behindChanged, "are as in the snapshot but behind a column whose table differs from it"),
+            (behindUnrecorded, "are not recorded in the snapshot and behind their column"),
+            (unreadable, "could not be read"),
+        };
+        return $"{failed.Count} sequence(s) fail: {string.Join("; ", parts.Where(p => p.Count > 0).Select(p => $"{p.Count} {p.What}"))}: {DatabaseChecks.Names(failed)}";
     }
 
     private static async Task<EvidenceItem> FeedAsync(
@@ -64,7 +84,7 @@ internal static class SequenceCheck
         {
             // not in the manifest (not selected by the backup): only the column can be compared
             return new EvidenceItem(subject, !behind, extreme is null ? "any" : (ascending ? "≥ " : "≤ ") + Number(extreme.Value), actual,
-                note + "; not recorded in the snapshot: compared with its column only");
+                note + NotRecorded);
         }
 
         if (!Same(snapshot, last, isCalled))
@@ -79,7 +99,7 @@ internal static class SequenceCheck
 
         if (!feed.DataTables.All(identical.Contains))
         {
-            return new EvidenceItem(subject, false, State(snapshot), actual, note + "; behind its column, whose table differs from the snapshot: not the source's state");
+            return new EvidenceItem(subject, false, State(snapshot), actual, note + BehindChangedColumn);
         }
 
         if (feed.Cycles && !feed.ColumnUnique)

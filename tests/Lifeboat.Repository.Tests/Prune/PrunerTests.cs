@@ -57,6 +57,32 @@ public class PrunerTests
     }
 
     [Fact]
+    public async Task Prune_removes_the_temporary_files_of_interrupted_writes_once_old_and_leaves_young_ones()
+    {
+        var directory = Directory.CreateTempSubdirectory("lifeboat-prune-");
+        try
+        {
+            var repository = await TestRepository.InitAsync(new LocalFileStorage(directory.FullName));
+            await TestRepository.BackupAsync(repository, "data.bin", TestRepository.RandomBytes(50_000, 7));
+            var stale = Path.Combine(directory.FullName, "data", LocalFileStorage.TemporaryFilePrefix + "killed");
+            var young = Path.Combine(directory.FullName, "data", LocalFileStorage.TemporaryFilePrefix + "in-progress");
+            await File.WriteAllBytesAsync(stale, [1, 2, 3]);
+            await File.WriteAllBytesAsync(young, [4]);
+            File.SetLastWriteTimeUtc(stale, DateTime.UtcNow - TimeSpan.FromHours(2));
+
+            var report = await PruneTestData.PruneAsync(repository);
+
+            report.TemporaryFilesRemoved.Should().Be(1);
+            File.Exists(stale).Should().BeFalse();
+            File.Exists(young).Should().BeTrue("younger than PruneOptions.TemporaryFileAge, it may be a write in progress");
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Packs_left_by_an_interrupted_backup_are_removed()
     {
         var storage = new InMemoryStorage();
