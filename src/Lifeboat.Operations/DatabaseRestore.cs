@@ -65,7 +65,9 @@ public sealed class DatabaseRestore(Repository.Repository repository)
             Snapshots = [result.SnapshotId],
             Bytes = result.Bytes,
             Failed = result.Verification is { Ok: false },
-            Error = result.Verification is { Ok: false } v ? "verification failed: " + string.Join("; ", v.Mismatches.Take(5)) : null,
+            Error = result.Verification is { Ok: false } v
+                ? "verification failed: " + string.Join("; ", v.Mismatches.Take(5)) + (result.Aftermath is { } left ? ". " + left.Summary : "")
+                : null,
             Details = new Dictionary<string, string> { ["mode"] = request.Rows is not null ? "rows" : request.Table is not null ? "table" : "database", ["verified"] = (result.Verification is not null).ToString() },
         }), cancellationToken, request.Target.Redact());
 
