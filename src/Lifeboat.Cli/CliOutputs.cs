@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Lifeboat.Operations;
 using Lifeboat.Operations.Evidence;
 using Lifeboat.Operations.Status;
+using Lifeboat.Postgres;
 using Lifeboat.Repository;
 using Lifeboat.Repository.Audit;
 using Lifeboat.Repository.Check;
@@ -13,8 +14,8 @@ namespace Lifeboat.Cli;
 // CliContext.JsonOutput). Named records rather than anonymous types: their metadata is generated
 // at build time (CliJsonContext), which the natively compiled binary needs (no reflection there).
 
-/// <summary><c>--json</c> of any failure: the message and the exit code.</summary>
-internal sealed record ErrorOutput(string Error, int ExitCode);
+/// <summary><c>--json</c> of any failure: the message and the exit code (and, for a failed restore, what it left behind).</summary>
+internal sealed record ErrorOutput(string Error, int ExitCode, RestoreAftermath? Restore = null);
 
 /// <summary><c>backup --json</c>.</summary>
 internal sealed record BackupOutput(string Snapshot, DateTimeOffset Time, string Source, SnapshotSummary Summary, JsonObject? Manifest, IReadOnlyList<CopyOutcome>? Copies);

@@ -32,6 +32,7 @@ public static class ExitCodes
     /// <summary>The exit code for a failure, and whether the message alone says enough.</summary>
     public static int For(Exception exception) => exception switch
     {
+        RestoreAbandonedException { InnerException: { } cause } => For(cause),
         OperationCanceledException => Interrupted,
         RepositoryNotFoundException => RepositoryMissing,
         RepositoryExistsException => Usage,

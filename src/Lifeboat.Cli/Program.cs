@@ -36,4 +36,6 @@ if (parseResult.Errors.Count > 0)
     return ExitCodes.Usage;
 }
 
-return await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+// Ctrl-C and SIGTERM cancel the command, which then cleans up (a failed restore drops the database it
+// created, a backup releases its lock): give that time instead of the default 2 s before the process is ended.
+return await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromMinutes(3) });

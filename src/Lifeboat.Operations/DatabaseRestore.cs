@@ -2,7 +2,6 @@ using Lifeboat.Operations.Audit;
 using Lifeboat.Postgres;
 using Lifeboat.Repository;
 using Lifeboat.Repository.Restore;
-using Npgsql;
 
 namespace Lifeboat.Operations;
 
@@ -13,8 +12,17 @@ public sealed record DatabaseRestoreRequest
 
     public required PgConnectionInfo Target { get; init; }
 
-    /// <summary>Create the target database first (it must not exist).</summary>
+    /// <summary>
+    /// Create the target database first (it must not exist). The restore loads under a staging name
+    /// and renames it to the target once it succeeded (see <see cref="StagedDatabase"/>).
+    /// </summary>
     public bool Create { get; init; }
+
+    /// <summary>
+    /// A failed restore keeps what it loaded, for inspection (the target then holds part of the
+    /// snapshot and the failure says so), instead of dropping the database it created or emptying the target again.
+    /// </summary>
+    public bool KeepFailed { get; init; }
 
     public RestoreOptions Options { get; init; } = new();
 
@@ -37,7 +45,8 @@ public sealed record DatabaseRestoreRequest
 /// <summary>The outcome of a restore.</summary>
 public sealed record DatabaseRestoreResult(
     string SnapshotId, string Target, int Tables, long Rows, long Bytes, double Seconds,
-    TableRestoreResult? Table, RowRestoreResult? RowChanges, VerificationResult? Verification, GlobalsOutcome? Globals = null);
+    TableRestoreResult? Table, RowRestoreResult? RowChanges, VerificationResult? Verification, GlobalsOutcome? Globals = null,
+    RestoreAftermath? Aftermath = null);
 
 /// <summary>Restores a database snapshot (whole, one table, or single rows) under a shared lock.</summary>
 public sealed class DatabaseRestore(Repository.Repository repository)
@@ -56,7 +65,9 @@ public sealed class DatabaseRestore(Repository.Repository repository)
             Snapshots = [result.SnapshotId],
             Bytes = result.Bytes,
             Failed = result.Verification is { Ok: false },
-            Error = result.Verification is { Ok: false } v ? "verification failed: " + string.Join("; ", v.Mismatches.Take(5)) : null,
+            Error = result.Verification is { Ok: false } v
+                ? "verification failed: " + string.Join("; ", v.Mismatches.Take(5)) + (result.Aftermath is { } left ? ". " + left.Summary : "")
+                : null,
             Details = new Dictionary<string, string> { ["mode"] = request.Rows is not null ? "rows" : request.Table is not null ? "table" : "database", ["verified"] = (result.Verification is not null).ToString() },
         }), cancellationToken, request.Target.Redact());
 
@@ -65,13 +76,10 @@ public sealed class DatabaseRestore(Repository.Repository repository)
         var started = repository.Context.Time.GetTimestamp();
 
         // CREATE DATABASE (a few hundred ms: it copies template1) runs while the index and the manifest load.
-        var creating = request.Create ? CreateDatabaseAsync(request.Target, cancellationToken) : Task.CompletedTask;
-        SnapshotRecord record;
-        SnapshotStreamSource source;
-        BackupManifest manifest;
-        await using var held = await WhileCreatingAsync(
-            request.Create, creating, request.Target, () => Locks.AcquireAsync(repository, exclusive: false, "restore", cancellationToken));
-        (record, source, manifest) = await WhileCreatingAsync(request.Create, creating, request.Target, async () =>
+        var creating = request.Create ? StageAsync() : Task.FromResult<StagedDatabase?>(null);
+        async Task<StagedDatabase?> StageAsync() => await StagedDatabase.CreateAsync(request.Target, request.Snapshot, repository.Context.Notice, cancellationToken);
+        await using var held = await WhileCreatingAsync(creating, () => Locks.AcquireAsync(repository, exclusive: false, "restore", cancellationToken));
+        var (record, source, manifest) = await WhileCreatingAsync(creating, async () =>
         {
             var opened = await OpenAsync(repository, request.Snapshot, cancellationToken);
             if (request.Options.Globals && opened.Manifest.Globals is null)
@@ -82,28 +90,52 @@ public sealed class DatabaseRestore(Repository.Repository repository)
 
         Source = source;
         Manifest = manifest;
-        await creating;
-
+        var staged = await creating;
+        var into = staged?.Staging ?? request.Target;
 
         var restore = new PostgresRestore();
         TableRestoreResult? table = null;
         RowRestoreResult? rows = null;
         VerificationResult? verification = null;
-        if (request.Rows is not null)
+        RestoreAftermath? aftermath = null;
+        try
         {
-            rows = await restore.RestoreRowsAsync(source, manifest, request.Target, request.Rows, cancellationToken);
-        }
-        else if (request.Table is not null)
-        {
-            table = await restore.RestoreTableAsync(source, manifest, request.Target, request.Table, cancellationToken);
-        }
-        else
-        {
-            await restore.RestoreAsync(source, manifest, request.Target, request.Options, cancellationToken, request.TargetConnection);
-            if (request.Verify)
+            if (request.Rows is not null)
             {
-                verification = await PostgresVerifier.VerifyAsync(request.Target, manifest, cancellationToken);
+                rows = await restore.RestoreRowsAsync(source, manifest, into, request.Rows, cancellationToken);
             }
+            else if (request.Table is not null)
+            {
+                table = await restore.RestoreTableAsync(source, manifest, into, request.Table, cancellationToken);
+            }
+            else
+            {
+                await restore.RestoreAsync(source, manifest, into, request.Options, cancellationToken, request.TargetConnection);
+                if (request.Verify)
+                {
+                    // before the rename: a restore that does not hold the snapshot's rows is a failed one
+                    verification = await PostgresVerifier.VerifyAsync(into, manifest, cancellationToken);
+                }
+            }
+
+            if (verification is { Ok: false })
+            {
+                aftermath = await RestoreFailure.AbandonAsync(staged, restore, request, manifest, "verification failed");
+            }
+            else if (staged is not null)
+            {
+                await staged.CommitAsync(cancellationToken);
+            }
+        }
+        catch (Exception failure) when (failure is not RestoreAbandonedException)
+        {
+            var left = await RestoreFailure.AbandonAsync(staged, restore, request, manifest, failure is OperationCanceledException ? "interrupted" : failure.Message);
+            if (left is null)
+            {
+                throw;
+            }
+
+            throw new RestoreAbandonedException(failure, left);
         }
 
         var elapsed = repository.Context.Time.GetElapsedTime(started);
@@ -117,7 +149,8 @@ public sealed class DatabaseRestore(Repository.Repository repository)
             table,
             rows,
             verification,
-            restore.Globals);
+            restore.Globals,
+            aftermath);
     }
 
     /// <summary>Finds a database snapshot and opens it as a restore source with its manifest.</summary>
@@ -150,11 +183,11 @@ public sealed class DatabaseRestore(Repository.Repository repository)
     }
 
     /// <summary>
-    /// Runs <paramref name="step"/> while <paramref name="creating"/> creates the target database: when
+    /// Runs <paramref name="step"/> while <paramref name="creating"/> creates the staging database: when
     /// the step fails, the database just created (still empty) is dropped again, and the step's
     /// failure is what is reported.
     /// </summary>
-    private static async Task<T> WhileCreatingAsync<T>(bool create, Task creating, PgConnectionInfo target, Func<Task<T>> step)
+    private static async Task<T> WhileCreatingAsync<T>(Task<StagedDatabase?> creating, Func<Task<T>> step)
     {
         try
         {
@@ -164,50 +197,18 @@ public sealed class DatabaseRestore(Repository.Repository repository)
         {
             try
             {
-                if (create)
-                {
-                    await creating;
-                    await DropDatabaseAsync(target);
-                }
+                if (await creating is { } staged)
+                    await staged.TryDropAsync();
             }
             catch (Exception)
             {
-                // not created (e.g. it exists already) or not dropped: the step's failure matters more
+                // not created (e.g. the target exists already): the step's failure matters more
             }
             throw;
         }
     }
 
-    private static async Task DropDatabaseAsync(PgConnectionInfo target)
-    {
-        var maintenance = target.WithDatabase(target.Database == "postgres" ? "template1" : "postgres");
-        await using var connection = await PgErrors.OpenAsync(maintenance, CancellationToken.None);
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Sql.Ident(target.Database)}", connection);
-        await drop.ExecuteNonQueryAsync(CancellationToken.None);
-    }
-
-    /// <summary>CREATE DATABASE on the target's server, connecting to its maintenance database.</summary>
-    public static async Task CreateDatabaseAsync(PgConnectionInfo target, CancellationToken cancellationToken)
-    {
-        var maintenance = target.WithDatabase(target.Database == "postgres" ? "template1" : "postgres");
-        await using var connection = await PgErrors.OpenAsync(maintenance, cancellationToken);
-        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
-        exists.Parameters.AddWithValue(target.Database);
-        if (await exists.ExecuteScalarAsync(cancellationToken) is not null)
-        {
-            throw new TargetNotEmptyException(
-                $"database \"{target.Database}\" exists already: leave out --create to restore into it (it must be empty, or use --clean), or choose another name");
-        }
-
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {Sql.Ident(target.Database)}", connection);
-        try
-        {
-            await create.ExecuteNonQueryAsync(cancellationToken);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
-        {
-            throw new InsufficientPrivilegeException(
-                $"role \"{target.User}\" may not create databases: create \"{target.Database}\" first (CREATE DATABASE ... OWNER {target.User}) and leave out --create, or ALTER ROLE {target.User} CREATEDB", e);
-        }
-    }
+    /// <summary>CREATE DATABASE on the target's server, connecting to its maintenance database (the drill's scratch database).</summary>
+    public static Task CreateDatabaseAsync(PgConnectionInfo target, CancellationToken cancellationToken) =>
+        StagedDatabase.CreatePlainAsync(target, cancellationToken);
 }

@@ -28,7 +28,7 @@ public sealed class SnapshotStreamSource(BlobReader reader, Snapshot snapshot) :
     public Task<Stream> OpenStreamAsync(string name, CancellationToken cancellationToken)
     {
         var restorer = new StreamRestorer(reader, ReadAhead);
-        return Task.FromResult<Stream>(new CountingStream(restorer.OpenRead(Find(name), cancellationToken), this));
+        return Task.FromResult<Stream>(new CountingStream(restorer.OpenRead(Find(name), cancellationToken), this, name));
     }
 
     /// <summary>
@@ -43,7 +43,15 @@ public sealed class SnapshotStreamSource(BlobReader reader, Snapshot snapshot) :
         if (stream.Size != expectedBytes || !string.Equals(stream.Sha256, expectedSha256, StringComparison.OrdinalIgnoreCase))
             return false;
         var restorer = new StreamRestorer(reader, ReadAhead);
-        await restorer.WriteToAsync(stream, new CountingWriteStream(destination, this), cancellationToken);
+        try
+        {
+            await restorer.WriteToAsync(stream, new CountingWriteStream(destination, this), cancellationToken);
+        }
+        catch (IntegrityException e)
+        {
+            throw Damaged(name, e);
+        }
+
         return true;
     }
 
@@ -69,13 +77,16 @@ public sealed class SnapshotStreamSource(BlobReader reader, Snapshot snapshot) :
         catch (IntegrityException e)
         {
             // the chunks at the cuts are read (and authenticated) while the restore is planned
-            throw new BackupIntegrityException($"The stream {name} is damaged: {e.Message}", e);
+            throw Damaged(name, e);
         }
 
         if (ranges.Count == 1)
             return [new WholeStreamPart(this, name, expectedBytes, expectedSha256)];
         return [.. ranges.Select(r => (IStreamPart)new RangePart(this, restorer, r))];
     }
+
+    /// <summary>A damaged blob, said of the stream it belongs to (which names the table).</summary>
+    private static BackupIntegrityException Damaged(string name, IntegrityException e) => new($"The stream {name} is damaged: {e.Message}", e);
 
     private SnapshotStream Find(string name) =>
         snapshot.Streams.FirstOrDefault(s => s.Name == name)
@@ -93,7 +104,7 @@ public sealed class SnapshotStreamSource(BlobReader reader, Snapshot snapshot) :
             }
             catch (IntegrityException e)
             {
-                throw new BackupIntegrityException($"The stream {range.Stream.Name} is damaged: {e.Message}", e);
+                throw Damaged(range.Stream.Name, e);
             }
         }
     }
@@ -136,7 +147,7 @@ public sealed class SnapshotStreamSource(BlobReader reader, Snapshot snapshot) :
         public override void SetLength(long value) => throw new NotSupportedException();
     }
 
-    private sealed class CountingStream(Stream inner, SnapshotStreamSource owner) : Stream
+    private sealed class CountingStream(Stream inner, SnapshotStreamSource owner, string name) : Stream
     {
         public override bool CanRead => true;
 
@@ -148,10 +159,29 @@ public sealed class SnapshotStreamSource(BlobReader reader, Snapshot snapshot) :
 
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            try
+            {
+                return Count(inner.Read(buffer, offset, count));
+            }
+            catch (IntegrityException e)
+            {
+                throw Damaged(name, e);
+            }
+        }
 
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Count(await inner.ReadAsync(buffer, cancellationToken));
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return Count(await inner.ReadAsync(buffer, cancellationToken));
+            }
+            catch (IntegrityException e)
+            {
+                throw Damaged(name, e);
+            }
+        }
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();

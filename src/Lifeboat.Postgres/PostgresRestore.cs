@@ -24,6 +24,9 @@ public sealed partial class PostgresRestore
     /// <summary>Set by a restore with <see cref="RestoreOptions.Globals"/>: what applying the roles and tablespaces did.</summary>
     public GlobalsOutcome? Globals { get; private set; }
 
+    /// <summary>What the restore has done to its target so far (read after a failure to say what is left).</summary>
+    public RestoreLedger Ledger { get; } = new();
+
     /// <summary>Restores everything in <paramref name="manifest"/> into <paramref name="target"/>.</summary>
     /// <param name="early">A connection to <paramref name="target"/> opened ahead of time, taken here (else one is opened).</param>
     public async Task RestoreAsync(IStreamSource source, BackupManifest manifest, PgConnectionInfo target, RestoreOptions options, CancellationToken cancellationToken, EarlyConnection? early = null)
@@ -53,6 +56,7 @@ public sealed partial class PostgresRestore
             // --clean drops what the target holds only once the restore can go ahead: pg_restore found, schema verified
             if (mustClean)
             {
+                Ledger.Enter("cleaning the target");
                 Log.Cleaning(_logger, where);
                 await TargetDatabase.CleanAsync(connection, platform, cancellationToken);
             }
@@ -82,6 +86,7 @@ public sealed partial class PostgresRestore
             {
                 var globals = manifest.Globals ?? throw new InvalidRestoreRequestException(
                     "This snapshot holds no roles or tablespaces: it was taken without --globals (or the server did not allow reading them). Restore without --globals.");
+                Ledger.Enter("roles and tablespaces", changesTarget: false);
                 Log.RestoreStep(_logger, where, "roles and tablespaces");
                 Globals = await GlobalsRestore.ApplyAsync(connection, source, globals, where, cancellationToken);
             }
@@ -93,9 +98,11 @@ public sealed partial class PostgresRestore
             Task<IndexBuilds> planning = Task.FromResult(IndexBuilds.None);
             try
             {
+                Ledger.Enter("pre-data");
                 Log.RestoreStep(_logger, where, "pre-data");
                 await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "pre-data", 1, options.NoOwner, options.NoPrivileges, [], cancellationToken, skipExtensions: platform);
 
+                Ledger.Enter("table data");
                 Log.RestoreStep(_logger, where, "table data");
                 if (options.Jobs > 1)
                     planning = IndexBuildPlan.CreateAsync(tools, archive, manifest, cancellationToken);
@@ -103,6 +110,7 @@ public sealed partial class PostgresRestore
                 foreach (var platformTable in manifest.DataOnlyTablesInLoadOrder())
                 {
                     await LoadTableAsync(connection, source, platformTable, platformTable.QualifiedName, cancellationToken);
+                    Ledger.PartLoaded(platformTable);
                     if (options.Analyze)
                         await AnalyzeAsync(connection, platformTable.QualifiedName, cancellationToken);
                 }
@@ -111,17 +119,22 @@ public sealed partial class PostgresRestore
                 // several connections (see TableLoadPlan). Each table is analyzed by the worker that loaded
                 // its last part, while the other workers still load.
                 var loads = await planningLoads;
+                foreach (var planned in loads.GroupBy(l => l.Table))
+                    Ledger.Planned(planned.Key, planned.Count());
                 await RunParallelAsync(workers, loads, options.Jobs, async (conn, load, ct) =>
                 {
                     var rows = await LoadPartAsync(conn, load.Part, load.Table, load.Table.QualifiedName, ct);
+                    Ledger.PartLoaded(load.Table);
                     if (load.Finish() && options.Analyze)
                         await AnalyzeAsync(conn, load.Table.QualifiedName, ct);
                     return rows;
                 }, cancellationToken);
 
+                Ledger.Enter("sequences");
                 Log.RestoreStep(_logger, where, "sequences");
                 await SetSequencesAsync(connection, manifest.Sequences, cancellationToken);
 
+                Ledger.Enter("large objects");
                 Log.RestoreStep(_logger, where, "large objects");
                 foreach (var lo in manifest.LargeObjects)
                     await LoadLargeObjectAsync(connection, source, lo, cancellationToken);
@@ -141,6 +154,7 @@ public sealed partial class PostgresRestore
             var builds = plan.Builds;
             if (builds.Count > 0)
             {
+                Ledger.Enter("indexes");
                 Log.RestoreStep(_logger, where, "indexes");
                 await BuildIndexesAsync(connection, workers, builds, options.Jobs, cancellationToken);
             }
@@ -148,6 +162,7 @@ public sealed partial class PostgresRestore
             // (when the builds were all of post-data, as with only primary keys, there is nothing left for it)
             if (plan.LeavesEntries)
             {
+                Ledger.Enter("post-data");
                 Log.RestoreStep(_logger, where, "post-data");
                 await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "post-data", options.Jobs, options.NoOwner, options.NoPrivileges, [], cancellationToken,
                     skipExtensions: platform, excludedEntries: builds.Select(b => b.EntryId).ToList(), toc: plan.PostDataToc);
@@ -155,12 +170,25 @@ public sealed partial class PostgresRestore
 
             if (options.Analyze)
             {
+                Ledger.Enter("analyze");
                 Log.RestoreStep(_logger, where, "analyze");
 
                 await AnalyzeAfterPostDataAsync(connection, cancellationToken);
             }
 
+            Ledger.Enter("done");
         }
+    }
+
+    /// <summary>
+    /// After a failed restore into an existing database that was empty (or cleaned): drops every
+    /// user schema, extension and large object again, leaving it empty. With a platform profile the
+    /// platform's schemas stay, and so do rows loaded into its tables (see <see cref="RestoreLedger.LoadedIntoExistingTables"/>).
+    /// </summary>
+    public static async Task EmptyAfterFailureAsync(PgConnectionInfo target, bool platform, CancellationToken cancellationToken)
+    {
+        await using var connection = await PgErrors.OpenAsync(target, cancellationToken);
+        await TargetDatabase.CleanAsync(connection, platform, cancellationToken);
     }
 
     /// <summary>
@@ -290,6 +318,15 @@ public sealed partial class PostgresRestore
         {
             throw new RestoreFailedException(destination, $"Loading table {destination} failed: {ex.MessageText}{(ex.Where is null ? "" : " (" + ex.Where + ")")}", ex);
         }
+        catch (NpgsqlException ex) when (ex.InnerException is BackupIntegrityException damaged)
+        {
+            throw new BackupIntegrityException($"{table.QualifiedName}: {damaged.Message}", damaged);
+        }
+        catch (NpgsqlException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new RestoreFailedException(destination,
+                $"Loading table {destination} failed: the connection to the server broke ({ex.InnerException?.Message ?? ex.Message})", ex);
+        }
         finally
         {
             if (!completed)
@@ -386,6 +423,8 @@ public sealed partial class PostgresRestore
             return;
         var queue = new ConcurrentQueue<T>(items);
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // the failure that stopped the others: theirs (cancelled COPYs, broken writes) follow from it
+        Exception? first = null;
         var workers = Enumerable.Range(0, Math.Min(jobs, items.Count)).Select(async _ =>
         {
             try
@@ -406,8 +445,9 @@ public sealed partial class PostgresRestore
                 }
                 await connections.ReturnAsync(connection);
             }
-            catch
+            catch (Exception e)
             {
+                Interlocked.CompareExchange(ref first, e, null);
                 await failure.CancelAsync();
                 throw;
             }
@@ -418,11 +458,9 @@ public sealed partial class PostgresRestore
         }
         catch
         {
-            // report the first real failure, not a cancellation it caused
-            var real = workers.Where(w => w.IsFaulted).Select(w => w.Exception!.InnerException!)
-                .FirstOrDefault(e => e is not OperationCanceledException);
-            if (real is not null && !cancellationToken.IsCancellationRequested)
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(real);
+            // report the failure that came first, not one it caused
+            if (first is not null and not OperationCanceledException && !cancellationToken.IsCancellationRequested)
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
             throw;
         }
     }

@@ -79,19 +79,22 @@ public sealed partial class PostgresRestore
         var destSchema = options.IntoSchema ?? table.Schema;
         var destName = options.AsName ?? table.Name;
 
+        // Every mode is one transaction: a restore that fails (damage, a bad row, Ctrl-C, a killed
+        // process) leaves no new table behind and never swaps in a partial one.
         if (options.Swap && originalExists)
         {
+            var oldName = Truncate(table.Name, "_before_restore");
+            if (await ExistsAsync(connection, Sql.Qualify(table.Schema, oldName), cancellationToken))
+                throw new TargetNotEmptyException(
+                    $"Table {Sql.Qualify(table.Schema, oldName)} exists (kept by an earlier --swap): drop or rename it first, then swap again.");
             var temporary = Sql.Qualify(table.Schema, Truncate(table.Name, "_lifeboat_new"));
+            await using var tx = await connection.BeginTransactionAsync(cancellationToken);
             await CatalogReader.ExecuteAsync(connection, $"DROP TABLE IF EXISTS {temporary}; CREATE TABLE {temporary} (LIKE {original} INCLUDING ALL)", cancellationToken);
             var rows = await LoadTableAsync(connection, source, table, temporary, cancellationToken);
-            var oldName = Truncate(table.Name, "_before_restore");
-            await using (var tx = await connection.BeginTransactionAsync(cancellationToken))
-            {
-                await CatalogReader.ExecuteAsync(connection,
-                    $"LOCK TABLE {original} IN ACCESS EXCLUSIVE MODE; ALTER TABLE {original} RENAME TO {Sql.Ident(oldName)}; " +
-                    $"ALTER TABLE {temporary} RENAME TO {Sql.Ident(table.Name)}", cancellationToken);
-                await tx.CommitAsync(cancellationToken);
-            }
+            await CatalogReader.ExecuteAsync(connection,
+                $"LOCK TABLE {original} IN ACCESS EXCLUSIVE MODE; ALTER TABLE {original} RENAME TO {Sql.Ident(oldName)}; " +
+                $"ALTER TABLE {temporary} RENAME TO {Sql.Ident(table.Name)}", cancellationToken);
+            await tx.CommitAsync(cancellationToken);
             return new TableRestoreResult(original, rows, Sql.Qualify(table.Schema, oldName));
         }
 
@@ -99,27 +102,54 @@ public sealed partial class PostgresRestore
         if (await ExistsAsync(connection, destination, cancellationToken))
             throw new TargetNotEmptyException(
                 $"Table {destination} already exists in {target.Redact()}. Restore it side by side with --as NAME or --into-schema SCHEMA, or replace it with --swap.");
-        if (destination != original && originalExists)
+        // the table's definition from the backup, as SQL run in this transaction (not by pg_restore on its own connection)
+        var definition = destination != original && originalExists
+            ? null
+            : await TableDefinitionAsync(source, manifest, table, connection.PostgreSqlVersion.Major, options.PgBinDirectory, cancellationToken);
+        await using (var tx = await connection.BeginTransactionAsync(cancellationToken))
         {
-            await CatalogReader.ExecuteAsync(connection,
-                $"CREATE SCHEMA IF NOT EXISTS {Sql.Ident(destSchema)}; CREATE TABLE {destination} (LIKE {original} INCLUDING ALL)", cancellationToken);
-        }
-        else
-        {
-            var tools = await PgToolset.FindAsync(connection.PostgreSqlVersion.Major, options.PgBinDirectory, cancellationToken);
-            await using var archive = await SchemaArchive.ExtractAsync(source, manifest, cancellationToken);
-            await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "pre-data", 1, false, false,
-                ["--schema=" + table.Schema, "--table=" + table.Name], cancellationToken);
-            if (destination != original)
+            if (definition is null)
             {
+                await CatalogReader.ExecuteAsync(connection,
+                    $"CREATE SCHEMA IF NOT EXISTS {Sql.Ident(destSchema)}; CREATE TABLE {destination} (LIKE {original} INCLUDING ALL)", cancellationToken);
+            }
+            else
+            {
+                await ExecuteDefinitionAsync(connection, table, definition, cancellationToken);
                 if (destSchema != table.Schema)
                     await CatalogReader.ExecuteAsync(connection, $"CREATE SCHEMA IF NOT EXISTS {Sql.Ident(destSchema)}; ALTER TABLE {original} SET SCHEMA {Sql.Ident(destSchema)}", cancellationToken);
                 if (destName != table.Name)
                     await CatalogReader.ExecuteAsync(connection, $"ALTER TABLE {Sql.Qualify(destSchema, table.Name)} RENAME TO {Sql.Ident(destName)}", cancellationToken);
             }
+
+            var loaded = await LoadTableAsync(connection, source, table, destination, cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+            return new TableRestoreResult(destination, loaded, null);
         }
-        var loaded = await LoadTableAsync(connection, source, table, destination, cancellationToken);
-        return new TableRestoreResult(destination, loaded, null);
+    }
+
+    /// <summary>The SQL pg_restore writes for one table's definition (pre-data), without psql meta-commands.</summary>
+    private static async Task<string> TableDefinitionAsync(IStreamSource source, BackupManifest manifest, TableEntry table, int serverMajor, string? pgBin, CancellationToken cancellationToken)
+    {
+        var tools = await PgToolset.FindAsync(serverMajor, pgBin, cancellationToken);
+        await using var archive = await SchemaArchive.ExtractAsync(source, manifest, cancellationToken);
+        var script = await PgRestoreRunner.OutputAsync(tools,
+            ["--section=pre-data", "--file=-", "--schema=" + table.Schema, "--table=" + table.Name, archive.Path], cancellationToken);
+        // \restrict / \unrestrict (psql only), and settings this server may not know (newer pg_restore)
+        return string.Join('\n', script.Split('\n').Where(line =>
+            !line.StartsWith('\\') && !(serverMajor < 17 && line.StartsWith("SET transaction_timeout", StringComparison.Ordinal))));
+    }
+
+    private static async Task ExecuteDefinitionAsync(NpgsqlConnection connection, TableEntry table, string definition, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CatalogReader.ExecuteAsync(connection, definition, cancellationToken);
+        }
+        catch (PostgresException ex)
+        {
+            throw new RestoreFailedException(table.QualifiedName, $"Creating table {table.QualifiedName} from the backup's schema failed: {ex.MessageText}", ex);
+        }
     }
 
     /// <summary>

@@ -39,8 +39,10 @@ public sealed class PartedRestoreTests(DatabaseFixture db) : IDisposable
 
         var restore = () => RestoreAsync(repository, record, DatabaseFixture.NewName("damaged"));
 
-        var failure = await restore.Should().ThrowAsync<BackupIntegrityException>();
+        var failure = await restore.Should().ThrowAsync<RestoreAbandonedException>();
+        failure.Which.InnerException.Should().BeOfType<BackupIntegrityException>();
         failure.Which.Message.Should().Contain("\"public\".\"bulk_events\"").And.Contain("failed authentication");
+        failure.Which.Aftermath.LeftBehind.Should().Be("nothing");
     }
 
     [Fact]
@@ -53,30 +55,14 @@ public sealed class PartedRestoreTests(DatabaseFixture db) : IDisposable
 
         var restore = () => RestoreAsync(repository, record, DatabaseFixture.NewName("damagedcut"));
 
-        var failure = await restore.Should().ThrowAsync<BackupIntegrityException>();
+        var failure = await restore.Should().ThrowAsync<RestoreAbandonedException>();
+        failure.Which.InnerException.Should().BeOfType<BackupIntegrityException>();
         failure.Which.Message.Should().Contain("\"public\".\"bulk_events\"").And.Contain("failed authentication");
+        failure.Which.Aftermath.LeftBehind.Should().Be("nothing");
     }
 
-    /// <summary>Flips a byte in the middle of each chosen chunk of bulk_events' stream, in its pack file.</summary>
-    private async Task DamageChunksAsync(Repository.Repository repository, SnapshotRecord record, Func<IReadOnlyList<ChunkRef>, IEnumerable<ChunkRef>> choose)
-    {
-        var index = await MasterIndex.LoadAsync(repository, default);
-        var stream = record.Snapshot.Streams.Single(s => s.Name == "data/public.bulk_events");
-        var chunks = await new BlobReader(repository, index).ReadChunkListAsync(stream, default);
-        var locations = choose(chunks).Select(c => index.TryGet(c.Id, out var l) ? l : throw new InvalidOperationException("chunk not indexed"));
-        foreach (var group in locations.GroupBy(l => Pack.ObjectName(index.PackOf(l))))
-        {
-            var path = Path.Combine(_directory, group.Key.Replace('/', Path.DirectorySeparatorChar));
-            var bytes = await File.ReadAllBytesAsync(path);
-            foreach (var location in group)
-            {
-                bytes[location.Entry.Offset + (location.Entry.Length / 2)] ^= 0x01;
-            }
-
-            File.SetAttributes(path, FileAttributes.Normal);
-            await File.WriteAllBytesAsync(path, bytes);
-        }
-    }
+    private Task DamageChunksAsync(Repository.Repository repository, SnapshotRecord record, Func<IReadOnlyList<ChunkRef>, IEnumerable<ChunkRef>> choose) =>
+        RepositoryDamage.FlipChunksAsync(_directory, repository, record, "data/public.bulk_events", choose);
 
     private Task<SnapshotRecord> BackupAsync(Repository.Repository repository) =>
         new DatabaseBackup(repository, new BackupWriterOptions { UploadConcurrency = 2 })

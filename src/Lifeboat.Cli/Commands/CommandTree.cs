@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Lifeboat.Postgres;
 
 namespace Lifeboat.Cli.Commands;
 
@@ -47,15 +48,23 @@ internal static class CommandTree
     private static int Report(CliContext context, Exception exception)
     {
         var code = ExitCodes.For(exception);
-        var message = code switch
+        var abandoned = exception as RestoreAbandonedException;
+        var cause = abandoned?.InnerException ?? exception;
+        var message = (code, abandoned) switch
         {
-            ExitCodes.Interrupted => "interrupted: nothing was committed; data already uploaded is reused by the next backup or removed by prune",
-            ExitCodes.Failed => $"unexpected error: {exception.GetType().Name}: {exception.Message}",
+            // a failed restore says what it left behind, whatever the cause
+            (ExitCodes.Interrupted, { } r) => $"interrupted. {r.Aftermath.Summary}",
+            (ExitCodes.Failed, { } r) => $"unexpected error: {cause.GetType().Name}: {r.Message}",
+            (_, { } r) => r.Message,
+            (ExitCodes.Interrupted, null) => context.ParseResult.CommandResult.Command.Name is "backup" or "copy"
+                ? "interrupted: nothing was committed; data already uploaded is reused by the next backup or removed by prune"
+                : "interrupted: nothing was committed",
+            (ExitCodes.Failed, null) => $"unexpected error: {exception.GetType().Name}: {exception.Message}",
             _ => exception.Message,
         };
         if (context.Json)
         {
-            context.WriteJson(new ErrorOutput(message, code));
+            context.WriteJson(new ErrorOutput(message, code, abandoned?.Aftermath));
         }
 
         Console.Error.WriteLine($"lifeboat: {message}");

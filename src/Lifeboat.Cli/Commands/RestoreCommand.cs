@@ -12,6 +12,10 @@ internal static class RestoreCommand
         var snapshot = new Argument<string>("SNAPSHOT") { Description = "A snapshot id (or its first digits), or 'latest'" };
         var to = new Option<string?>("--to") { Description = "The target database: postgres://user@host:port/db or 'host=... dbname=...'", Required = true };
         var create = new Option<bool>("--create") { Description = "Create the target database first (it must not exist)" };
+        var keepFailed = new Option<bool>("--keep-failed")
+        {
+            Description = "If the restore fails, keep what it loaded for inspection, marked incomplete (by default a database it created is dropped, an existing target emptied again)",
+        };
         var clean = new Option<bool>("--clean") { Description = "Drop everything in the target first (otherwise a non-empty target is refused)" };
         var jobs = DatabaseOptions.Jobs();
         var noOwner = new Option<bool>("--no-owner") { Description = "Objects belong to the restoring role (when the source's roles do not exist here)" };
@@ -29,7 +33,7 @@ internal static class RestoreCommand
         onConflict.AcceptOnlyFromAmong("skip", "update");
         var command = new Command("restore", "Restore a database snapshot into PostgreSQL")
         {
-            snapshot, to, create, clean, jobs, noOwner, noPrivileges, globals, noAnalyze, noSplit, verify, table, asName, intoSchema, swap, where, onConflict, DatabaseOptions.PgBin,
+            snapshot, to, create, keepFailed, clean, jobs, noOwner, noPrivileges, globals, noAnalyze, noSplit, verify, table, asName, intoSchema, swap, where, onConflict, DatabaseOptions.PgBin,
         };
         return command.WithAction(async context =>
         {
@@ -53,6 +57,7 @@ internal static class RestoreCommand
                 Snapshot = context.Get(snapshot)!,
                 Target = target,
                 Create = context.Get(create),
+                KeepFailed = context.Get(keepFailed),
                 Verify = context.Get(verify),
                 Options = new RestoreOptions
                 {
@@ -134,7 +139,11 @@ internal static class RestoreCommand
             context.Info($"roles and tablespaces: {roles.Applied} statement(s) applied{existed}; passwords are not in backups: set them with ALTER ROLE ... PASSWORD");
         }
 
-        context.Info($"restored snapshot {result.SnapshotId[..8]} into {result.Target}: {result.Tables} table(s), {result.Rows} row(s), {Bytes.Format(result.Bytes)} in {result.Seconds:0.0} s");
+        if (result.Aftermath is null)
+        {
+            context.Info($"restored snapshot {result.SnapshotId[..8]} into {result.Target}: {result.Tables} table(s), {result.Rows} row(s), {Bytes.Format(result.Bytes)} in {result.Seconds:0.0} s");
+        }
+
         if (result.Verification is { } verification)
         {
             if (verification.Ok)
@@ -147,6 +156,11 @@ internal static class RestoreCommand
                 foreach (var mismatch in verification.Mismatches)
                 {
                     Console.Error.WriteLine($"error: {mismatch}");
+                }
+
+                if (result.Aftermath is { } left)
+                {
+                    Console.Error.WriteLine($"lifeboat: verification failed. {left.Summary}");
                 }
             }
         }

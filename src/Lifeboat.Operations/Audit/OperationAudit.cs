@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Lifeboat.Postgres;
 using Lifeboat.Repository.Audit;
 
 namespace Lifeboat.Operations.Audit;
@@ -93,16 +94,23 @@ public static partial class OperationAudit
     public static async Task TryAppendFailureAsync(Repository.Repository repository, string operation, DateTimeOffset started, Exception error, string? source = null)
     {
         using var timeout = new CancellationTokenSource(FailureAppendTimeout);
+        var interrupted = error is OperationCanceledException or RestoreAbandonedException { InnerException: OperationCanceledException };
+        var text = error switch
+        {
+            RestoreAbandonedException r when interrupted => "interrupted. " + r.Aftermath.Summary,
+            OperationCanceledException => "interrupted",
+            _ => error.Message,
+        };
         try
         {
             await AuditLog.AppendAsync(repository, new AuditRecord
             {
                 Operation = operation,
-                Status = error is OperationCanceledException ? AuditStatus.Interrupted : AuditStatus.Failed,
+                Status = interrupted ? AuditStatus.Interrupted : AuditStatus.Failed,
                 Started = started,
                 Finished = repository.Context.Time.GetUtcNow(),
                 Source = source,
-                Error = ErrorText(error is OperationCanceledException ? "interrupted" : error.Message),
+                Error = ErrorText(text),
                 Program = ProgramInfo.Name,
             }, timeout.Token);
         }
