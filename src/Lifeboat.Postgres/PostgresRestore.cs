@@ -80,8 +80,7 @@ public sealed partial class PostgresRestore
 
             if (options.Globals)
             {
-                var globals = manifest.Globals ?? throw new InvalidRestoreRequestException(
-                    "This snapshot holds no roles or tablespaces: it was taken without --globals (or the server did not allow reading them). Restore without --globals.");
+                var globals = manifest.RequireGlobals();
                 Log.RestoreStep(_logger, where, "roles and tablespaces");
                 Globals = await GlobalsRestore.ApplyAsync(connection, source, globals, where, cancellationToken);
             }

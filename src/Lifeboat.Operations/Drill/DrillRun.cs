@@ -227,17 +227,17 @@ public sealed class DrillRun(Repository.Repository repository)
         checks.Add(hashes with { Seconds = both });
         timings.Add(new EvidenceTiming("check: row-counts and content-hashes", both));
         step = time.GetTimestamp();
-        await using var connection = await DatabaseChecks.OpenReadOnlyAsync(target, cancellationToken);
-        checks.Add(Timed(await DatabaseChecks.ForeignKeysAsync(connection, identical, cancellationToken)));
-        checks.Add(Timed(await DatabaseChecks.RowLevelSecurityAsync(connection, manifest, cancellationToken)));
-        checks.Add(Timed(await DatabaseChecks.SequencesAsync(connection, manifest, identical, cancellationToken)));
+        await using var catalog = await DatabaseCatalog.OpenReadOnlyAsync(target, cancellationToken);
+        checks.Add(Timed(await DatabaseChecks.ForeignKeysAsync(catalog, identical, cancellationToken)));
+        checks.Add(Timed(await DatabaseChecks.RowLevelSecurityAsync(catalog, manifest, cancellationToken)));
+        checks.Add(Timed(await DatabaseChecks.SequencesAsync(catalog, manifest, identical, cancellationToken)));
         if (request.Checks is { } file)
         {
-            checks.Add(Timed(await CustomChecks.RequiredTablesAsync(connection, file, cancellationToken)));
-            checks.Add(Timed(await CustomChecks.AssertionsAsync(connection, file, cancellationToken)));
+            checks.Add(Timed(await CustomChecks.RequiredTablesAsync(catalog, file, cancellationToken)));
+            checks.Add(Timed(await CustomChecks.AssertionsAsync(catalog, file, cancellationToken)));
         }
 
-        return connection.PostgreSqlVersion.ToString();
+        return catalog.ServerVersion;
     }
 
     private async Task<SnapshotRecord> ResolveAsync(string reference, CancellationToken cancellationToken)
