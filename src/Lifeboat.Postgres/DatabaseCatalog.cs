@@ -121,7 +121,7 @@ public sealed class DatabaseCatalog : IAsyncDisposable
     /// The first row of <paramref name="sql"/> (empty when there is no row; SQL NULL as null), or the error,
     /// without aborting the transaction.
     /// </summary>
-    public async Task<(object?[] Values, string? Error)> FirstRowAsync(string sql, CancellationToken cancellationToken)
+    public async Task<QueryOutcome<object?[]>> FirstRowAsync(string sql, CancellationToken cancellationToken)
     {
         await CatalogReader.ExecuteAsync(_connection, "SAVEPOINT lifeboat_check", cancellationToken);
         try
@@ -139,12 +139,12 @@ public sealed class DatabaseCatalog : IAsyncDisposable
             }
 
             await CatalogReader.ExecuteAsync(_connection, "RELEASE SAVEPOINT lifeboat_check", cancellationToken);
-            return (values, null);
+            return new(values, null);
         }
         catch (PostgresException e)
         {
             await CatalogReader.ExecuteAsync(_connection, "ROLLBACK TO SAVEPOINT lifeboat_check", cancellationToken);
-            return ([], e.MessageText);
+            return new([], e.MessageText);
         }
     }
 
