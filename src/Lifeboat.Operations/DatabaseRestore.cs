@@ -82,9 +82,8 @@ public sealed class DatabaseRestore(Repository.Repository repository)
         var (record, source, manifest) = await WhileCreatingAsync(creating, async () =>
         {
             var opened = await OpenAsync(repository, request.Snapshot, cancellationToken);
-            if (request.Options.Globals && opened.Manifest.Globals is null)
-                throw new InvalidRestoreRequestException(
-                    $"Snapshot {opened.Record.ShortId} holds no roles or tablespaces: it was taken without --globals (or the server did not allow reading them). Restore without --globals.");
+            if (request.Options.Globals)
+                opened.Manifest.RequireGlobals($"Snapshot {opened.Record.ShortId}");
             return opened;
         });
 
@@ -207,8 +206,4 @@ public sealed class DatabaseRestore(Repository.Repository repository)
             throw;
         }
     }
-
-    /// <summary>CREATE DATABASE on the target's server, connecting to its maintenance database (the drill's scratch database).</summary>
-    public static Task CreateDatabaseAsync(PgConnectionInfo target, CancellationToken cancellationToken) =>
-        StagedDatabase.CreatePlainAsync(target, cancellationToken);
 }

@@ -71,8 +71,7 @@ public sealed record CopyResult(
 /// </summary>
 public sealed class RepositoryCopy(Repository.Repository source, Repository.Repository target, CopyOptions options)
 {
-    private readonly Dictionary<(string Sha256, long Size), SnapshotStream> _targetStreams = [];
-    private readonly HashSet<BlobId> _verifiedTrees = [];
+    private readonly StoredStreams _targetStreams = new();
     private long _bytesDone;
     private BackupWriter? _writer;
     private int _snapshotsDone;
@@ -141,7 +140,7 @@ public sealed class RepositoryCopy(Repository.Repository source, Repository.Repo
         foreach (var record in existing)
         {
             copies.TryAdd(record.Snapshot.OriginOf(record.Id), record);
-            RememberStreams(record.Snapshot);
+            _targetStreams.Add(record.Snapshot);
         }
 
         var results = new List<CopiedSnapshot>();
@@ -161,7 +160,7 @@ public sealed class RepositoryCopy(Repository.Repository source, Repository.Repo
                 var (result, copied) = await CopyOneAsync(record, sourceIndex, targetIndex, targetLock, cancellationToken);
                 results.Add(result);
                 copies[origin] = copied;
-                RememberStreams(copied.Snapshot);
+                _targetStreams.Add(copied.Snapshot);
             }
 
             Interlocked.Increment(ref _snapshotsDone);
@@ -225,7 +224,7 @@ public sealed class RepositoryCopy(Repository.Repository source, Repository.Repo
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.StreamConcurrency), CancellationToken = cancellationToken },
             async (stream, ct) =>
             {
-                if (await FindInTargetAsync(stream, targetReader, ct) is { } present)
+                if (await _targetStreams.FindAsync(stream, targetReader, ct) is { } present)
                 {
                     writer.AddExistingStream(stream with { Trees = present.Trees });
                     Interlocked.Add(ref reused, stream.Size);
@@ -274,62 +273,6 @@ public sealed class RepositoryCopy(Repository.Repository source, Repository.Repo
         {
             throw new IntegrityException(
                 $"stream '{stream.Name}' was copied as {written.Size} bytes with SHA-256 {written.Sha256}, but the source recorded {stream.Size} bytes and {stream.Sha256}");
-        }
-    }
-
-    /// <summary>A stream with the same content that the target holds completely, or null.</summary>
-    private async Task<SnapshotStream?> FindInTargetAsync(SnapshotStream stream, BlobReader targetReader, CancellationToken cancellationToken)
-    {
-        SnapshotStream? candidate;
-        lock (_targetStreams)
-        {
-            _targetStreams.TryGetValue((stream.Sha256, stream.Size), out candidate);
-        }
-
-        if (candidate is null)
-        {
-            return null;
-        }
-
-        foreach (var tree in candidate.Trees)
-        {
-            var treeId = BlobId.Parse(tree);
-            lock (_verifiedTrees)
-            {
-                if (_verifiedTrees.Contains(treeId))
-                {
-                    continue;
-                }
-            }
-
-            if (!targetReader.Index.Contains(treeId))
-            {
-                return null;
-            }
-
-            var chunks = TreeBlob.Decode(await targetReader.ReadAsync(treeId, cancellationToken), $"tree blob {treeId.Short}");
-            if (!chunks.All(c => targetReader.Index.Contains(c.Id)))
-            {
-                return null;
-            }
-
-            lock (_verifiedTrees)
-            {
-                _verifiedTrees.Add(treeId);
-            }
-        }
-
-        return candidate;
-    }
-
-    private void RememberStreams(Snapshot snapshot)
-    {
-        lock (_targetStreams)
-        {
-            foreach (var stream in snapshot.Streams)
-            {
-                _targetStreams.TryAdd((stream.Sha256, stream.Size), stream);
-            }
         }
     }
 }

@@ -60,7 +60,7 @@ internal static class RestoreFailure
         {
             await PostgresRestore.EmptyAfterFailureAsync(request.Target, platform, timeout.Token);
         }
-        catch (Exception e) when (e is PostgresLifeboatException or Npgsql.NpgsqlException or OperationCanceledException or IOException)
+        catch (Exception e) when (e is PostgresLifeboatException or OperationCanceledException or IOException)
         {
             return RestoreAftermath.Incomplete(name, "incomplete", ledger, manifest, e.Message,
                 $"TARGET IS INCOMPLETE: database \"{name}\" holds part of the snapshot (the restore failed during {ledger.Step}, and removing what it created failed: {e.Message})",

@@ -115,7 +115,7 @@ public sealed class ForgetOperation(Repository.Repository repository)
             held.ThrowIfLost();
             foreach (var id in ids)
             {
-                await repository.Storage.DeleteAsync(SnapshotStore.Prefix + id, cancellationToken);
+                await SnapshotStore.RemoveAsync(repository, id, cancellationToken);
             }
         }
 

@@ -50,6 +50,14 @@ public sealed record BackupManifest
     /// <summary>pg_dumpall --globals-only output, when captured.</summary>
     public StreamEntry? Globals { get; init; }
 
+    /// <summary>
+    /// The roles and tablespaces a restore with <c>--globals</c> applies: the one check that the snapshot holds them
+    /// (<see cref="InvalidRestoreRequestException"/> when not). <paramref name="snapshot"/> names it in the message, e.g. <c>Snapshot 1a2b3c4d</c>.
+    /// </summary>
+    public StreamEntry RequireGlobals(string snapshot = "This snapshot") =>
+        Globals ?? throw new InvalidRestoreRequestException(
+            $"{snapshot} holds no roles or tablespaces: it was taken without --globals (or the server did not allow reading them). Restore without --globals.");
+
     /// <summary>Every selected table (including partitioned parents, which hold no data).</summary>
     public required IReadOnlyList<TableEntry> Tables { get; init; }
 

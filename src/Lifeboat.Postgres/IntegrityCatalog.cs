@@ -19,7 +19,7 @@ public sealed record ForeignKeyDefinition(
     IReadOnlyList<string> Columns, IReadOnlyList<string> RefColumns, bool Validated, IReadOnlyList<TableName> DataTables)
 {
     /// <summary>Counts the rows without a referenced row (MATCH SIMPLE; MATCH FULL also counts partly-null keys).</summary>
-    public string OrphanCountSql()
+    internal string OrphanCountSql()
     {
         var child = (Kind == 'p' ? "" : "ONLY ") + Sql.Qualify(Schema, Table);
         var parent = (RefKind == 'p' ? "" : "ONLY ") + Sql.Qualify(RefSchema, RefTable);
@@ -45,16 +45,19 @@ public sealed record SequenceFeed(
     IReadOnlyList<TableName> DataTables)
 {
     /// <summary>The sequence's <c>last_value</c> (numeric), <c>is_called</c>, and the column's maximum (minimum when it counts down).</summary>
-    public string StateSql() =>
+    internal string StateSql() =>
         $"SELECT s.last_value::numeric, s.is_called, (SELECT {(Increment > 0 ? "max" : "min")}({Sql.Ident(Column)})::numeric FROM {Sql.Qualify(Schema, Table)}) FROM {Sql.Qualify(SequenceSchema, Sequence)} s";
 
     /// <summary>Whether <paramref name="value"/> is already in the column.</summary>
-    public string TakenSql(decimal value) =>
+    internal string TakenSql(decimal value) =>
         $"SELECT EXISTS (SELECT 1 FROM {Sql.Qualify(Schema, Table)} WHERE {Sql.Ident(Column)} = {value.ToString(System.Globalization.CultureInfo.InvariantCulture)})";
 }
 
-/// <summary>Catalog queries of the drill's integrity checks (foreign keys, sequences), read from the restored database.</summary>
-public static class IntegrityCatalog
+/// <summary>
+/// Catalog queries of the drill's checks (tables, row-level security, foreign keys, sequences), read from the
+/// restored database; <see cref="DatabaseCatalog"/> runs them.
+/// </summary>
+internal static class IntegrityCatalog
 {
     private const string UserSchemas = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp'";
 
@@ -67,6 +70,21 @@ public static class IntegrityCatalog
               SELECT {column}::text FROM tree JOIN pg_class dc ON dc.oid = tree.oid JOIN pg_namespace dn ON dn.oid = dc.relnamespace
               WHERE dc.relkind = 'r' ORDER BY dc.oid)
         """;
+
+    /// <summary>The ordinary and partitioned tables of the user schemas.</summary>
+    public static Task<List<TableName>> ListTablesAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        ReadAsync(connection,
+            $"SELECT n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND {UserSchemas}",
+            r => new TableName(r.GetString(0), r.GetString(1)), cancellationToken);
+
+    /// <summary>Row-level security (enabled, forced, policy count) of the ordinary and partitioned tables of the user schemas.</summary>
+    public static Task<List<TableSecurity>> ListRowSecurityAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        ReadAsync(connection, $"""
+            SELECT n.nspname::text, c.relname::text, c.relrowsecurity, c.relforcerowsecurity, (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)::int
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND {UserSchemas}
+            """,
+            r => new TableSecurity(new TableName(r.GetString(0), r.GetString(1)), r.GetBoolean(2), r.GetBoolean(3), r.GetInt32(4)),
+            cancellationToken);
 
     /// <summary>Every foreign key of a user table (once per partitioned key).</summary>
     public static async Task<List<ForeignKeyDefinition>> ListForeignKeysAsync(NpgsqlConnection connection, CancellationToken cancellationToken)

@@ -84,8 +84,7 @@ public sealed partial class PostgresRestore
 
             if (options.Globals)
             {
-                var globals = manifest.Globals ?? throw new InvalidRestoreRequestException(
-                    "This snapshot holds no roles or tablespaces: it was taken without --globals (or the server did not allow reading them). Restore without --globals.");
+                var globals = manifest.RequireGlobals();
                 Ledger.Enter("roles and tablespaces", changesTarget: false);
                 Log.RestoreStep(_logger, where, "roles and tablespaces");
                 Globals = await GlobalsRestore.ApplyAsync(connection, source, globals, where, cancellationToken);
@@ -187,8 +186,15 @@ public sealed partial class PostgresRestore
     /// </summary>
     public static async Task EmptyAfterFailureAsync(PgConnectionInfo target, bool platform, CancellationToken cancellationToken)
     {
-        await using var connection = await PgErrors.OpenAsync(target, cancellationToken);
-        await TargetDatabase.CleanAsync(connection, platform, cancellationToken);
+        try
+        {
+            await using var connection = await PgErrors.OpenAsync(target, cancellationToken);
+            await TargetDatabase.CleanAsync(connection, platform, cancellationToken);
+        }
+        catch (NpgsqlException e)
+        {
+            throw new RestoreFailedException(target.Database, e.Message, e);
+        }
     }
 
     /// <summary>

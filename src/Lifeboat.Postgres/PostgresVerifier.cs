@@ -52,6 +52,22 @@ public static class PostgresVerifier
         return result;
     }
 
+    /// <summary>
+    /// The checksum of one table on a connection of its own, or the error PostgreSQL gave (e.g. the table
+    /// cannot be read); failing to reach the server still throws.
+    /// </summary>
+    public static async Task<QueryOutcome<TableChecksum>> TryComputeChecksumAsync(PgConnectionInfo database, TableEntry table, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return new((await ComputeChecksumsAsync(database, [table], cancellationToken))[0], null);
+        }
+        catch (PostgresException e)
+        {
+            return QueryOutcome<TableChecksum>.Failed(e.MessageText);
+        }
+    }
+
     /// <summary>Compares every captured table of <paramref name="manifest"/> with <paramref name="database"/>.</summary>
     public static async Task<VerificationResult> VerifyAsync(PgConnectionInfo database, BackupManifest manifest, CancellationToken cancellationToken)
     {

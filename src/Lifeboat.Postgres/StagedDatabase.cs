@@ -153,23 +153,6 @@ public sealed partial class StagedDatabase
         }
     }
 
-    /// <summary>CREATE DATABASE <paramref name="target"/> on its server (connecting to its maintenance database); it must not exist.</summary>
-    public static async Task CreatePlainAsync(PgConnectionInfo target, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenMaintenanceAsync(target, cancellationToken);
-        if (await CommentOfAsync(connection, target.Database, cancellationToken) is not null)
-            throw new TargetNotEmptyException($"database \"{target.Database}\" exists already: choose another name");
-        try
-        {
-            await CatalogReader.ExecuteAsync(connection, $"CREATE DATABASE {Sql.Ident(target.Database)}", cancellationToken);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
-        {
-            throw new InsufficientPrivilegeException(
-                $"role \"{target.User}\" may not create databases: ALTER ROLE {target.User} CREATEDB", e);
-        }
-    }
-
     private static Task<NpgsqlConnection> OpenMaintenanceAsync(PgConnectionInfo target, CancellationToken cancellationToken) =>
         PgErrors.OpenAsync(target.WithDatabase(target.Database == "postgres" ? "template1" : "postgres"), cancellationToken);
 

@@ -94,6 +94,13 @@ public static class SnapshotStore
     public static async Task<SnapshotRecord> LoadAsync(Repository repository, BlobId id, CancellationToken cancellationToken) =>
         new(id, await SealedJson.ReadAsync<Snapshot>(repository, Prefix + id, Aad, "snapshot", cancellationToken));
 
+    /// <summary>
+    /// Deletes the snapshot object <paramref name="id"/> (its data stays until prune). Needs only the name, so a
+    /// snapshot that cannot be read is removed too; one that is gone already is not an error.
+    /// </summary>
+    public static Task RemoveAsync(Repository repository, BlobId id, CancellationToken cancellationToken) =>
+        repository.Storage.DeleteAsync(Prefix + id, cancellationToken);
+
     /// <summary>Snapshot ids in the repository (unsorted, unread).</summary>
     public static async Task<List<BlobId>> ListIdsAsync(Repository repository, CancellationToken cancellationToken)
     {

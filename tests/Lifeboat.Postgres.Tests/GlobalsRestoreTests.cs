@@ -96,4 +96,22 @@ public sealed class GlobalsRestoreTests(ClusterFixture fixture) : IClassFixture<
         error.Message.Should().Contain("42501").And.Contain("Nothing of the database was restored").And.NotContain("restorer-pw");
         (await other.ScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", "refusal_dst")).Should().Be(0);
     }
+
+    [Fact]
+    public async Task A_snapshot_taken_without_globals_is_refused_by_a_restore_with_globals_before_anything_is_restored()
+    {
+        var cluster = fixture.Cluster;
+        await cluster.CreateDatabaseAsync("no_globals_src");
+        await cluster.ExecuteAsync("CREATE TABLE t (id int); INSERT INTO t VALUES (1);", "no_globals_src");
+        var store = new MemoryStreamStore();
+        var manifest = await new PostgresCapture().CaptureAsync(PgConnectionInfo.Parse(cluster.Url("no_globals_src")), store, new CaptureOptions { Jobs = 1 }, default);
+        await cluster.CreateDatabaseAsync("no_globals_dst");
+
+        var restore = () => new PostgresRestore().RestoreAsync(store, manifest, PgConnectionInfo.Parse(cluster.Url("no_globals_dst")), new RestoreOptions { Globals = true }, default);
+
+        (await restore.Should().ThrowAsync<InvalidRestoreRequestException>()).WithMessage("This snapshot holds no roles or tablespaces: it was taken without --globals*Restore without --globals.");
+        (await cluster.ScalarAsync<long>("SELECT count(*) FROM pg_class WHERE relname = 't'", "no_globals_dst")).Should().Be(0);
+        var named = () => manifest.RequireGlobals("Snapshot 1a2b3c4d");
+        named.Should().Throw<InvalidRestoreRequestException>().WithMessage("Snapshot 1a2b3c4d holds no roles*");
+    }
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Lifeboat.Operations.Evidence;
 using Lifeboat.Postgres;
-using Npgsql;
 
 namespace Lifeboat.Operations.Drill;
 
@@ -9,37 +8,34 @@ namespace Lifeboat.Operations.Drill;
 internal static class CustomChecks
 {
     /// <summary>Check 6.</summary>
-    public static async Task<EvidenceCheck> RequiredTablesAsync(NpgsqlConnection connection, DrillChecksFile checks, CancellationToken cancellationToken)
+    public static async Task<EvidenceCheck> RequiredTablesAsync(DatabaseCatalog catalog, DrillChecksFile checks, CancellationToken cancellationToken)
     {
-        await SetTimeoutAsync(connection, checks.Timeout, cancellationToken);
+        await catalog.SetStatementTimeoutAsync(checks.Timeout, cancellationToken);
         var items = new List<EvidenceItem>();
         foreach (var required in checks.RequiredTables)
         {
             var expected = $"≥ {required.MinRows} rows";
-            var found = await DatabaseChecks.RowInSavepointAsync(connection,
-                $"SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass({Sql.Literal(required.Table)})",
-                cancellationToken);
-            if (found.Error is { } error)
+            var (table, error) = await catalog.FindTableAsync(required.Table, cancellationToken);
+            if (error is not null)
             {
                 items.Add(new EvidenceItem(required.Table, false, expected, "error", error));
                 continue;
             }
 
-            if (found.Values is not [string qualified])
+            if (table is null)
             {
                 items.Add(new EvidenceItem(required.Table, false, expected, "missing", "no such table in the restored database"));
                 continue;
             }
 
             var limit = Math.Max(1, required.MinRows);
-            var count = await DatabaseChecks.ScalarInSavepointAsync(connection, $"SELECT count(*) FROM (SELECT 1 FROM {qualified} LIMIT {limit}) s", cancellationToken);
-            if (count.Error is { } countError)
+            var (rows, countError) = await catalog.CountRowsAsync(table, limit, cancellationToken);
+            if (countError is not null)
             {
                 items.Add(new EvidenceItem(required.Table, false, expected, "error", countError));
                 continue;
             }
 
-            var rows = Convert.ToInt64(count.Value, CultureInfo.InvariantCulture);
             var shown = rows >= limit && limit > 1 ? $"≥ {rows} rows" : $"{rows} rows";
             items.Add(new EvidenceItem(required.Table, rows >= Math.Max(1, required.MinRows), expected, shown, required.MinRows == 0 ? "exists" : null));
         }
@@ -50,21 +46,21 @@ internal static class CustomChecks
     }
 
     /// <summary>Check 7.</summary>
-    public static async Task<EvidenceCheck> AssertionsAsync(NpgsqlConnection connection, DrillChecksFile checks, CancellationToken cancellationToken)
+    public static async Task<EvidenceCheck> AssertionsAsync(DatabaseCatalog catalog, DrillChecksFile checks, CancellationToken cancellationToken)
     {
-        await SetTimeoutAsync(connection, checks.Timeout, cancellationToken);
+        await catalog.SetStatementTimeoutAsync(checks.Timeout, cancellationToken);
         var items = new List<EvidenceItem>();
         foreach (var assertion in checks.Assertions)
         {
             var expected = assertion.Expect ?? Range(assertion);
-            var result = await DatabaseChecks.RowInSavepointAsync(connection, assertion.Sql, cancellationToken);
-            if (result.Error is { } error)
+            var (values, error) = await catalog.FirstRowAsync(assertion.Sql, cancellationToken);
+            if (error is not null)
             {
                 items.Add(new EvidenceItem(assertion.Name, false, expected, "error", $"{error} (sql: {assertion.Sql})"));
                 continue;
             }
 
-            if (result.Values is not { Length: > 0 } values)
+            if (values.Length == 0)
             {
                 items.Add(new EvidenceItem(assertion.Name, false, expected, "no rows", $"sql: {assertion.Sql}"));
                 continue;
@@ -118,7 +114,4 @@ internal static class CustomChecks
         (null, { } max) => $"≤ {max.ToString(CultureInfo.InvariantCulture)}",
         _ => "",
     };
-
-    private static Task SetTimeoutAsync(NpgsqlConnection connection, TimeSpan timeout, CancellationToken cancellationToken) =>
-        DatabaseChecks.ExecuteAsync(connection, $"SET LOCAL statement_timeout = {(long)timeout.TotalMilliseconds}", cancellationToken);
 }

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Lifeboat.Operations.Evidence;
 using Lifeboat.Postgres;
-using Npgsql;
 
 namespace Lifeboat.Operations.Drill;
 
@@ -14,8 +13,6 @@ namespace Lifeboat.Operations.Drill;
 /// </summary>
 internal static class DatabaseChecks
 {
-    private const string UserSchemas = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp'";
-
     /// <summary>
     /// Checks 1 and 2: row counts and SHA-256 of every table's COPY output, <paramref name="jobs"/> tables at a time;
     /// with the tables proven identical to the snapshot (rows and content match), which later checks rely on.
@@ -23,13 +20,7 @@ internal static class DatabaseChecks
     public static async Task<(EvidenceCheck Rows, EvidenceCheck Hashes, IReadOnlySet<TableName> Identical)> RowsAndHashesAsync(
         PgConnectionInfo target, BackupManifest manifest, int jobs, CancellationToken cancellationToken)
     {
-        HashSet<string> existing;
-        await using (var connection = await PgErrors.OpenAsync(target, cancellationToken))
-        {
-            existing = [.. await ListAsync(connection,
-                $"SELECT n.nspname::text || '.' || c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND {UserSchemas}",
-                r => r.GetString(0), cancellationToken)];
-        }
+        var existing = await DatabaseCatalog.ListTablesAsync(target, cancellationToken);
 
         var rows = new ConcurrentDictionary<TableEntry, EvidenceItem>();
         var hashes = new ConcurrentDictionary<TableEntry, EvidenceItem>();
@@ -38,7 +29,7 @@ internal static class DatabaseChecks
         foreach (var table in manifest.Tables)
         {
             var name = Name(table);
-            if (!existing.Contains(table.Schema + "." + table.Name))
+            if (!existing.Contains(new TableName(table.Schema, table.Name)))
             {
                 rows[table] = new EvidenceItem(name, false, Expected(table), "missing", "the table does not exist in the restored database");
                 if (table.Sha256 is not null)
@@ -61,21 +52,20 @@ internal static class DatabaseChecks
             async (table, ct) =>
             {
                 var name = Name(table);
-                try
+                var (actual, error) = await PostgresVerifier.TryComputeChecksumAsync(target, table, ct);
+                if (error is not null)
                 {
-                    var actual = (await PostgresVerifier.ComputeChecksumsAsync(target, [table], ct))[0];
-                    rows[table] = new EvidenceItem(name, actual.Rows == table.Rows, Count(table.Rows), Count(actual.Rows));
-                    hashes[table] = new EvidenceItem(name, actual.Matches(table), table.Sha256, actual.Sha256,
-                        actual.Reordered(table) ? $"{actual.Bytes} bytes; same rows in another physical order (row digest {actual.RowsDigest})" : $"{actual.Bytes} bytes");
-                    if (actual.Rows == table.Rows && actual.Matches(table))
-                    {
-                        identical[new TableName(table.Schema, table.Name)] = true;
-                    }
+                    rows[table] = new EvidenceItem(name, false, Count(table.Rows), "unreadable", error);
+                    hashes[table] = new EvidenceItem(name, false, table.Sha256, "unreadable", error);
+                    return;
                 }
-                catch (PostgresException e)
+
+                rows[table] = new EvidenceItem(name, actual.Rows == table.Rows, Count(table.Rows), Count(actual.Rows));
+                hashes[table] = new EvidenceItem(name, actual.Matches(table), table.Sha256, actual.Sha256,
+                    actual.Reordered(table) ? $"{actual.Bytes} bytes; same rows in another physical order (row digest {actual.RowsDigest})" : $"{actual.Bytes} bytes");
+                if (actual.Rows == table.Rows && actual.Matches(table))
                 {
-                    rows[table] = new EvidenceItem(name, false, Count(table.Rows), "unreadable", e.MessageText);
-                    hashes[table] = new EvidenceItem(name, false, table.Sha256, "unreadable", e.MessageText);
+                    identical[new TableName(table.Schema, table.Name)] = true;
                 }
             });
 
@@ -99,22 +89,21 @@ internal static class DatabaseChecks
     /// rows and SHA-256 match) were in the source: a warning about the source (legal for a NOT VALID key), not a
     /// failure. The validation state is the restored schema's, which the snapshot's schema archive defines.
     /// </summary>
-    public static async Task<EvidenceCheck> ForeignKeysAsync(NpgsqlConnection connection, IReadOnlySet<TableName> identical, CancellationToken cancellationToken)
+    public static async Task<EvidenceCheck> ForeignKeysAsync(DatabaseCatalog catalog, IReadOnlySet<TableName> identical, CancellationToken cancellationToken)
     {
-        var keys = await IntegrityCatalog.ListForeignKeysAsync(connection, cancellationToken);
+        var keys = await catalog.ListForeignKeysAsync(cancellationToken);
         var items = new List<EvidenceItem>();
         foreach (var key in keys)
         {
             var subject = $"{key.Schema}.{key.Table}";
             var note = $"{key.Name}: ({string.Join(", ", key.Columns)}) → {key.RefSchema}.{key.RefTable} ({string.Join(", ", key.RefColumns)}){(key.Validated ? "" : ", NOT VALID")}";
-            var orphans = await ScalarInSavepointAsync(connection, key.OrphanCountSql(), cancellationToken);
-            if (orphans.Error is { } error)
+            var (count, error) = await catalog.CountOrphansAsync(key, cancellationToken);
+            if (error is not null)
             {
                 items.Add(new EvidenceItem(subject, false, "0 orphans", "error", $"{note}: {error}"));
                 continue;
             }
 
-            var count = Convert.ToInt64(orphans.Value, CultureInfo.InvariantCulture);
             var found = $"{count} orphans";
             if (count == 0)
             {
@@ -144,19 +133,15 @@ internal static class DatabaseChecks
     }
 
     /// <summary>Check 4: RLS enabled and forced on exactly the tables where it was, with the same number of policies.</summary>
-    public static async Task<EvidenceCheck> RowLevelSecurityAsync(NpgsqlConnection connection, BackupManifest manifest, CancellationToken cancellationToken)
+    public static async Task<EvidenceCheck> RowLevelSecurityAsync(DatabaseCatalog catalog, BackupManifest manifest, CancellationToken cancellationToken)
     {
-        var actual = (await ListAsync(connection, $"""
-            SELECT n.nspname::text, c.relname::text, c.relrowsecurity, c.relforcerowsecurity, (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)::int
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND {UserSchemas}
-            """,
-            r => (Key: r.GetString(0) + "." + r.GetString(1), State: new RlsState(r.GetBoolean(2), r.GetBoolean(3), r.GetInt32(4))),
-            cancellationToken)).ToDictionary(x => x.Key, x => x.State, StringComparer.Ordinal);
+        var actual = (await catalog.ListRowSecurityAsync(cancellationToken))
+            .ToDictionary(t => t.Table, t => new RlsState(t.Enabled, t.Forced, t.Policies));
         var items = new List<EvidenceItem>();
         foreach (var table in manifest.Tables)
         {
             var expected = new RlsState(table.RlsEnabled, table.RlsForced, table.PolicyCount);
-            var found = actual.GetValueOrDefault(table.Schema + "." + table.Name);
+            var found = actual.GetValueOrDefault(new TableName(table.Schema, table.Name));
             if (found is null)
             {
                 items.Add(new EvidenceItem(Name(table), false, expected.ToString(), "missing", "the table does not exist in the restored database"));
@@ -177,72 +162,8 @@ internal static class DatabaseChecks
     }
 
     /// <summary>Check 5: see <see cref="SequenceCheck"/>.</summary>
-    public static Task<EvidenceCheck> SequencesAsync(NpgsqlConnection connection, BackupManifest manifest, IReadOnlySet<TableName> identical, CancellationToken cancellationToken) =>
-        SequenceCheck.RunAsync(connection, manifest, identical, cancellationToken);
-
-    /// <summary>Opens a connection for the catalog checks: row security off (a policy would hide rows), read-only.</summary>
-    public static async Task<NpgsqlConnection> OpenReadOnlyAsync(PgConnectionInfo target, CancellationToken cancellationToken)
-    {
-        var connection = await PgErrors.OpenAsync(target, cancellationToken);
-        await using var command = new NpgsqlCommand("SET row_security = off; BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", connection);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-        return connection;
-    }
-
-    internal static async Task<List<T>> ListAsync<T>(NpgsqlConnection connection, string sql, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
-    {
-        var list = new List<T>();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(read(reader));
-        }
-
-        return list;
-    }
-
-    internal static async Task<(object? Value, string? Error)> ScalarInSavepointAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        var (values, error) = await RowInSavepointAsync(connection, sql, cancellationToken);
-        return (values?.FirstOrDefault(), error);
-    }
-
-    /// <summary>The first row of <paramref name="sql"/> (null values when no row), or the error, without aborting the transaction.</summary>
-    internal static async Task<(object?[]? Values, string? Error)> RowInSavepointAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        await ExecuteAsync(connection, "SAVEPOINT lifeboat_check", cancellationToken);
-        try
-        {
-            object?[]? values = null;
-            await using (var command = new NpgsqlCommand(sql, connection))
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-            {
-                if (await reader.ReadAsync(cancellationToken))
-                {
-                    values = new object?[reader.FieldCount];
-                    for (var i = 0; i < reader.FieldCount; i++)
-                    {
-                        values[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-                    }
-                }
-            }
-
-            await ExecuteAsync(connection, "RELEASE SAVEPOINT lifeboat_check", cancellationToken);
-            return (values ?? [], null);
-        }
-        catch (PostgresException e)
-        {
-            await ExecuteAsync(connection, "ROLLBACK TO SAVEPOINT lifeboat_check", cancellationToken);
-            return (null, e.MessageText);
-        }
-    }
-
-    internal static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public static Task<EvidenceCheck> SequencesAsync(DatabaseCatalog catalog, BackupManifest manifest, IReadOnlySet<TableName> identical, CancellationToken cancellationToken) =>
+        SequenceCheck.RunAsync(catalog, manifest, identical, cancellationToken);
 
     private static string Name(TableEntry table) => table.Schema + "." + table.Name;
 

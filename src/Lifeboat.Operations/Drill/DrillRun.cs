@@ -5,7 +5,6 @@ using Lifeboat.Operations.Audit;
 using Lifeboat.Operations.Evidence;
 using Lifeboat.Postgres;
 using Lifeboat.Repository;
-using Npgsql;
 
 namespace Lifeboat.Operations.Drill;
 
@@ -96,7 +95,7 @@ public sealed class DrillRun(Repository.Repository repository)
         var name = DatabaseName(record, started);
         var target = request.Scratch.WithDatabase(name);
         Step = $"creating database {name}";
-        await DatabaseRestore.CreateDatabaseAsync(target, cancellationToken);
+        var scratch = await ScratchDatabase.CreateAsync(target, cancellationToken);
         Timed("create database");
 
         var checks = new List<EvidenceCheck>();
@@ -125,7 +124,7 @@ public sealed class DrillRun(Repository.Repository repository)
             if (!request.Keep)
             {
                 Step = $"dropping database {name}";
-                var dropError = await TryDropAsync(target);
+                var dropError = await TryDropAsync(scratch);
                 Timed("drop database");
                 if (dropError is not null)
                 {
@@ -227,17 +226,17 @@ public sealed class DrillRun(Repository.Repository repository)
         checks.Add(hashes with { Seconds = both });
         timings.Add(new EvidenceTiming("check: row-counts and content-hashes", both));
         step = time.GetTimestamp();
-        await using var connection = await DatabaseChecks.OpenReadOnlyAsync(target, cancellationToken);
-        checks.Add(Timed(await DatabaseChecks.ForeignKeysAsync(connection, identical, cancellationToken)));
-        checks.Add(Timed(await DatabaseChecks.RowLevelSecurityAsync(connection, manifest, cancellationToken)));
-        checks.Add(Timed(await DatabaseChecks.SequencesAsync(connection, manifest, identical, cancellationToken)));
+        await using var catalog = await DatabaseCatalog.OpenReadOnlyAsync(target, cancellationToken);
+        checks.Add(Timed(await DatabaseChecks.ForeignKeysAsync(catalog, identical, cancellationToken)));
+        checks.Add(Timed(await DatabaseChecks.RowLevelSecurityAsync(catalog, manifest, cancellationToken)));
+        checks.Add(Timed(await DatabaseChecks.SequencesAsync(catalog, manifest, identical, cancellationToken)));
         if (request.Checks is { } file)
         {
-            checks.Add(Timed(await CustomChecks.RequiredTablesAsync(connection, file, cancellationToken)));
-            checks.Add(Timed(await CustomChecks.AssertionsAsync(connection, file, cancellationToken)));
+            checks.Add(Timed(await CustomChecks.RequiredTablesAsync(catalog, file, cancellationToken)));
+            checks.Add(Timed(await CustomChecks.AssertionsAsync(catalog, file, cancellationToken)));
         }
 
-        return connection.PostgreSqlVersion.ToString();
+        return catalog.ServerVersion;
     }
 
     private async Task<SnapshotRecord> ResolveAsync(string reference, CancellationToken cancellationToken)
@@ -258,22 +257,12 @@ public sealed class DrillRun(Repository.Repository repository)
         $"lifeboat_drill_{record.ShortId}_{started.UtcDateTime.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture)}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2))}";
 
     /// <summary>Drops the database the drill created (only that one); returns the error text, or null.</summary>
-    private static async Task<string?> TryDropAsync(PgConnectionInfo target)
+    private static async Task<string?> TryDropAsync(ScratchDatabase scratch)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         try
         {
-            await using var connection = await PgErrors.OpenAsync(target.WithDatabase("postgres"), timeout.Token);
-            var force = connection.PostgreSqlVersion.Major >= 13 ? " WITH (FORCE)" : "";
-            if (force.Length == 0)
-            {
-                await using var terminate = new NpgsqlCommand("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", connection);
-                terminate.Parameters.AddWithValue(target.Database);
-                await terminate.ExecuteNonQueryAsync(timeout.Token);
-            }
-
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Sql.Ident(target.Database)}{force}", connection);
-            await drop.ExecuteNonQueryAsync(timeout.Token);
+            await scratch.DropAsync(timeout.Token);
             return null;
         }
         catch (Exception e)

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Lifeboat.Operations.Evidence;
 using Lifeboat.Postgres;
-using Npgsql;
 
 namespace Lifeboat.Operations.Drill;
 
@@ -17,24 +16,24 @@ internal static class SequenceCheck
 
     private const string NotRecorded = "; not recorded in the snapshot: compared with its column only";
 
-    public static async Task<EvidenceCheck> RunAsync(NpgsqlConnection connection, BackupManifest manifest, IReadOnlySet<TableName> identical, CancellationToken cancellationToken)
+    public static async Task<EvidenceCheck> RunAsync(DatabaseCatalog catalog, BackupManifest manifest, IReadOnlySet<TableName> identical, CancellationToken cancellationToken)
     {
         var recorded = manifest.Sequences.ToDictionary(s => new TableName(s.Schema, s.Name));
-        var feeds = await IntegrityCatalog.ListSequenceFeedsAsync(connection, cancellationToken);
+        var feeds = await catalog.ListSequenceFeedsAsync(cancellationToken);
         var items = new List<EvidenceItem>();
         foreach (var feed in feeds)
         {
-            items.Add(await FeedAsync(connection, feed, recorded.GetValueOrDefault(new TableName(feed.SequenceSchema, feed.Sequence)), identical, cancellationToken));
+            items.Add(await FeedAsync(catalog, feed, recorded.GetValueOrDefault(new TableName(feed.SequenceSchema, feed.Sequence)), identical, cancellationToken));
         }
 
         var fed = feeds.Select(f => new TableName(f.SequenceSchema, f.Sequence)).ToHashSet();
         foreach (var (name, snapshot) in recorded.Where(r => !fed.Contains(r.Key)))
         {
-            var result = await DatabaseChecks.RowInSavepointAsync(connection, IntegrityCatalog.SequenceValueSql(name.Schema, name.Name), cancellationToken);
-            items.Add(result.Error is { } error
+            var (value, error) = await catalog.ReadSequenceAsync(name, cancellationToken);
+            items.Add(error is not null
                 ? new EvidenceItem(name.ToString(), false, State(snapshot), "error", error)
-                : new EvidenceItem(name.ToString(), Same(snapshot, (decimal)result.Values![0]!, (bool)result.Values[1]!), State(snapshot),
-                    State((decimal)result.Values[0]!, (bool)result.Values[1]!), "feeds no column"));
+                : new EvidenceItem(name.ToString(), Same(snapshot, value.LastValue, value.IsCalled), State(snapshot),
+                    State(value.LastValue, value.IsCalled), "feeds no column"));
         }
 
         var failed = items.Where(i => !i.Passed).ToList();
@@ -62,17 +61,17 @@ internal static class SequenceCheck
     }
 
     private static async Task<EvidenceItem> FeedAsync(
-        NpgsqlConnection connection, SequenceFeed feed, SequenceEntry? snapshot, IReadOnlySet<TableName> identical, CancellationToken cancellationToken)
+        DatabaseCatalog catalog, SequenceFeed feed, SequenceEntry? snapshot, IReadOnlySet<TableName> identical, CancellationToken cancellationToken)
     {
         var subject = $"{feed.Schema}.{feed.Table}.{feed.Column}";
         var sequence = $"{feed.SequenceSchema}.{feed.Sequence}";
-        var result = await DatabaseChecks.RowInSavepointAsync(connection, feed.StateSql(), cancellationToken);
-        if (result.Error is { } error)
+        var (value, error) = await catalog.ReadFeedAsync(feed, cancellationToken);
+        if (error is not null)
         {
             return new EvidenceItem(subject, false, snapshot is null ? null : State(snapshot), "error", $"sequence {sequence}: {error}");
         }
 
-        var (last, isCalled, extreme) = ((decimal)result.Values![0]!, (bool)result.Values[1]!, result.Values[2] as decimal?);
+        var (last, isCalled, extreme) = (value.LastValue, value.IsCalled, value.ColumnExtreme);
         var ascending = feed.Increment > 0;
         var used = isCalled ? last : last - feed.Increment;
         var behind = extreme is { } e && (ascending ? used < e : used > e);
@@ -108,7 +107,8 @@ internal static class SequenceCheck
         }
 
         var next = isCalled ? last + feed.Increment : last;
-        var taken = feed.ColumnUnique && (await DatabaseChecks.ScalarInSavepointAsync(connection, feed.TakenSql(next), cancellationToken)).Value is true;
+        // a column that cannot be searched (an error) counts as not taken, as the warning's weaker wording then says
+        var taken = feed.ColumnUnique && (await catalog.IsTakenAsync(feed, next, cancellationToken)).Value;
         var cycles = feed.Cycles ? " (the sequence cycles)" : "";
         var warning = !feed.ColumnUnique
             ? $"sequence {sequence} is behind its column {subject} in the source (next value {Number(next)}, {column}){cycles}: inserts will repeat values already in the column"
