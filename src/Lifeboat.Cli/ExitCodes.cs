@@ -19,6 +19,7 @@ public static class ExitCodes
     public const int OutOfSpace = 14;
     public const int PolicyRefused = 15;
     public const int SnapshotHeld = 16;
+    public const int EmptyInput = 17;
     public const int DatabaseUnreachable = 20;
     public const int DatabaseAuthentication = 21;
     public const int DatabaseMissing = 22;
@@ -39,6 +40,7 @@ public static class ExitCodes
         RepositoryLockedException => Locked,
         Repository.Retention.RetentionGuardException => PolicyRefused,
         Repository.Retention.SnapshotHeldException => SnapshotHeld,
+        Operations.EmptyInputException => EmptyInput,
         IntegrityException => Integrity,
         NotFoundException => NotFound,
         InvalidRequestException => Usage,

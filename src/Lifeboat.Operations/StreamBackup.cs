@@ -11,6 +11,9 @@ public sealed class StreamBackup(Repository.Repository repository, BackupWriterO
     /// <summary>Created when the backup starts; poll it for progress.</summary>
     public BackupWriter? Writer { get; private set; }
 
+    /// <summary>Save an empty stream; by default an empty input is refused (<see cref="EmptyInputException"/>).</summary>
+    public bool AllowEmpty { get; init; }
+
     /// <summary>Backs up, then records evidence and an audit record (a failure is audited too).</summary>
     public Task<SnapshotRecord> RunAsync(
         string name, Stream input, IReadOnlyList<string> tags, DateTimeOffset? time, CancellationToken cancellationToken)
@@ -24,6 +27,11 @@ public sealed class StreamBackup(Repository.Repository repository, BackupWriterO
         string name, Stream input, IReadOnlyList<string> tags, DateTimeOffset? time, CancellationToken cancellationToken)
     {
         StreamNames.Validate(name);
+        if (!AllowEmpty)
+        {
+            input = await NonEmptyInput.OpenAsync(input, cancellationToken);
+        }
+
         await using var held = await Locks.AcquireAsync(repository, exclusive: false, "backup", cancellationToken);
         var index = await MasterIndex.LoadAsync(repository, cancellationToken);
         Writer = new BackupWriter(repository, index, options with { Lock = held });
