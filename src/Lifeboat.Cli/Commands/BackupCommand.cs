@@ -115,7 +115,7 @@ internal static class BackupCommand
             record = await backup.RunAsync(source, options, tags, when, context.CancellationToken, preparing);
         }
 
-        return await ReportAsync(context, repository, record, secondaries);
+        return await ReportAsync(context, repository, record, backup.Warnings, secondaries);
     }
 
     private static async Task<int> BackupStdinAsync(CliContext context, string streamName, string[] tags, DateTimeOffset? when, bool allowEmpty)
@@ -132,32 +132,39 @@ internal static class BackupCommand
             record = await backup.RunAsync(streamName, input, tags, when, context.CancellationToken);
         }
 
-        return await ReportAsync(context, repository, record, secondaries);
+        return await ReportAsync(context, repository, record, backup.Warnings, secondaries);
     }
 
     /// <summary>Reports the snapshot, then copies it to the --also-to repositories (reporting each).</summary>
-    private static async Task<int> ReportAsync(CliContext context, Repository.Repository repository, SnapshotRecord record, SecondaryRepositories secondaries)
+    private static async Task<int> ReportAsync(
+        CliContext context, Repository.Repository repository, SnapshotRecord record, IReadOnlyList<string> warnings, SecondaryRepositories secondaries)
     {
+        foreach (var warning in warnings)
+        {
+            // on stderr even with --quiet or --json: a backup far smaller than before is what a cron mail must carry
+            Console.Error.WriteLine("lifeboat: warning: " + warning);
+        }
+
         if (!context.Json)
         {
-            Report(context, record, null);
+            Report(context, record, warnings, null);
         }
 
         var (copies, exitCode) = secondaries.Any ? await secondaries.CopyAsync(context, repository, record) : ([], ExitCodes.Ok);
         if (context.Json)
         {
-            Report(context, record, secondaries.Any ? copies : null);
+            Report(context, record, warnings, secondaries.Any ? copies : null);
         }
 
         return exitCode;
     }
 
-    private static void Report(CliContext context, SnapshotRecord record, IReadOnlyList<CopyOutcome>? copies)
+    private static void Report(CliContext context, SnapshotRecord record, IReadOnlyList<string> warnings, IReadOnlyList<CopyOutcome>? copies)
     {
         var summary = record.Snapshot.Summary;
         if (context.Json)
         {
-            context.WriteJson(new BackupOutput(record.Id.ToString(), record.Snapshot.Time, record.Snapshot.Source, summary, record.Snapshot.Manifest, copies));
+            context.WriteJson(new BackupOutput(record.Id.ToString(), record.Snapshot.Time, record.Snapshot.Source, summary, record.Snapshot.Manifest, warnings, copies));
             return;
         }
 
