@@ -57,12 +57,9 @@ public static class ExitCodes
         PostgresLifeboatException => DatabaseFailed,
         StorageException { Kind: StorageErrorKind.OutOfSpace } => OutOfSpace,
         StorageException => Storage,
-        IOException io when IsOutOfSpace(io) => OutOfSpace,
+        IOException io when StorageException.IsOutOfSpace(io) => OutOfSpace,
         _ => Failed,
     };
-
-    private static bool IsOutOfSpace(IOException exception) =>
-        (exception.HResult & 0xFFFF) == 28 || exception.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>A command line or configuration that does not make sense.</summary>
