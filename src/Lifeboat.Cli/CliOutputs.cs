@@ -18,7 +18,8 @@ namespace Lifeboat.Cli;
 internal sealed record ErrorOutput(string Error, int ExitCode, RestoreAftermath? Restore = null);
 
 /// <summary><c>backup --json</c>.</summary>
-internal sealed record BackupOutput(string Snapshot, DateTimeOffset Time, string Source, SnapshotSummary Summary, JsonObject? Manifest, IReadOnlyList<CopyOutcome>? Copies);
+internal sealed record BackupOutput(
+    string Snapshot, DateTimeOffset Time, string Source, SnapshotSummary Summary, JsonObject? Manifest, IReadOnlyList<string> Warnings, IReadOnlyList<CopyOutcome>? Copies);
 
 /// <summary>One <c>--also-to</c> copy of a new snapshot: the copy's id, or why it failed.</summary>
 internal sealed record CopyOutcome(string Repository, bool Ok, string? Snapshot = null, string? Error = null, int? ExitCode = null);

@@ -19,6 +19,7 @@ public static class ExitCodes
     public const int OutOfSpace = 14;
     public const int PolicyRefused = 15;
     public const int SnapshotHeld = 16;
+    public const int EmptyInput = 17;
     public const int DatabaseUnreachable = 20;
     public const int DatabaseAuthentication = 21;
     public const int DatabaseMissing = 22;
@@ -40,6 +41,7 @@ public static class ExitCodes
         RepositoryLockedException => Locked,
         Repository.Retention.RetentionGuardException => PolicyRefused,
         Repository.Retention.SnapshotHeldException => SnapshotHeld,
+        Operations.EmptyInputException => EmptyInput,
         IntegrityException => Integrity,
         NotFoundException => NotFound,
         InvalidRequestException => Usage,
@@ -56,12 +58,9 @@ public static class ExitCodes
         PostgresLifeboatException => DatabaseFailed,
         StorageException { Kind: StorageErrorKind.OutOfSpace } => OutOfSpace,
         StorageException => Storage,
-        IOException io when IsOutOfSpace(io) => OutOfSpace,
+        IOException io when StorageException.IsOutOfSpace(io) => OutOfSpace,
         _ => Failed,
     };
-
-    private static bool IsOutOfSpace(IOException exception) =>
-        (exception.HResult & 0xFFFF) == 28 || exception.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>A command line or configuration that does not make sense.</summary>

@@ -25,6 +25,9 @@ public sealed class DatabaseBackup(Repository.Repository repository, BackupWrite
     /// <summary>Set once the capture completed: what was captured.</summary>
     public BackupManifest? Manifest { get; private set; }
 
+    /// <summary>Set once the snapshot is committed: e.g. that it is far smaller than the previous one of the same database and selection (<see cref="SizeDrop"/>).</summary>
+    public IReadOnlyList<string> Warnings { get; private set; } = [];
+
     /// <summary>
     /// Backs up, then records evidence and an audit record (a failure is audited too).
     /// <paramref name="preparing"/>: the capture's first half (<see cref="PostgresCapture.PrepareAsync"/>)
@@ -36,7 +39,7 @@ public sealed class DatabaseBackup(Repository.Repository repository, BackupWrite
     {
         var started = repository.Context.Time.GetUtcNow();
         return OperationAudit.RunAsync(repository, "backup", ct => RunCoreAsync(source, options, tags, time, preparing, ct),
-            (record, ct) => OperationEvidence.ForBackupAsync(repository, record, Manifest, started, ct), cancellationToken, SourceName(source));
+            (record, ct) => OperationEvidence.ForBackupAsync(repository, record, Manifest, Warnings, started, ct), cancellationToken, SourceName(source));
     }
 
     private async Task<SnapshotRecord> RunCoreAsync(
@@ -49,6 +52,10 @@ public sealed class DatabaseBackup(Repository.Repository repository, BackupWrite
             await using var held = await Locks.AcquireAsync(repository, exclusive: false, "backup", cancellationToken);
             var index = await MasterIndex.LoadAsync(repository, cancellationToken);
             Writer = new BackupWriter(repository, index, writerOptions with { Lock = held });
+            var selection = Selection(options);
+            var sizeDrop = SizeDrop.Start(
+                repository, Kind, SourceName(source), previous => previous.Manifest?["selection"] is JsonValue v && v.TryGetValue<string>(out var s) && s == selection,
+                cancellationToken);
             var owned = preparing ?? capture.PrepareAsync(source, options, cancellationToken);
             preparing = null;
             await using (var prepared = await owned)
@@ -57,13 +64,16 @@ public sealed class DatabaseBackup(Repository.Repository repository, BackupWrite
                     prepared, new RepositoryStreamSink(Writer), new SynchronousProgress(p => LastProgress = p), cancellationToken);
             }
 
-            return await Writer.CommitAsync(
+            var record = await Writer.CommitAsync(
                 new SnapshotDescription(Kind, SourceName(source), tags, ProgramInfo.Name)
                 {
                     Time = time,
-                    Manifest = Summarize(Manifest),
+                    Manifest = Summarize(Manifest, selection),
                 },
                 cancellationToken);
+            Warnings = await sizeDrop.WarningsAsync(
+                record, "the database holds far less than at that backup: check that no data was deleted or truncated by mistake, and that the filters are the ones meant");
+            return record;
         }
         finally
         {
@@ -78,7 +88,7 @@ public sealed class DatabaseBackup(Repository.Repository repository, BackupWrite
     public static string SourceName(PgConnectionInfo source) => $"{source.Host}:{source.Port}/{source.Database}";
 
     /// <summary>The facts status, drills and listings need without reading manifest.json.</summary>
-    private static JsonObject Summarize(BackupManifest manifest) => new()
+    private static JsonObject Summarize(BackupManifest manifest, string selection) => new()
     {
         ["serverVersion"] = manifest.ServerVersion,
         ["systemIdentifier"] = manifest.SystemIdentifier,
@@ -91,7 +101,20 @@ public sealed class DatabaseBackup(Repository.Repository repository, BackupWrite
         ["sequences"] = manifest.Sequences.Count,
         ["largeObjects"] = manifest.LargeObjects.Count,
         ["pgDump"] = manifest.PgDumpVersion,
+        ["selection"] = selection,
     };
+
+    /// <summary>
+    /// What the filters chose, as one string: only backups of the same selection are compared in size
+    /// (one table's backup is not "far smaller" than the whole database's); empty for the whole database.
+    /// </summary>
+    private static string Selection(CaptureOptions options) =>
+        string.Join(" ", new[]
+        {
+            ("schema", options.Schemas), ("exclude-schema", options.ExcludeSchemas), ("table", options.Tables),
+            ("exclude-table", options.ExcludeTables), ("exclude-table-data", options.ExcludeTableData),
+            ("profile", options.Profile is null ? [] : (IReadOnlyList<string>)[options.Profile]),
+        }.SelectMany(f => f.Item2.Select(pattern => $"--{f.Item1}={pattern}")));
 
     /// <summary>Reports on the calling thread (the capture's workers), so the latest value is always visible.</summary>
     private sealed class SynchronousProgress(Action<CaptureProgress> report) : IProgress<CaptureProgress>

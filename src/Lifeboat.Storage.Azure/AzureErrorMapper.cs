@@ -81,9 +81,15 @@ internal static class AzureErrorMapper
             return new StorageException(StorageErrorKind.Permanent, $"the requested range lies beyond the end of {what}", exception);
         }
 
-        if (code is "AccountLimitExceeded" or "InsufficientAccountCapacity" or "BlockCountExceedsLimit")
+        // Azure Blob Storage documents no error code for a full account (its limits are in petabytes); a store
+        // that answers HTTP 507 (Insufficient Storage, RFC 4918) is full. BlockCountExceedsLimit is a limit of one
+        // blob's blocks, not of space.
+        if (status == 507)
         {
-            return new StorageException(StorageErrorKind.OutOfSpace, $"Azure storage account '{account}' has no capacity left for {what} ({detail})", exception);
+            return StorageException.OutOfSpace(
+                $"no space left in Azure storage account '{account}' ({location}) for {what} ({detail})",
+                "free space in the account or raise its capacity",
+                exception);
         }
 
         if (TransientCodes.Contains(code) || status >= 500 || status is 408 or 429 || status == 0)

@@ -17,6 +17,16 @@ internal static class S3ErrorMapper
         "OperationAborted", "TooManyRequestsException",
     };
 
+    /// <summary>
+    /// The codes of a full store or an exhausted quota: MinIO's full drives (XMinioStorageFull, HTTP 507) and
+    /// bucket quota (XMinioAdminBucketQuotaExceeded, HTTP 400), Ceph RGW's user or bucket quota (QuotaExceeded,
+    /// HTTP 403). Any HTTP 507 (Insufficient Storage) is one too. EntityTooLarge is not: it is a size limit of one object.
+    /// </summary>
+    private static readonly HashSet<string> OutOfSpaceCodes = new(StringComparer.Ordinal)
+    {
+        "XMinioStorageFull", "XMinioAdminBucketQuotaExceeded", "QuotaExceeded",
+    };
+
     private static readonly HashSet<string> AuthCodes = new(StringComparer.Ordinal)
     {
         "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken",
@@ -93,10 +103,12 @@ internal static class S3ErrorMapper
             return new StorageException(StorageErrorKind.Permanent, $"the requested range lies beyond the end of {what}", exception);
         }
 
-        if (code is "QuotaExceeded" or "StorageQuotaExceeded" or "InsufficientStorage" ||
-            status == HttpStatusCode.InsufficientStorage)
+        if (OutOfSpaceCodes.Contains(code) || status == HttpStatusCode.InsufficientStorage)
         {
-            return new StorageException(StorageErrorKind.OutOfSpace, $"S3 {location} has no space or quota left for {what} ({detail})", exception);
+            return StorageException.OutOfSpace(
+                $"no space left on S3 {location} for {what} ({detail})",
+                $"free space on the store or raise the quota of bucket '{bucket}'",
+                exception);
         }
 
         if (code is "NotImplemented" || status == HttpStatusCode.NotImplemented)

@@ -11,11 +11,19 @@ internal static class LocalFileErrors
     private const int WinHandleDiskFull = unchecked((int)0x80070027);
     private static readonly int[] TransientErrnos = [4 /* EINTR */, 11 /* EAGAIN */, 16 /* EBUSY */, 110 /* ETIMEDOUT */, 116 /* ESTALE */];
 
-    /// <summary>Whether <paramref name="exception"/> says the disk (or the user's quota) is full.</summary>
+    /// <summary>
+    /// Whether <paramref name="exception"/> says the disk (or the user's quota) is full. The errno is
+    /// in HResult for writes, fsync, link and mkdir; a failed preallocation (File.OpenHandle with a
+    /// preallocationSize) carries only the generic COR_E_IO (0x80131620) and the words "because the disk
+    /// was full", so the message is the only sign there.
+    /// </summary>
     public static bool IsOutOfSpace(IOException exception) =>
         exception.HResult is ENoSpc or WinDiskFull or WinHandleDiskFull
         || (OperatingSystem.IsLinux() && exception.HResult == EDQuotLinux)
-        || (OperatingSystem.IsMacOS() && exception.HResult == EDQuotMac);
+        || (OperatingSystem.IsMacOS() && exception.HResult == EDQuotMac)
+        || exception.Message.Contains("disk was full", StringComparison.OrdinalIgnoreCase)
+        || exception.Message.Contains("No space left on device", StringComparison.OrdinalIgnoreCase)
+        || exception.Message.Contains("Disk quota exceeded", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// Maps <paramref name="exception"/>, raised while <paramref name="action"/> (e.g. "write")
@@ -34,9 +42,9 @@ internal static class LocalFileErrors
                     $"permission denied to {action} object '{name}' in {location}: check the owner and mode of that directory ({exception.Message})",
                     exception),
             IOException io when IsOutOfSpace(io) =>
-                new StorageException(
-                    StorageErrorKind.OutOfSpace,
-                    $"no space left to {action} object '{name}' in {location}: free space on that file system or use another repository ({exception.Message})",
+                StorageException.OutOfSpace(
+                    $"no space left to {action} object '{name}' in {location} ({exception.Message.TrimEnd('.')})",
+                    "free space on that file system (or raise the quota) or use another repository",
                     exception),
             IOException io when Array.IndexOf(TransientErrnos, io.HResult) >= 0 && !OperatingSystem.IsWindows() =>
                 new StorageException(StorageErrorKind.Transient, $"cannot {action} object '{name}' in {location}: {exception.Message}", exception),

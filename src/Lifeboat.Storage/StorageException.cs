@@ -32,6 +32,19 @@ public class StorageException : Exception
     /// <summary>How the failure should be handled (retried, reported, ...).</summary>
     public StorageErrorKind Kind { get; }
 
+    /// <summary>Whether a file-system error says the disk or the quota is full (errno ENOSPC/EDQUOT, or a failed preallocation's "disk was full").</summary>
+    public static bool IsOutOfSpace(IOException exception) => LocalFileErrors.IsOutOfSpace(exception);
+
+    /// <summary>
+    /// An <see cref="StorageErrorKind.OutOfSpace"/> failure: <paramref name="what"/> says which store is full,
+    /// <paramref name="remedy"/> how to make room; the message adds that nothing already stored is affected
+    /// (objects are written whole or not at all).
+    /// </summary>
+    public static StorageException OutOfSpace(string what, string remedy, Exception innerException) =>
+        new(StorageErrorKind.OutOfSpace,
+            $"{what}: {remedy}, then run the command again; nothing already saved is lost (a write that fails leaves no part of its object)",
+            innerException);
+
     /// <summary>A <see cref="StorageErrorKind.NotFound"/> failure for object <paramref name="name"/>.</summary>
     public static StorageException NotFound(string location, string name) =>
         new(StorageErrorKind.NotFound, $"object '{name}' does not exist in {location}");

@@ -15,7 +15,7 @@ public sealed class BasicCommandTests : IDisposable
         await _repo.InitAsync();
         var data = TestRepo.DumpLikeBytes(size, size);
 
-        var snapshot = await _repo.BackupAsync(data);
+        var snapshot = await _repo.BackupAsync(data, "data.bin", size == 0 ? ["--allow-empty"] : []);
 
         (await _repo.DumpAsync(snapshot[..8])).Should().Equal(data);
         (await _repo.DumpAsync("latest")).Should().Equal(data);

@@ -17,7 +17,10 @@ public sealed class AzureErrorMapperTests
     [InlineData(429, "", StorageErrorKind.Transient)]
     [InlineData(0, "", StorageErrorKind.Transient)]
     [InlineData(416, "InvalidRange", StorageErrorKind.Permanent)]
-    [InlineData(409, "AccountLimitExceeded", StorageErrorKind.OutOfSpace)]
+    [InlineData(507, "", StorageErrorKind.OutOfSpace)]
+    [InlineData(409, "BlockCountExceedsLimit", StorageErrorKind.Permanent)]
+    [InlineData(403, "InsufficientAccountPermissions", StorageErrorKind.Permanent)]
+    [InlineData(413, "RequestBodyTooLarge", StorageErrorKind.Permanent)]
     [InlineData(400, "InvalidQueryParameterValue", StorageErrorKind.Permanent)]
     public void Service_errors_are_classified(int status, string code, StorageErrorKind kind)
     {
@@ -41,6 +44,15 @@ public sealed class AzureErrorMapperTests
         cancellation.Cancel();
 
         AzureErrorMapper.Map(new TaskCanceledException(), "azure:c", "acct", "c", "config", cancellation.Token).Should().BeNull();
+    }
+
+    [Fact]
+    public void An_out_of_space_error_names_the_account_says_what_to_do_and_that_nothing_saved_is_lost()
+    {
+        var mapped = Map(new RequestFailedException(507, "Insufficient Storage", "", null))!;
+
+        mapped.Message.Should().Contain("no space left in Azure storage account 'acct' (azure:c/repo)").And.Contain("HTTP 507")
+            .And.Contain("free space in the account").And.Contain("nothing already saved is lost");
     }
 
     private static StorageException? Map(Exception exception) =>

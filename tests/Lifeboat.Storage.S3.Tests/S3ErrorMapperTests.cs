@@ -22,6 +22,10 @@ public sealed class S3ErrorMapperTests
     [InlineData("NotImplemented", HttpStatusCode.NotImplemented, StorageErrorKind.Permanent)]
     [InlineData("InvalidRange", HttpStatusCode.RequestedRangeNotSatisfiable, StorageErrorKind.Permanent)]
     [InlineData("QuotaExceeded", HttpStatusCode.Forbidden, StorageErrorKind.OutOfSpace)]
+    [InlineData("XMinioStorageFull", HttpStatusCode.InsufficientStorage, StorageErrorKind.OutOfSpace)]
+    [InlineData("XMinioAdminBucketQuotaExceeded", HttpStatusCode.BadRequest, StorageErrorKind.OutOfSpace)]
+    [InlineData("", HttpStatusCode.InsufficientStorage, StorageErrorKind.OutOfSpace)]
+    [InlineData("EntityTooLarge", HttpStatusCode.BadRequest, StorageErrorKind.Permanent)]
     [InlineData("InvalidArgument", HttpStatusCode.BadRequest, StorageErrorKind.Permanent)]
     public void Service_errors_are_classified(string code, HttpStatusCode status, StorageErrorKind kind)
     {
@@ -50,6 +54,17 @@ public sealed class S3ErrorMapperTests
         cancellation.Cancel();
 
         S3ErrorMapper.Map(new TaskCanceledException(), "s3://b", "b", "config", cancellation.Token).Should().BeNull();
+    }
+
+    [Fact]
+    public void An_out_of_space_error_names_the_store_and_the_bucket_says_what_to_do_and_that_nothing_saved_is_lost()
+    {
+        var exception = new AmazonS3Exception("Storage backend has reached its minimum free drive threshold.", ErrorType.Sender, "XMinioStorageFull", "request-id", HttpStatusCode.InsufficientStorage);
+
+        var mapped = Map(exception)!;
+
+        mapped.Message.Should().Contain("no space left on S3 s3://bucket/repo").And.Contain("XMinioStorageFull, HTTP 507")
+            .And.Contain("raise the quota of bucket 'bucket'").And.Contain("nothing already saved is lost");
     }
 
     private static StorageException? Map(Exception exception) =>

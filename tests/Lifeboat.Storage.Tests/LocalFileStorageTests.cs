@@ -1,3 +1,4 @@
+using Lifeboat.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Lifeboat.Storage.Tests;
@@ -162,6 +163,56 @@ public sealed class LocalFileStorageTests : StorageConformanceTests, IDisposable
 
         mapped.Kind.Should().Be(StorageErrorKind.OutOfSpace);
         mapped.Message.Should().Contain("no space left").And.Contain("data/ab/ab12").And.Contain("/repo");
+    }
+
+    [Theory]
+    [InlineData(unchecked((int)0x80131620), "Failed to create '/repo/data/.tmp-1' with allocation size '16777216' because the disk was full.")]
+    [InlineData(28, "No space left on device : '/repo/data/.tmp-1'")]
+    [InlineData(122, "Disk quota exceeded : '/repo/data/.tmp-1'")]
+    public void Every_out_of_space_error_of_the_file_system_maps_to_out_of_space(int hresult, string message)
+    {
+        var error = new IOException(message, hresult);
+
+        StorageException mapped = LocalFileErrors.Map(error, "/repo", "data/ab/ab12", "write").Should().BeOfType<StorageException>().Which;
+
+        mapped.Kind.Should().Be(StorageErrorKind.OutOfSpace);
+        mapped.Message.Should().Contain("no space left to write object 'data/ab/ab12' in /repo").And.Contain("free space on that file system")
+            .And.Contain("nothing already saved is lost");
+        StorageException.IsOutOfSpace(error).Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData("link", 28)]
+    [InlineData("fsync", 28)]
+    [InlineData("link", 122)]
+    [InlineData("fsync", 122)]
+    public void A_full_disk_or_quota_in_the_publishing_link_or_the_directory_fsync_maps_to_out_of_space(string call, int errno)
+    {
+        var error = UnixFileSystem.ErrnoException(call, "directory '/repo/data'", errno);
+
+        LocalFileErrors.Map(error, "/repo", "data/ab/ab12", "write").Should().BeOfType<StorageException>()
+            .Which.Kind.Should().Be(OperatingSystem.IsLinux() || errno == 28 ? StorageErrorKind.OutOfSpace : StorageErrorKind.Permanent);
+    }
+
+    [Fact]
+    public void A_generic_io_error_is_not_mistaken_for_a_full_disk()
+    {
+        var error = new IOException("Input/output error : '/repo/data/.tmp-1'", unchecked((int)0x80131620));
+
+        LocalFileErrors.Map(error, "/repo", "data/ab/ab12", "write").Should().BeOfType<StorageException>().Which.Kind.Should().Be(StorageErrorKind.Permanent);
+        StorageException.IsOutOfSpace(error).Should().BeFalse();
+    }
+
+    [TmpfsFact]
+    public async Task A_write_whose_preallocation_fails_on_a_full_file_system_is_out_of_space_and_leaves_nothing()
+    {
+        using var mount = SmallTmpfs.Mount("1m");
+        var storage = new LocalFileStorage(mount.Path);
+
+        Func<Task> write = () => storage.WriteAsync("data/big", new byte[4 << 20], CancellationToken.None);
+
+        (await write.Should().ThrowAsync<StorageException>()).Which.Kind.Should().Be(StorageErrorKind.OutOfSpace);
+        Directory.EnumerateFiles(mount.Path, "*", SearchOption.AllDirectories).Should().BeEmpty("the temporary file is removed");
     }
 
     [Fact]

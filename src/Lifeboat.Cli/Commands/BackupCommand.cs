@@ -25,11 +25,12 @@ internal static class BackupCommand
         var globals = new Option<bool>("--globals") { Description = "Also save roles and tablespaces (without passwords)" };
         var stdin = new Option<bool>("--stdin") { Description = "Back up the bytes read from standard input (e.g. pg_dump -Fc db | lifeboat backup --stdin --name db.dump)" };
         var name = new Option<string?>("--name") { Description = "Name of the stream in the snapshot (with --stdin)" };
+        var allowEmpty = new Option<bool>("--allow-empty") { Description = "With --stdin: save an empty input as an empty stream (by default it is refused, exit 17: the program piping in probably failed)" };
         var tags = Repeatable("--tag", "Tag the snapshot (repeatable)");
         var time = new Option<string?>("--time") { Description = "Record this time (ISO 8601) instead of now, e.g. when importing old dumps" };
         var command = new Command("backup", "Make a snapshot of a database (--db) or of standard input (--stdin)")
         {
-            db, jobs, schema, excludeSchema, table, excludeTable, excludeData, profile, physicalOrder, globals, DatabaseOptions.PgBin, stdin, name, tags, time,
+            db, jobs, schema, excludeSchema, table, excludeTable, excludeData, profile, physicalOrder, globals, DatabaseOptions.PgBin, stdin, name, allowEmpty, tags, time,
             SecondaryRepositories.AlsoToOption, SecondaryRepositories.AlsoToPasswordFileOption,
         };
         return command.WithAction(async context =>
@@ -68,6 +69,11 @@ internal static class BackupCommand
 
             if (!context.Get(stdin))
             {
+                if (context.Get(allowEmpty))
+                {
+                    throw new UsageException("--allow-empty goes with --stdin: a database backup is never empty");
+                }
+
                 throw new UsageException("say what to back up: --db CONNECTION, or --stdin --name NAME");
             }
 
@@ -77,7 +83,7 @@ internal static class BackupCommand
                 throw new UsageException("standard input is a terminal: pipe the data in, e.g. pg_dump -Fc db | lifeboat backup --stdin --name db.dump");
             }
 
-            return await BackupStdinAsync(context, streamName, tagList, when);
+            return await BackupStdinAsync(context, streamName, tagList, when, context.Get(allowEmpty));
         });
     }
 
@@ -109,14 +115,14 @@ internal static class BackupCommand
             record = await backup.RunAsync(source, options, tags, when, context.CancellationToken, preparing);
         }
 
-        return await ReportAsync(context, repository, record, secondaries);
+        return await ReportAsync(context, repository, record, backup.Warnings, secondaries);
     }
 
-    private static async Task<int> BackupStdinAsync(CliContext context, string streamName, string[] tags, DateTimeOffset? when)
+    private static async Task<int> BackupStdinAsync(CliContext context, string streamName, string[] tags, DateTimeOffset? when, bool allowEmpty)
     {
         var repository = await context.OpenRepositoryAsync();
         var secondaries = await SecondaryRepositories.OpenAsync(context);
-        var backup = new StreamBackup(repository, new BackupWriterOptions { UploadConcurrency = context.Connections });
+        var backup = new StreamBackup(repository, new BackupWriterOptions { UploadConcurrency = context.Connections }) { AllowEmpty = allowEmpty };
         await using var input = Console.OpenStandardInput();
         SnapshotRecord record;
         await using (Progress.Start(context.ShowProgress, elapsed => backup.Writer is { } w
@@ -126,32 +132,39 @@ internal static class BackupCommand
             record = await backup.RunAsync(streamName, input, tags, when, context.CancellationToken);
         }
 
-        return await ReportAsync(context, repository, record, secondaries);
+        return await ReportAsync(context, repository, record, backup.Warnings, secondaries);
     }
 
     /// <summary>Reports the snapshot, then copies it to the --also-to repositories (reporting each).</summary>
-    private static async Task<int> ReportAsync(CliContext context, Repository.Repository repository, SnapshotRecord record, SecondaryRepositories secondaries)
+    private static async Task<int> ReportAsync(
+        CliContext context, Repository.Repository repository, SnapshotRecord record, IReadOnlyList<string> warnings, SecondaryRepositories secondaries)
     {
+        foreach (var warning in warnings)
+        {
+            // on stderr even with --quiet or --json: a backup far smaller than before is what a cron mail must carry
+            Console.Error.WriteLine("lifeboat: warning: " + warning);
+        }
+
         if (!context.Json)
         {
-            Report(context, record, null);
+            Report(context, record, warnings, null);
         }
 
         var (copies, exitCode) = secondaries.Any ? await secondaries.CopyAsync(context, repository, record) : ([], ExitCodes.Ok);
         if (context.Json)
         {
-            Report(context, record, secondaries.Any ? copies : null);
+            Report(context, record, warnings, secondaries.Any ? copies : null);
         }
 
         return exitCode;
     }
 
-    private static void Report(CliContext context, SnapshotRecord record, IReadOnlyList<CopyOutcome>? copies)
+    private static void Report(CliContext context, SnapshotRecord record, IReadOnlyList<string> warnings, IReadOnlyList<CopyOutcome>? copies)
     {
         var summary = record.Snapshot.Summary;
         if (context.Json)
         {
-            context.WriteJson(new BackupOutput(record.Id.ToString(), record.Snapshot.Time, record.Snapshot.Source, summary, record.Snapshot.Manifest, copies));
+            context.WriteJson(new BackupOutput(record.Id.ToString(), record.Snapshot.Time, record.Snapshot.Source, summary, record.Snapshot.Manifest, warnings, copies));
             return;
         }
 

@@ -65,7 +65,9 @@ public static class EvidenceMarkdown
                 Line(b);
                 Line(b, "## Warnings about the source");
                 Line(b);
-                Line(b, "The restored database is the same as the source here; these are hazards of the source at the snapshot, not failures of the drill.");
+                Line(b, report.Kind == "drill"
+                    ? "The restored database is the same as the source here; these are hazards of the source at the snapshot, not failures of the drill."
+                    : "The snapshot was saved; these are signs that its source may not be what was meant to be saved.");
                 Line(b);
                 foreach (var w in report.Warnings)
                 {

@@ -10,9 +10,13 @@ namespace Lifeboat.Operations.Evidence;
 /// <summary>Evidence reports of backups and checks, saved and turned into audit facts.</summary>
 public static class OperationEvidence
 {
-    /// <summary>Saves the evidence of a completed backup and returns its audit facts.</summary>
+    /// <summary>
+    /// Saves the evidence of a completed backup and returns its audit facts; <paramref name="warnings"/>
+    /// (e.g. <see cref="SizeDrop"/>'s) go into the report's warnings and the audit record's details.
+    /// </summary>
     public static async Task<AuditFacts> ForBackupAsync(
-        Repository.Repository repository, SnapshotRecord record, BackupManifest? manifest, DateTimeOffset started, CancellationToken cancellationToken)
+        Repository.Repository repository, SnapshotRecord record, BackupManifest? manifest, IReadOnlyList<string> warnings, DateTimeOffset started,
+        CancellationToken cancellationToken)
     {
         var s = record.Snapshot;
         var figures = new JsonObject
@@ -61,8 +65,19 @@ public static class OperationEvidence
             Timings = [new EvidenceTiming("backup", s.Summary.Seconds)],
             Figures = figures,
             Checks = checks,
+            Warnings = [.. warnings.Select(w => new EvidenceWarning("size", s.Source, w))],
         };
         var saved = await EvidenceRecorder.SaveAsync(repository, report, cancellationToken);
+        var details = new Dictionary<string, string>
+        {
+            ["storedBytes"] = s.Summary.StoredBytes.ToString(CultureInfo.InvariantCulture),
+            ["tags"] = string.Join(",", s.Tags),
+        };
+        if (warnings.Count > 0)
+        {
+            details["warnings"] = string.Join("; ", warnings);
+        }
+
         return new AuditFacts
         {
             Source = s.Source,
@@ -70,11 +85,7 @@ public static class OperationEvidence
             Bytes = s.Summary.BytesRead,
             Checksum = saved.Sha256,
             Evidence = saved.Id,
-            Details = new Dictionary<string, string>
-            {
-                ["storedBytes"] = s.Summary.StoredBytes.ToString(CultureInfo.InvariantCulture),
-                ["tags"] = string.Join(",", s.Tags),
-            },
+            Details = details,
         };
     }
 
