@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Lifeboat.Postgres;
@@ -16,11 +14,6 @@ namespace Lifeboat.Postgres;
 /// </summary>
 public sealed partial class PostgresRestore
 {
-    private readonly ILogger _logger;
-
-    /// <summary>Creates a restore helper.</summary>
-    public PostgresRestore(ILogger<PostgresRestore>? logger = null) => _logger = (ILogger?)logger ?? NullLogger.Instance;
-
     /// <summary>Set by a restore with <see cref="RestoreOptions.Globals"/>: what applying the roles and tablespaces did.</summary>
     public GlobalsOutcome? Globals { get; private set; }
 
@@ -53,7 +46,6 @@ public sealed partial class PostgresRestore
             // --clean drops what the target holds only once the restore can go ahead: pg_restore found, schema verified
             if (mustClean)
             {
-                Log.Cleaning(_logger, where);
                 await TargetDatabase.CleanAsync(connection, platform, cancellationToken);
             }
         }
@@ -82,7 +74,6 @@ public sealed partial class PostgresRestore
             {
                 var globals = manifest.Globals ?? throw new InvalidRestoreRequestException(
                     "This snapshot holds no roles or tablespaces: it was taken without --globals (or the server did not allow reading them). Restore without --globals.");
-                Log.RestoreStep(_logger, where, "roles and tablespaces");
                 Globals = await GlobalsRestore.ApplyAsync(connection, source, globals, where, cancellationToken);
             }
 
@@ -93,10 +84,8 @@ public sealed partial class PostgresRestore
             Task<IndexBuilds> planning = Task.FromResult(IndexBuilds.None);
             try
             {
-                Log.RestoreStep(_logger, where, "pre-data");
                 await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "pre-data", 1, options.NoOwner, options.NoPrivileges, [], cancellationToken, skipExtensions: platform);
 
-                Log.RestoreStep(_logger, where, "table data");
                 if (options.Jobs > 1)
                     planning = IndexBuildPlan.CreateAsync(tools, archive, manifest, cancellationToken);
                 // Rows of platform tables (which the target has, with their own foreign keys) go first, in order.
@@ -119,10 +108,8 @@ public sealed partial class PostgresRestore
                     return rows;
                 }, cancellationToken);
 
-                Log.RestoreStep(_logger, where, "sequences");
                 await SetSequencesAsync(connection, manifest.Sequences, cancellationToken);
 
-                Log.RestoreStep(_logger, where, "large objects");
                 foreach (var lo in manifest.LargeObjects)
                     await LoadLargeObjectAsync(connection, source, lo, cancellationToken);
             }
@@ -141,22 +128,18 @@ public sealed partial class PostgresRestore
             var builds = plan.Builds;
             if (builds.Count > 0)
             {
-                Log.RestoreStep(_logger, where, "indexes");
                 await BuildIndexesAsync(connection, workers, builds, options.Jobs, cancellationToken);
             }
 
             // (when the builds were all of post-data, as with only primary keys, there is nothing left for it)
             if (plan.LeavesEntries)
             {
-                Log.RestoreStep(_logger, where, "post-data");
                 await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "post-data", options.Jobs, options.NoOwner, options.NoPrivileges, [], cancellationToken,
                     skipExtensions: platform, excludedEntries: builds.Select(b => b.EntryId).ToList(), toc: plan.PostDataToc);
             }
 
             if (options.Analyze)
             {
-                Log.RestoreStep(_logger, where, "analyze");
-
                 await AnalyzeAfterPostDataAsync(connection, cancellationToken);
             }
 
@@ -305,7 +288,6 @@ public sealed partial class PostgresRestore
                 }
             }
         }
-        Log.TableLoaded(_logger, destination, rows.Newlines, rows.BytesWritten);
         return rows.Newlines;
     }
 
