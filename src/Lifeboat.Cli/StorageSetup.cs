@@ -15,7 +15,7 @@ internal static class StorageSetup
     public const string ChecksumKey = "s3.checksum";
     public const string NoOverwriteKey = "s3.no-overwrite";
 
-    /// <summary>The storage for a new repository at <paramref name="location"/>, and the settings to remember.</summary>
+    /// <summary>The storage for a new repository, and the settings to remember.</summary>
     public sealed record Prepared(IStorage Storage, IReadOnlyDictionary<string, string> Chosen);
 
     /// <summary>

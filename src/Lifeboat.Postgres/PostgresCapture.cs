@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Lifeboat.Postgres;
@@ -14,13 +12,11 @@ namespace Lifeboat.Postgres;
 /// </summary>
 public sealed class PostgresCapture
 {
-    private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
     /// <summary>Creates a capture helper.</summary>
-    public PostgresCapture(ILogger<PostgresCapture>? logger = null, TimeProvider? timeProvider = null)
+    public PostgresCapture(TimeProvider? timeProvider = null)
     {
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
     }
 
@@ -89,8 +85,6 @@ public sealed class PostgresCapture
                 CheckPrivileges(source, dataTables, sequences);
                 await LockTablesAsync(coordinator, dataTables, cancellationToken);
                 var tools = await toolsTask;
-                Log.CaptureStarting(_logger, source.Database, serverVersion, options.Jobs, tools.VersionText);
-                Log.SnapshotExported(_logger, snapshotId, lsn, dataTables.Count, sequences.Count, largeObjects.Count);
                 return new PreparedCapture(coordinator)
                 {
                     Source = source,
@@ -199,7 +193,6 @@ public sealed class PostgresCapture
         };
         using (var json = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(manifest.ToJson())))
             await sink.WriteStreamAsync(StreamNames.Manifest, json, cancellationToken);
-        Log.CaptureDone(_logger, dataTables.Count, manifest.TotalDataBytes, _time.GetElapsedTime(started));
         return manifest;
     }
 
@@ -271,7 +264,6 @@ public sealed class PostgresCapture
                     : await CopyTableAsync(connection, table, psql.Ordered, sink, progress, cancellationToken);
                 tableResults[table.Oid] = entry;
                 progress.TableDone(entry.QualifiedName);
-                Log.TableCopied(_logger, entry.QualifiedName, entry.Rows, entry.Bytes);
             }
             else
             {
@@ -387,9 +379,9 @@ public sealed class PostgresCapture
             await ChildProcess.RunAsync(tools.PgDumpAll, ["--globals-only", "--no-role-passwords", "--no-password"], env,
                 (stdout, ct) => stdout.CopyToAsync(buffer, ct), null, cancellationToken);
         }
-        catch (PgToolFailedException ex)
+        catch (PgToolFailedException)
         {
-            Log.GlobalsSkipped(_logger, ex.Message);
+            // the manifest then holds no globals, and restore --globals says so (a managed host may refuse pg_dumpall)
             return null;
         }
         buffer.Position = 0;

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Lifeboat.Postgres;
@@ -16,11 +14,6 @@ namespace Lifeboat.Postgres;
 /// </summary>
 public sealed partial class PostgresRestore
 {
-    private readonly ILogger _logger;
-
-    /// <summary>Creates a restore helper.</summary>
-    public PostgresRestore(ILogger<PostgresRestore>? logger = null) => _logger = (ILogger?)logger ?? NullLogger.Instance;
-
     /// <summary>Set by a restore with <see cref="RestoreOptions.Globals"/>: what applying the roles and tablespaces did.</summary>
     public GlobalsOutcome? Globals { get; private set; }
 
@@ -57,7 +50,6 @@ public sealed partial class PostgresRestore
             if (mustClean)
             {
                 Ledger.Enter("cleaning the target");
-                Log.Cleaning(_logger, where);
                 await TargetDatabase.CleanAsync(connection, platform, cancellationToken);
             }
         }
@@ -86,7 +78,6 @@ public sealed partial class PostgresRestore
             {
                 var globals = manifest.RequireGlobals();
                 Ledger.Enter("roles and tablespaces", changesTarget: false);
-                Log.RestoreStep(_logger, where, "roles and tablespaces");
                 Globals = await GlobalsRestore.ApplyAsync(connection, source, globals, where, cancellationToken);
             }
 
@@ -98,11 +89,9 @@ public sealed partial class PostgresRestore
             try
             {
                 Ledger.Enter("pre-data");
-                Log.RestoreStep(_logger, where, "pre-data");
                 await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "pre-data", 1, options.NoOwner, options.NoPrivileges, [], cancellationToken, skipExtensions: platform);
 
                 Ledger.Enter("table data");
-                Log.RestoreStep(_logger, where, "table data");
                 if (options.Jobs > 1)
                     planning = IndexBuildPlan.CreateAsync(tools, archive, manifest, cancellationToken);
                 // Rows of platform tables (which the target has, with their own foreign keys) go first, in order.
@@ -130,11 +119,9 @@ public sealed partial class PostgresRestore
                 }, cancellationToken);
 
                 Ledger.Enter("sequences");
-                Log.RestoreStep(_logger, where, "sequences");
                 await SetSequencesAsync(connection, manifest.Sequences, cancellationToken);
 
                 Ledger.Enter("large objects");
-                Log.RestoreStep(_logger, where, "large objects");
                 foreach (var lo in manifest.LargeObjects)
                     await LoadLargeObjectAsync(connection, source, lo, cancellationToken);
             }
@@ -154,7 +141,6 @@ public sealed partial class PostgresRestore
             if (builds.Count > 0)
             {
                 Ledger.Enter("indexes");
-                Log.RestoreStep(_logger, where, "indexes");
                 await BuildIndexesAsync(connection, workers, builds, options.Jobs, cancellationToken);
             }
 
@@ -162,7 +148,6 @@ public sealed partial class PostgresRestore
             if (plan.LeavesEntries)
             {
                 Ledger.Enter("post-data");
-                Log.RestoreStep(_logger, where, "post-data");
                 await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "post-data", options.Jobs, options.NoOwner, options.NoPrivileges, [], cancellationToken,
                     skipExtensions: platform, excludedEntries: builds.Select(b => b.EntryId).ToList(), toc: plan.PostDataToc);
             }
@@ -170,7 +155,6 @@ public sealed partial class PostgresRestore
             if (options.Analyze)
             {
                 Ledger.Enter("analyze");
-                Log.RestoreStep(_logger, where, "analyze");
 
                 await AnalyzeAfterPostDataAsync(connection, cancellationToken);
             }
@@ -348,7 +332,6 @@ public sealed partial class PostgresRestore
                 }
             }
         }
-        Log.TableLoaded(_logger, destination, rows.Newlines, rows.BytesWritten);
         return rows.Newlines;
     }
 

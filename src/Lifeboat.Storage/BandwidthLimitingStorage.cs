@@ -44,19 +44,19 @@ public sealed class BandwidthLimitingStorage : IStorage, ITemporaryFileCleanup
     {
         if (_upload is not null)
         {
-            await _upload.TakeAsync(content.Length, cancellationToken).ConfigureAwait(false);
+            await _upload.TakeAsync(content.Length, cancellationToken);
         }
 
-        await _inner.WriteAsync(name, content, cancellationToken).ConfigureAwait(false);
+        await _inner.WriteAsync(name, content, cancellationToken);
     }
 
     /// <inheritdoc />
     public async Task<byte[]> ReadAsync(string name, long offset, long? length, CancellationToken cancellationToken)
     {
-        byte[] data = await _inner.ReadAsync(name, offset, length, cancellationToken).ConfigureAwait(false);
+        byte[] data = await _inner.ReadAsync(name, offset, length, cancellationToken);
         if (_download is not null)
         {
-            await _download.TakeAsync(data.Length, cancellationToken).ConfigureAwait(false);
+            await _download.TakeAsync(data.Length, cancellationToken);
         }
 
         return data;

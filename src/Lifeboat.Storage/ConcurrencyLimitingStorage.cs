@@ -32,10 +32,10 @@ public sealed class ConcurrencyLimitingStorage : IStorage, ITemporaryFileCleanup
     /// <inheritdoc />
     public async Task WriteAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
-        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _slots.WaitAsync(cancellationToken);
         try
         {
-            await _inner.WriteAsync(name, content, cancellationToken).ConfigureAwait(false);
+            await _inner.WriteAsync(name, content, cancellationToken);
         }
         finally
         {
@@ -46,10 +46,10 @@ public sealed class ConcurrencyLimitingStorage : IStorage, ITemporaryFileCleanup
     /// <inheritdoc />
     public async Task<byte[]> ReadAsync(string name, long offset, long? length, CancellationToken cancellationToken)
     {
-        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _slots.WaitAsync(cancellationToken);
         try
         {
-            return await _inner.ReadAsync(name, offset, length, cancellationToken).ConfigureAwait(false);
+            return await _inner.ReadAsync(name, offset, length, cancellationToken);
         }
         finally
         {
@@ -60,10 +60,10 @@ public sealed class ConcurrencyLimitingStorage : IStorage, ITemporaryFileCleanup
     /// <inheritdoc />
     public async Task<ObjectInfo?> StatAsync(string name, CancellationToken cancellationToken)
     {
-        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _slots.WaitAsync(cancellationToken);
         try
         {
-            return await _inner.StatAsync(name, cancellationToken).ConfigureAwait(false);
+            return await _inner.StatAsync(name, cancellationToken);
         }
         finally
         {
@@ -79,11 +79,11 @@ public sealed class ConcurrencyLimitingStorage : IStorage, ITemporaryFileCleanup
         {
             while (true)
             {
-                await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await _slots.WaitAsync(cancellationToken);
                 bool more;
                 try
                 {
-                    more = await entries.MoveNextAsync().ConfigureAwait(false);
+                    more = await entries.MoveNextAsync();
                 }
                 finally
                 {
@@ -100,17 +100,17 @@ public sealed class ConcurrencyLimitingStorage : IStorage, ITemporaryFileCleanup
         }
         finally
         {
-            await entries.DisposeAsync().ConfigureAwait(false);
+            await entries.DisposeAsync();
         }
     }
 
     /// <inheritdoc />
     public async Task DeleteAsync(string name, CancellationToken cancellationToken)
     {
-        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _slots.WaitAsync(cancellationToken);
         try
         {
-            await _inner.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
+            await _inner.DeleteAsync(name, cancellationToken);
         }
         finally
         {
@@ -126,10 +126,10 @@ public sealed class ConcurrencyLimitingStorage : IStorage, ITemporaryFileCleanup
             return 0;
         }
 
-        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _slots.WaitAsync(cancellationToken);
         try
         {
-            return await cleanup.CleanupTemporaryFilesAsync(olderThan, cancellationToken).ConfigureAwait(false);
+            return await cleanup.CleanupTemporaryFilesAsync(olderThan, cancellationToken);
         }
         finally
         {
@@ -140,7 +140,7 @@ public sealed class ConcurrencyLimitingStorage : IStorage, ITemporaryFileCleanup
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await _inner.DisposeAsync().ConfigureAwait(false);
+        await _inner.DisposeAsync();
         _slots.Dispose();
     }
 }

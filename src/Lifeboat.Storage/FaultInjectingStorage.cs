@@ -121,7 +121,7 @@ public sealed class FaultInjectingStorage : IStorage, ITemporaryFileCleanup
     public async Task WriteAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         ThrowIfFaulty(StorageOperation.Write, name);
-        await _inner.WriteAsync(name, content, cancellationToken).ConfigureAwait(false);
+        await _inner.WriteAsync(name, content, cancellationToken);
         lock (_lock)
         {
             if (_lostWriteResponseRate == 0 || _random.NextDouble() >= _lostWriteResponseRate)
@@ -168,7 +168,7 @@ public sealed class FaultInjectingStorage : IStorage, ITemporaryFileCleanup
         }
 
         int returned = 0;
-        await foreach (ObjectInfo info in _inner.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+        await foreach (ObjectInfo info in _inner.ListAsync(prefix, cancellationToken))
         {
             if (fault is not null && returned == returnBeforeFailing)
             {

@@ -59,7 +59,7 @@ public sealed partial class LocalFileStorage : IStorage, ITemporaryFileCleanup
             using (SafeFileHandle handle = File.OpenHandle(
                 temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, preallocationSize: content.Length))
             {
-                await RandomAccess.WriteAsync(handle, content, 0, cancellationToken).ConfigureAwait(false);
+                await RandomAccess.WriteAsync(handle, content, 0, cancellationToken);
                 RandomAccess.FlushToDisk(handle);
             }
 
@@ -94,7 +94,7 @@ public sealed partial class LocalFileStorage : IStorage, ITemporaryFileCleanup
             int done = 0;
             while (done < count)
             {
-                int read = await RandomAccess.ReadAsync(handle, buffer.AsMemory(done), offset + done, cancellationToken).ConfigureAwait(false);
+                int read = await RandomAccess.ReadAsync(handle, buffer.AsMemory(done), offset + done, cancellationToken);
                 if (read == 0)
                 {
                     throw new StorageException(

@@ -53,12 +53,12 @@ public sealed class RetryingStorage : IStorage, ITemporaryFileCleanup
         {
             try
             {
-                await _inner.WriteAsync(name, content, token).ConfigureAwait(false);
+                await _inner.WriteAsync(name, content, token);
             }
             catch (StorageException exception) when (exception.Kind == StorageErrorKind.AlreadyExists && attempt > 1)
             {
                 // An earlier attempt failed transiently but may have written the object.
-                ObjectInfo? existing = await _inner.StatAsync(name, token).ConfigureAwait(false);
+                ObjectInfo? existing = await _inner.StatAsync(name, token);
                 if (existing?.Size != content.Length)
                 {
                     throw;
@@ -80,7 +80,7 @@ public sealed class RetryingStorage : IStorage, ITemporaryFileCleanup
     public Task DeleteAsync(string name, CancellationToken cancellationToken) =>
         ExecuteAsync("delete", name, async (_, token) =>
         {
-            await _inner.DeleteAsync(name, token).ConfigureAwait(false);
+            await _inner.DeleteAsync(name, token);
             return true;
         }, cancellationToken);
 
@@ -102,7 +102,7 @@ public sealed class RetryingStorage : IStorage, ITemporaryFileCleanup
                     ObjectInfo? entry = null;
                     try
                     {
-                        if (await entries.MoveNextAsync().ConfigureAwait(false))
+                        if (await entries.MoveNextAsync())
                         {
                             entry = entries.Current;
                         }
@@ -126,7 +126,7 @@ public sealed class RetryingStorage : IStorage, ITemporaryFileCleanup
             }
             finally
             {
-                await entries.DisposeAsync().ConfigureAwait(false);
+                await entries.DisposeAsync();
             }
 
             if (failure is null)
@@ -146,7 +146,7 @@ public sealed class RetryingStorage : IStorage, ITemporaryFileCleanup
             }
 
             _options.OnRetry?.Invoke(new StorageRetry("list", prefix, attempt, delay, failure));
-            await Task.Delay(delay, _timeProvider, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(delay, _timeProvider, cancellationToken);
             attempt++;
         }
     }
@@ -168,7 +168,7 @@ public sealed class RetryingStorage : IStorage, ITemporaryFileCleanup
         {
             try
             {
-                return await action(attempt, cancellationToken).ConfigureAwait(false);
+                return await action(attempt, cancellationToken);
             }
             catch (StorageException exception) when (exception.Kind == StorageErrorKind.Transient)
             {
@@ -178,7 +178,7 @@ public sealed class RetryingStorage : IStorage, ITemporaryFileCleanup
                 }
 
                 _options.OnRetry?.Invoke(new StorageRetry(operation, name, attempt, delay, exception));
-                await Task.Delay(delay, _timeProvider, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(delay, _timeProvider, cancellationToken);
             }
         }
     }

@@ -59,7 +59,7 @@ internal sealed class TokenBucket
 
         try
         {
-            await Task.Delay(wait, _timeProvider, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(wait, _timeProvider, cancellationToken);
         }
         catch (OperationCanceledException)
         {

@@ -14,7 +14,7 @@ namespace Lifeboat.Repository.Audit;
 /// record <c>n - 1</c>. Appending takes the next free number with the storage's no-overwrite write:
 /// of two concurrent appenders one wins, the other re-reads the head and retries, so the chain
 /// stays linear. Deleting, reordering or editing any record but the last breaks the chain in a way
-/// <see cref="VerifyAsync"/> names precisely.
+/// <see cref="VerifyAsync(Repository, CancellationToken)"/> names precisely.
 /// </summary>
 public static class AuditLog
 {
@@ -99,7 +99,7 @@ public static class AuditLog
         throw new RepositoryLockedException($"could not append to the audit log of {repository.Storage.Location}: other processes kept appending ({MaxAttempts} attempts)");
     }
 
-    /// <summary>Every readable record, in sequence order; unreadable ones are skipped (see <see cref="VerifyAsync"/>).</summary>
+    /// <summary>Every readable record, in sequence order; unreadable ones are skipped (see <see cref="VerifyAsync(Repository, CancellationToken)"/>).</summary>
     public static async Task<List<AuditEntry>> ReadAllAsync(Repository repository, CancellationToken cancellationToken) =>
         [.. (await LoadAsync(repository, cancellationToken)).Where(o => o.Entry is not null && o.Entry.Record.Sequence == o.Sequence).Select(o => o.Entry!)];
 
