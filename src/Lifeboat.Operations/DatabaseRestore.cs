@@ -128,13 +128,22 @@ public sealed class DatabaseRestore(Repository.Repository repository)
         }
         catch (Exception failure) when (failure is not RestoreAbandonedException)
         {
-            var left = await RestoreFailure.AbandonAsync(staged, restore, request, manifest, failure is OperationCanceledException ? "interrupted" : failure.Message);
-            if (left is null)
+            // Ctrl-C while a COPY runs surfaces as the driver's broken write: the cause is the interruption
+            var cause = cancellationToken.IsCancellationRequested && failure is not OperationCanceledException
+                ? new OperationCanceledException("interrupted", failure, cancellationToken)
+                : failure;
+            var left = await RestoreFailure.AbandonAsync(staged, restore, request, manifest, cause is OperationCanceledException ? "interrupted" : cause.Message);
+            if (left is not null)
+            {
+                throw new RestoreAbandonedException(cause, left);
+            }
+
+            if (cause == failure)
             {
                 throw;
             }
 
-            throw new RestoreAbandonedException(failure, left);
+            throw cause;
         }
 
         var elapsed = repository.Context.Time.GetElapsedTime(started);
