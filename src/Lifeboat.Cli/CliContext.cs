@@ -126,13 +126,13 @@ internal sealed class CliContext(ParseResult parseResult, CancellationToken canc
     /// <summary>The repository password (asked for at most once per run).</summary>
     public string Password => _password ??= PasswordSource.Get(ParseResult.GetValue(PasswordFileOption));
 
-    public async Task<Repository.Repository> OpenRepositoryAsync() => await OpenRepositoryAsync(Location, Password);
+    public async Task<BackupRepository> OpenRepositoryAsync() => await OpenRepositoryAsync(Location, Password);
 
     /// <summary>Opens the repository at <paramref name="location"/> with the global storage settings.</summary>
-    public async Task<Repository.Repository> OpenRepositoryAsync(string location, string password)
+    public async Task<BackupRepository> OpenRepositoryAsync(string location, string password)
     {
         var storage = StorageFactory.Create(location, StorageSettings);
-        var (config, configBytes) = await Repository.Repository.ReadConfigAsync(storage, CancellationToken);
+        var (config, configBytes) = await BackupRepository.ReadConfigAsync(storage, CancellationToken);
         var settings = StorageSetup.WithRemembered(StorageSettings, config.Storage, storage.Location);
         if (!ReferenceEquals(settings, StorageSettings))
         {
@@ -141,7 +141,7 @@ internal sealed class CliContext(ParseResult parseResult, CancellationToken canc
             storage = StorageFactory.Create(location, settings);
         }
 
-        return await Repository.Repository.OpenAsync(storage, configBytes, password, RepositoryContext, CancellationToken);
+        return await BackupRepository.OpenAsync(storage, configBytes, password, RepositoryContext, CancellationToken);
     }
 
     /// <summary>The clock and identity of this run; the repository's notices go to <see cref="Info"/>.</summary>

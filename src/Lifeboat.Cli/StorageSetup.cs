@@ -118,7 +118,7 @@ internal static class StorageSetup
     {
         try
         {
-            return await storage.StatAsync(Repository.Repository.ConfigName, cancellationToken);
+            return await storage.StatAsync(BackupRepository.ConfigName, cancellationToken);
         }
         catch
         {

@@ -12,7 +12,7 @@ namespace Lifeboat.Operations;
 /// copied in parallel straight into the repository, schema via pg_dump, manifest with per-table
 /// hashes. The snapshot is committed only when everything was captured.
 /// </summary>
-public sealed class DatabaseBackup(Repository.Repository repository, BackupWriterOptions writerOptions)
+public sealed class DatabaseBackup(BackupRepository repository, BackupWriterOptions writerOptions)
 {
     public const string Kind = "postgres";
 

@@ -49,7 +49,7 @@ public sealed record DatabaseRestoreResult(
     RestoreAftermath? Aftermath = null);
 
 /// <summary>Restores a database snapshot (whole, one table, or single rows) under a shared lock.</summary>
-public sealed class DatabaseRestore(Repository.Repository repository)
+public sealed class DatabaseRestore(BackupRepository repository)
 {
     /// <summary>Set once the snapshot is open: bytes handed to PostgreSQL so far.</summary>
     public SnapshotStreamSource? Source { get; private set; }
@@ -163,7 +163,7 @@ public sealed class DatabaseRestore(Repository.Repository repository)
 
     /// <summary>Finds a database snapshot and opens it as a restore source with its manifest.</summary>
     public static async Task<(SnapshotRecord Record, SnapshotStreamSource Source, BackupManifest Manifest)> OpenAsync(
-        Repository.Repository repository, string snapshot, CancellationToken cancellationToken)
+        BackupRepository repository, string snapshot, CancellationToken cancellationToken)
     {
         // the index loads while the snapshot is found (both only read the repository)
         var loading = Task.Run(() => MasterIndex.LoadAsync(repository, cancellationToken), cancellationToken);

@@ -6,7 +6,7 @@ using Lifeboat.Repository.Check;
 namespace Lifeboat.Operations;
 
 /// <summary>Runs <c>check</c> under a shared lock.</summary>
-public sealed class RepositoryCheck(Repository.Repository repository)
+public sealed class RepositoryCheck(BackupRepository repository)
 {
     public Checker Checker { get; } = new(repository);
 

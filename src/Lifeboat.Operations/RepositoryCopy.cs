@@ -69,7 +69,7 @@ public sealed record CopyResult(
 /// cannot be read hides which original it copies, so what has no readable copy is copied. Both are
 /// named in the result (<see cref="CopyResult.Damaged"/>, <see cref="CopyResult.TargetDamaged"/>).
 /// </summary>
-public sealed class RepositoryCopy(Repository.Repository source, Repository.Repository target, CopyOptions options)
+public sealed class RepositoryCopy(BackupRepository source, BackupRepository target, CopyOptions options)
 {
     private readonly StoredStreams _targetStreams = new();
     private long _bytesDone;

@@ -21,7 +21,7 @@ public sealed record NamedForgetResult(IReadOnlyList<NamedSnapshot> Snapshots, b
 /// by check, while forget decides could otherwise be missed or vanish half-read. A dry run takes a
 /// shared lock and changes nothing. Both are audited (a dry run is not).
 /// </summary>
-public sealed class ForgetOperation(Repository.Repository repository)
+public sealed class ForgetOperation(BackupRepository repository)
 {
     /// <summary>Set when a prune runs after forget; poll it for progress.</summary>
     public Pruner? Pruner { get; private set; }
@@ -144,7 +144,7 @@ public sealed class ForgetOperation(Repository.Repository repository)
 }
 
 /// <summary><c>prune</c> under the exclusive lock (a dry run: shared).</summary>
-public sealed class PruneOperation(Repository.Repository repository)
+public sealed class PruneOperation(BackupRepository repository)
 {
     public Pruner Pruner { get; } = new(repository);
 
@@ -175,7 +175,7 @@ public sealed class PruneOperation(Repository.Repository repository)
 }
 
 /// <summary><c>hold</c>, <c>unhold</c>, <c>holds</c> and <c>stats</c>, each under a shared lock.</summary>
-public sealed class RetentionQueries(Repository.Repository repository)
+public sealed class RetentionQueries(BackupRepository repository)
 {
     public async Task<(SnapshotRecord Snapshot, BlobId Hold)> HoldAsync(
         string snapshotReference, DateTimeOffset? until, string reason, CancellationToken cancellationToken)

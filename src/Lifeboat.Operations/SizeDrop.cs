@@ -23,7 +23,7 @@ public sealed class SizeDrop
     /// that <paramref name="comparable"/> accepts (all when null; e.g. the same table selection).
     /// </summary>
     public static SizeDrop Start(
-        Repository.Repository repository, string kind, string source, Func<Snapshot, bool>? comparable, CancellationToken cancellationToken) =>
+        BackupRepository repository, string kind, string source, Func<Snapshot, bool>? comparable, CancellationToken cancellationToken) =>
         new(LoadAsync(repository, kind, source, comparable, cancellationToken));
 
     /// <summary>
@@ -61,7 +61,7 @@ public sealed class SizeDrop
     }
 
     private static async Task<(List<SnapshotRecord>? Candidates, string? Error)> LoadAsync(
-        Repository.Repository repository, string kind, string source, Func<Snapshot, bool>? comparable, CancellationToken cancellationToken)
+        BackupRepository repository, string kind, string source, Func<Snapshot, bool>? comparable, CancellationToken cancellationToken)
     {
         try
         {

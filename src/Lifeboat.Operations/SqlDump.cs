@@ -4,7 +4,7 @@ using Lifeboat.Repository;
 namespace Lifeboat.Operations;
 
 /// <summary>A database snapshot as a plain SQL script that psql loads into an empty database: no lock-in.</summary>
-public sealed class SqlDump(Repository.Repository repository)
+public sealed class SqlDump(BackupRepository repository)
 {
     public async Task RunAsync(string snapshot, Stream output, string? pgBinDirectory, CancellationToken cancellationToken)
     {

@@ -6,7 +6,7 @@ using Lifeboat.Repository.Backup;
 namespace Lifeboat.Operations;
 
 /// <summary>Backs up one byte stream (e.g. <c>pg_dump -Fc</c> on stdin) as a snapshot.</summary>
-public sealed class StreamBackup(Repository.Repository repository, BackupWriterOptions options)
+public sealed class StreamBackup(BackupRepository repository, BackupWriterOptions options)
 {
     /// <summary>The snapshot kind of a stream backup.</summary>
     public const string Kind = "stream";

@@ -7,7 +7,7 @@ namespace Lifeboat.Operations;
 /// Writes one stream of a snapshot, verified, to an output stream, fetching at least
 /// <paramref name="readAhead"/> chunks ahead (more hides a remote store's latency).
 /// </summary>
-public sealed class StreamDump(Repository.Repository repository, int readAhead = 0)
+public sealed class StreamDump(BackupRepository repository, int readAhead = 0)
 {
     public StreamRestorer? Restorer { get; private set; }
 

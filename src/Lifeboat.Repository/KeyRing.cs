@@ -13,15 +13,15 @@ public static class KeyRing
     public static string ObjectName(BlobId id) => Prefix + id;
 
     /// <summary>Adds a key file for another password; returns its id.</summary>
-    public static Task<BlobId> AddAsync(Repository repository, string newPassword, KdfParameters kdf, string? label, CancellationToken cancellationToken)
+    public static Task<BlobId> AddAsync(BackupRepository repository, string newPassword, KdfParameters kdf, string? label, CancellationToken cancellationToken)
     {
-        Repository.ValidatePassword(newPassword);
-        return Repository.WriteKeyFileAsync(
+        BackupRepository.ValidatePassword(newPassword);
+        return BackupRepository.WriteKeyFileAsync(
             repository.Storage, repository.Config, repository.ConfigBytes, repository.Key, newPassword, kdf, repository.Context, label, cancellationToken);
     }
 
     /// <summary>Every key file with its metadata (damaged ones flagged).</summary>
-    public static async Task<List<KeyInfo>> ListAsync(Repository repository, CancellationToken cancellationToken)
+    public static async Task<List<KeyInfo>> ListAsync(BackupRepository repository, CancellationToken cancellationToken)
     {
         var keys = new List<KeyInfo>();
         await foreach (var info in repository.Storage.ListAsync(Prefix, cancellationToken))
@@ -37,7 +37,7 @@ public static class KeyRing
     }
 
     /// <summary>Removes a key. Refuses the key in use and the last working key.</summary>
-    public static async Task RemoveAsync(Repository repository, string idPrefix, CancellationToken cancellationToken)
+    public static async Task RemoveAsync(BackupRepository repository, string idPrefix, CancellationToken cancellationToken)
     {
         var keys = await ListAsync(repository, cancellationToken);
         var matches = keys.Where(k => k.Id.StartsWith(idPrefix, StringComparison.OrdinalIgnoreCase)).ToList();
@@ -67,7 +67,7 @@ public static class KeyRing
     }
 
     /// <summary>Changes the password of the key in use: adds a new key file, then removes the old one.</summary>
-    public static async Task<BlobId> ChangePasswordAsync(Repository repository, string newPassword, KdfParameters kdf, CancellationToken cancellationToken)
+    public static async Task<BlobId> ChangePasswordAsync(BackupRepository repository, string newPassword, KdfParameters kdf, CancellationToken cancellationToken)
     {
         var newId = await AddAsync(repository, newPassword, kdf, null, cancellationToken);
         await repository.Storage.DeleteAsync(ObjectName(repository.KeyId), cancellationToken);
@@ -84,7 +84,7 @@ public static class KeyRing
 
         try
         {
-            var bytes = await Repository.ReadHashedObjectAsync(storage, name, cancellationToken);
+            var bytes = await BackupRepository.ReadHashedObjectAsync(storage, name, cancellationToken);
             return (id, KeyFile.Parse(bytes));
         }
         catch (Exception e) when (e is IntegrityException or JsonException)

@@ -38,7 +38,7 @@ public static class Locks
     public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(30);
     private static readonly byte[] Aad = Encoding.ASCII.GetBytes("lifeboat lock v1");
 
-    public static async Task<RepositoryLock> AcquireAsync(Repository repository, bool exclusive, string operation, CancellationToken cancellationToken)
+    public static async Task<RepositoryLock> AcquireAsync(BackupRepository repository, bool exclusive, string operation, CancellationToken cancellationToken)
     {
         var abandoned = await ThrowOnConflictAsync(repository, exclusive, null, cancellationToken);
         await RemoveAbandonedAsync(repository, abandoned, cancellationToken);
@@ -57,7 +57,7 @@ public static class Locks
         return new RepositoryLock(repository, name, info);
     }
 
-    public static async Task<List<LockEntry>> ListAsync(Repository repository, CancellationToken cancellationToken)
+    public static async Task<List<LockEntry>> ListAsync(BackupRepository repository, CancellationToken cancellationToken)
     {
         var entries = new List<LockEntry>();
         var now = repository.Context.Time.GetUtcNow();
@@ -86,7 +86,7 @@ public static class Locks
     }
 
     /// <summary>Removes stale locks (or every lock with <paramref name="all"/>); returns how many.</summary>
-    public static async Task<int> RemoveAsync(Repository repository, bool all, CancellationToken cancellationToken)
+    public static async Task<int> RemoveAsync(BackupRepository repository, bool all, CancellationToken cancellationToken)
     {
         var removed = 0;
         foreach (var entry in await ListAsync(repository, cancellationToken))
@@ -101,7 +101,7 @@ public static class Locks
         return removed;
     }
 
-    internal static async Task<string> WriteAsync(Repository repository, LockInfo info, CancellationToken cancellationToken)
+    internal static async Task<string> WriteAsync(BackupRepository repository, LockInfo info, CancellationToken cancellationToken)
     {
         var name = Prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var json = JsonSerializer.SerializeToUtf8Bytes(info, FormatJson.Of<LockInfo>());
@@ -109,7 +109,7 @@ public static class Locks
         return name;
     }
 
-    private static LockInfo NewInfo(Repository repository, bool exclusive, string operation)
+    private static LockInfo NewInfo(BackupRepository repository, bool exclusive, string operation)
     {
         var now = repository.Context.Time.GetUtcNow();
         var identity = repository.Context.Identity;
@@ -117,7 +117,7 @@ public static class Locks
     }
 
     /// <summary>Removes the locks of ended local processes; one notice for all of them.</summary>
-    private static async Task RemoveAbandonedAsync(Repository repository, List<LockEntry> abandoned, CancellationToken cancellationToken)
+    private static async Task RemoveAbandonedAsync(BackupRepository repository, List<LockEntry> abandoned, CancellationToken cancellationToken)
     {
         var removed = new List<LockInfo>();
         foreach (var entry in abandoned)
@@ -145,7 +145,7 @@ public static class Locks
     }
 
     /// <summary>Throws on a live conflicting lock; returns the locks of ended processes of this host.</summary>
-    private static async Task<List<LockEntry>> ThrowOnConflictAsync(Repository repository, bool exclusive, string? own, CancellationToken cancellationToken)
+    private static async Task<List<LockEntry>> ThrowOnConflictAsync(BackupRepository repository, bool exclusive, string? own, CancellationToken cancellationToken)
     {
         var abandoned = new List<LockEntry>();
         foreach (var entry in await ListAsync(repository, cancellationToken))
@@ -205,14 +205,14 @@ public static class Locks
 /// <summary>A held lock; refreshes itself until disposed, then removes its lock object.</summary>
 public sealed class RepositoryLock : IAsyncDisposable
 {
-    private readonly Repository _repository;
+    private readonly BackupRepository _repository;
     private readonly CancellationTokenSource _stop = new();
     private readonly PeriodicTimer _timer;
     private readonly Task _refresher;
     private LockInfo _info;
     private string _name;
 
-    internal RepositoryLock(Repository repository, string name, LockInfo info)
+    internal RepositoryLock(BackupRepository repository, string name, LockInfo info)
     {
         _repository = repository;
         _name = name;

@@ -68,7 +68,7 @@ public sealed class MasterIndex
     }
 
     /// <summary>Loads every index file. A damaged one is an integrity error naming it.</summary>
-    public static async Task<MasterIndex> LoadAsync(Repository repository, CancellationToken cancellationToken)
+    public static async Task<MasterIndex> LoadAsync(BackupRepository repository, CancellationToken cancellationToken)
     {
         var index = new MasterIndex();
         var names = new List<string>();

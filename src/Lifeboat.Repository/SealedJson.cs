@@ -14,7 +14,7 @@ internal static class SealedJson
     public static byte[] Label(string purpose) => Encoding.ASCII.GetBytes(purpose);
 
     /// <summary>Serialises, seals and writes a value; returns its id.</summary>
-    public static Task<BlobId> WriteAsync<T>(Repository repository, string prefix, byte[] aad, T value, CancellationToken cancellationToken)
+    public static Task<BlobId> WriteAsync<T>(BackupRepository repository, string prefix, byte[] aad, T value, CancellationToken cancellationToken)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(value, FormatJson.Of<T>());
         return repository.WriteHashedObjectAsync(prefix, Sealer.Seal(repository.Key.DataKey, json, aad), cancellationToken);
@@ -24,7 +24,7 @@ internal static class SealedJson
     /// Reads <paramref name="name"/>, checks it against its name, authenticates and deserialises
     /// it; any damage is an <see cref="IntegrityException"/> naming "<paramref name="kind"/> 'name'".
     /// </summary>
-    public static async Task<T> ReadAsync<T>(Repository repository, string name, byte[] aad, string kind, CancellationToken cancellationToken)
+    public static async Task<T> ReadAsync<T>(BackupRepository repository, string name, byte[] aad, string kind, CancellationToken cancellationToken)
     {
         var stored = await repository.ReadHashedObjectAsync(name, cancellationToken);
         var json = Sealer.TryOpen(repository.Key.DataKey, stored, aad)

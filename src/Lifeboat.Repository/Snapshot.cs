@@ -88,21 +88,21 @@ public static class SnapshotStore
     public const string Prefix = "snapshots/";
     private static readonly byte[] Aad = SealedJson.Label("lifeboat snapshot v1");
 
-    public static Task<BlobId> SaveAsync(Repository repository, Snapshot snapshot, CancellationToken cancellationToken) =>
+    public static Task<BlobId> SaveAsync(BackupRepository repository, Snapshot snapshot, CancellationToken cancellationToken) =>
         SealedJson.WriteAsync(repository, Prefix, Aad, snapshot, cancellationToken);
 
-    public static async Task<SnapshotRecord> LoadAsync(Repository repository, BlobId id, CancellationToken cancellationToken) =>
+    public static async Task<SnapshotRecord> LoadAsync(BackupRepository repository, BlobId id, CancellationToken cancellationToken) =>
         new(id, await SealedJson.ReadAsync<Snapshot>(repository, Prefix + id, Aad, "snapshot", cancellationToken));
 
     /// <summary>
     /// Deletes the snapshot object <paramref name="id"/> (its data stays until prune). Needs only the name, so a
     /// snapshot that cannot be read is removed too; one that is gone already is not an error.
     /// </summary>
-    public static Task RemoveAsync(Repository repository, BlobId id, CancellationToken cancellationToken) =>
+    public static Task RemoveAsync(BackupRepository repository, BlobId id, CancellationToken cancellationToken) =>
         repository.Storage.DeleteAsync(Prefix + id, cancellationToken);
 
     /// <summary>Snapshot ids in the repository (unsorted, unread).</summary>
-    public static async Task<List<BlobId>> ListIdsAsync(Repository repository, CancellationToken cancellationToken)
+    public static async Task<List<BlobId>> ListIdsAsync(BackupRepository repository, CancellationToken cancellationToken)
     {
         var ids = new List<BlobId>();
         await foreach (var info in repository.Storage.ListAsync(Prefix, cancellationToken))
@@ -117,7 +117,7 @@ public static class SnapshotStore
     }
 
     /// <summary>All snapshots, oldest first. Damaged ones are reported through <paramref name="damaged"/>, or thrown when null.</summary>
-    public static async Task<List<SnapshotRecord>> LoadAllAsync(Repository repository, List<IntegrityException>? damaged, CancellationToken cancellationToken)
+    public static async Task<List<SnapshotRecord>> LoadAllAsync(BackupRepository repository, List<IntegrityException>? damaged, CancellationToken cancellationToken)
     {
         var (records, errors) = await LoadManyAsync(repository, await ListIdsAsync(repository, cancellationToken), damaged is not null, cancellationToken);
         damaged?.AddRange(errors.Select(e => e.Error));
@@ -126,7 +126,7 @@ public static class SnapshotStore
 
     /// <summary>The snapshots that can be read, oldest first, and the ids of those that cannot, each with why.</summary>
     public static async Task<(List<SnapshotRecord> Records, List<(BlobId Id, IntegrityException Error)> Damaged)> LoadReadableAsync(
-        Repository repository, CancellationToken cancellationToken) =>
+        BackupRepository repository, CancellationToken cancellationToken) =>
         await LoadManyAsync(repository, await ListIdsAsync(repository, cancellationToken), true, cancellationToken);
 
     /// <summary>
@@ -137,7 +137,7 @@ public static class SnapshotStore
     /// (<c>forget ID</c>, which needs only the object's name).
     /// </summary>
     public static async Task<List<SnapshotRecord>> LoadAllOrRefuseAsync(
-        Repository repository, string operation, IReadOnlySet<BlobId> ignore, CancellationToken cancellationToken)
+        BackupRepository repository, string operation, IReadOnlySet<BlobId> ignore, CancellationToken cancellationToken)
     {
         var ids = (await ListIdsAsync(repository, cancellationToken)).Where(id => !ignore.Contains(id)).ToList();
         var (records, damaged) = await LoadManyAsync(repository, ids, true, cancellationToken);
@@ -163,7 +163,7 @@ public static class SnapshotStore
     /// Returns each snapshot once, in the order first named; fails on the first reference that
     /// matches no snapshot or several.
     /// </summary>
-    public static async Task<List<BlobId>> ResolveIdsAsync(Repository repository, IReadOnlyList<string> references, CancellationToken cancellationToken)
+    public static async Task<List<BlobId>> ResolveIdsAsync(BackupRepository repository, IReadOnlyList<string> references, CancellationToken cancellationToken)
     {
         var ids = await ListIdsAsync(repository, cancellationToken);
         var resolved = new List<BlobId>();
@@ -180,7 +180,7 @@ public static class SnapshotStore
     }
 
     /// <summary>Finds a snapshot by id prefix or <c>latest</c> (optionally of one source).</summary>
-    public static async Task<SnapshotRecord> FindAsync(Repository repository, string reference, CancellationToken cancellationToken) =>
+    public static async Task<SnapshotRecord> FindAsync(BackupRepository repository, string reference, CancellationToken cancellationToken) =>
         IsLatest(reference)
             ? await LatestAsync(repository, cancellationToken)
             : await LoadAsync(repository, Resolve(await ListIdsAsync(repository, cancellationToken), reference, ", or 'latest'"), cancellationToken);
@@ -189,7 +189,7 @@ public static class SnapshotStore
     /// The id of the snapshot <see cref="FindAsync"/> would find; for an id prefix without reading the
     /// object, so it finds a snapshot that is damaged or cannot be decrypted too.
     /// </summary>
-    public static async Task<BlobId> FindIdAsync(Repository repository, string reference, CancellationToken cancellationToken) =>
+    public static async Task<BlobId> FindIdAsync(BackupRepository repository, string reference, CancellationToken cancellationToken) =>
         IsLatest(reference)
             ? (await LatestAsync(repository, cancellationToken)).Id
             : Resolve(await ListIdsAsync(repository, cancellationToken), reference, ", or 'latest'");
@@ -201,7 +201,7 @@ public static class SnapshotStore
     /// newest: 'latest' then refuses rather than quietly meaning an older one, and says which snapshot
     /// to name instead and how to remove the damaged ones.
     /// </summary>
-    private static async Task<SnapshotRecord> LatestAsync(Repository repository, CancellationToken cancellationToken) =>
+    private static async Task<SnapshotRecord> LatestAsync(BackupRepository repository, CancellationToken cancellationToken) =>
         await LatestReadableAsync(repository, null, "", cancellationToken)
             ?? throw new NotFoundException("the repository has no snapshots yet");
 
@@ -213,7 +213,7 @@ public static class SnapshotStore
     /// one, naming the damaged snapshots, the newest readable match, and how to go on.
     /// </summary>
     public static async Task<SnapshotRecord?> LatestReadableAsync(
-        Repository repository, Func<Snapshot, bool>? match, string what, CancellationToken cancellationToken)
+        BackupRepository repository, Func<Snapshot, bool>? match, string what, CancellationToken cancellationToken)
     {
         var (all, damaged) = await LoadReadableAsync(repository, cancellationToken);
         var latest = all.LastOrDefault(r => match is null || match(r.Snapshot));
@@ -254,7 +254,7 @@ public static class SnapshotStore
     }
 
     private static async Task<(List<SnapshotRecord> Records, List<(BlobId Id, IntegrityException Error)> Damaged)> LoadManyAsync(
-        Repository repository, List<BlobId> ids, bool collectDamage, CancellationToken cancellationToken)
+        BackupRepository repository, List<BlobId> ids, bool collectDamage, CancellationToken cancellationToken)
     {
         var records = new SnapshotRecord?[ids.Count];
         var errors = new IntegrityException?[ids.Count];

@@ -22,13 +22,13 @@ internal static class InProcessRepository
         Kdf = new KdfParameters(KdfParameters.MinimumMemoryKiB, 1, 1),
     };
 
-    public static Task<Repository.Repository> InitAsync(TestRepo repo, RepositoryInitOptions options) =>
-        Repository.Repository.InitAsync(new LocalFileStorage(repo.Path_), TestRepo.Password, options, RepositoryContext.Default, CancellationToken.None);
+    public static Task<BackupRepository> InitAsync(TestRepo repo, RepositoryInitOptions options) =>
+        BackupRepository.InitAsync(new LocalFileStorage(repo.Path_), TestRepo.Password, options, RepositoryContext.Default, CancellationToken.None);
 
-    public static Task<Repository.Repository> OpenAsync(TestRepo repo) =>
-        Repository.Repository.OpenAsync(new LocalFileStorage(repo.Path_), TestRepo.Password, RepositoryContext.Default, CancellationToken.None);
+    public static Task<BackupRepository> OpenAsync(TestRepo repo) =>
+        BackupRepository.OpenAsync(new LocalFileStorage(repo.Path_), TestRepo.Password, RepositoryContext.Default, CancellationToken.None);
 
-    public static async Task<SnapshotRecord> BackupAsync(Repository.Repository repository, byte[] data, DateTimeOffset time, string name = "data.bin")
+    public static async Task<SnapshotRecord> BackupAsync(BackupRepository repository, byte[] data, DateTimeOffset time, string name = "data.bin")
     {
         var index = await MasterIndex.LoadAsync(repository, CancellationToken.None);
         var writer = new BackupWriter(repository, index, new BackupWriterOptions());
@@ -36,7 +36,7 @@ internal static class InProcessRepository
         return await writer.CommitAsync(new SnapshotDescription("stream", name, [], "test") { Time = time }, CancellationToken.None);
     }
 
-    public static async Task<byte[]> DumpAsync(Repository.Repository repository, SnapshotRecord record, string name = "data.bin")
+    public static async Task<byte[]> DumpAsync(BackupRepository repository, SnapshotRecord record, string name = "data.bin")
     {
         var index = await MasterIndex.LoadAsync(repository, CancellationToken.None);
         var output = new MemoryStream();
@@ -44,6 +44,6 @@ internal static class InProcessRepository
         return output.ToArray();
     }
 
-    public static async Task<CheckReport> CheckAsync(Repository.Repository repository) =>
+    public static async Task<CheckReport> CheckAsync(BackupRepository repository) =>
         await new Checker(repository).RunAsync(new CheckOptions { ReadDataPercent = 100 }, CancellationToken.None);
 }

@@ -42,7 +42,7 @@ public sealed class CopyTests
     {
         var rows = System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 40_000).Select(i => $"{i}\tuser{i % 311}@example.com\t2026-12-02 03:{i % 60:00}:00+00\n")));
         var v2 = await TestRepositories.InitAsync(new InMemoryStorage("memory:v2"));
-        var v1 = await Repository.Repository.InitAsync(
+        var v1 = await BackupRepository.InitAsync(
             new InMemoryStorage("memory:v1"), TestRepositories.Password, TestRepositories.SmallOptions with { FormatVersion = 1 }, RepositoryContext.Default, default);
         var again = await TestRepositories.InitAsync(new InMemoryStorage("memory:v2 again"));
         await TestRepositories.BackupAsync(v2, new Dictionary<string, byte[]> { ["public.t"] = rows });
@@ -150,9 +150,9 @@ public sealed class CopyTests
         await FluentActions.Awaiting(() => CopyAsync(repository, again)).Should().ThrowAsync<InvalidRequestException>().WithMessage("*same repository*");
     }
 
-    private static Task<CopyResult> CopyAsync(Repository.Repository source, Repository.Repository target, params string[] snapshots) =>
+    private static Task<CopyResult> CopyAsync(BackupRepository source, BackupRepository target, params string[] snapshots) =>
         new RepositoryCopy(source, target, new CopyOptions { Snapshots = snapshots }).RunAsync(default);
 
-    private static Task<CheckReport> CheckAsync(Repository.Repository repository) =>
+    private static Task<CheckReport> CheckAsync(BackupRepository repository) =>
         new RepositoryCheck(repository).RunAsync(new CheckOptions { ReadDataPercent = 100 }, default);
 }

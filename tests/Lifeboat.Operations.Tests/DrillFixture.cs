@@ -14,12 +14,12 @@ public sealed class DrillFixture : IAsyncLifetime
 
     public ThrowawayCluster Cluster => _cluster ?? throw new InvalidOperationException("cluster not started");
 
-    public Repository.Repository Repository { get; private set; } = null!;
+    public BackupRepository Repository { get; private set; } = null!;
 
     public SnapshotRecord Snapshot { get; private set; } = null!;
 
     /// <summary>A second repository holding one snapshot of "hazards" (source_hazards.sql: sequences behind their column, a NOT VALID key with orphans).</summary>
-    public Repository.Repository HazardRepository { get; private set; } = null!;
+    public BackupRepository HazardRepository { get; private set; } = null!;
 
     public PgConnectionInfo Scratch => PgConnectionInfo.Parse(Cluster.Url("postgres"));
 
@@ -56,8 +56,8 @@ internal static class ProofRepositories
 {
     public const string Password = "operations test password";
 
-    public static Task<Repository.Repository> InitAsync(RepositoryContext? context = null, IStorage? storage = null) =>
-        Lifeboat.Repository.Repository.InitAsync(
+    public static Task<BackupRepository> InitAsync(RepositoryContext? context = null, IStorage? storage = null) =>
+        Lifeboat.Repository.BackupRepository.InitAsync(
             storage ?? new InMemoryStorage(), Password, new RepositoryInitOptions { Kdf = new KdfParameters(KdfParameters.MinimumMemoryKiB, 1, 1) },
             context ?? RepositoryContext.Default, CancellationToken.None);
 

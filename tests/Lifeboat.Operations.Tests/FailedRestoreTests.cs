@@ -173,7 +173,7 @@ public sealed class FailedRestoreTests(DatabaseFixture db) : IDisposable
         (await db.Cluster.ScalarAsync<long>("SELECT count(*) FROM public.bulk_events", live)).Should().Be(79000, "no row went in");
     }
 
-    private async Task<(Repository.Repository Repository, SnapshotRecord Record)> BackupAsync()
+    private async Task<(BackupRepository Repository, SnapshotRecord Record)> BackupAsync()
     {
         var repository = await TestRepositories.InitAsync(new LocalFileStorage(_directory));
         var record = await new DatabaseBackup(repository, new BackupWriterOptions { UploadConcurrency = 2 })
@@ -181,7 +181,7 @@ public sealed class FailedRestoreTests(DatabaseFixture db) : IDisposable
         return (repository, record);
     }
 
-    private Task<DatabaseRestoreResult> RestoreAsync(Repository.Repository repository, SnapshotRecord record, string database, bool create, bool keepFailed = false) =>
+    private Task<DatabaseRestoreResult> RestoreAsync(BackupRepository repository, SnapshotRecord record, string database, bool create, bool keepFailed = false) =>
         new DatabaseRestore(repository).RunAsync(
             new DatabaseRestoreRequest
             {
@@ -195,7 +195,7 @@ public sealed class FailedRestoreTests(DatabaseFixture db) : IDisposable
             },
             default);
 
-    private Task<DatabaseRestoreResult> RunAsync(Repository.Repository repository, SnapshotRecord record, string database, TableRestoreOptions table) =>
+    private Task<DatabaseRestoreResult> RunAsync(BackupRepository repository, SnapshotRecord record, string database, TableRestoreOptions table) =>
         new DatabaseRestore(repository).RunAsync(
             new DatabaseRestoreRequest { Snapshot = record.Id.ToString(), Target = db.Connection(database), Table = table },
             default);

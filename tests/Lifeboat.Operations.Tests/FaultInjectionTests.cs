@@ -82,11 +82,11 @@ public sealed class FaultInjectionTests(DatabaseFixture db) : IDisposable
         (await RestoreAsync(repository, first)).Verification!.Ok.Should().BeTrue("the previous snapshot still restores");
     }
 
-    private Task<SnapshotRecord> BackupAsync(Repository.Repository repository, string database) =>
+    private Task<SnapshotRecord> BackupAsync(BackupRepository repository, string database) =>
         new DatabaseBackup(repository, new BackupWriterOptions { UploadConcurrency = 2 })
             .RunAsync(db.Connection(database), new CaptureOptions { Jobs = 2 }, [], null, default);
 
-    private Task<DatabaseRestoreResult> RestoreAsync(Repository.Repository repository, SnapshotRecord record) =>
+    private Task<DatabaseRestoreResult> RestoreAsync(BackupRepository repository, SnapshotRecord record) =>
         new DatabaseRestore(repository).RunAsync(
             new DatabaseRestoreRequest
             {

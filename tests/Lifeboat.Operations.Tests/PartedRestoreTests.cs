@@ -61,14 +61,14 @@ public sealed class PartedRestoreTests(DatabaseFixture db) : IDisposable
         failure.Which.Aftermath.LeftBehind.Should().Be("nothing");
     }
 
-    private Task DamageChunksAsync(Repository.Repository repository, SnapshotRecord record, Func<IReadOnlyList<ChunkRef>, IEnumerable<ChunkRef>> choose) =>
+    private Task DamageChunksAsync(BackupRepository repository, SnapshotRecord record, Func<IReadOnlyList<ChunkRef>, IEnumerable<ChunkRef>> choose) =>
         RepositoryDamage.FlipChunksAsync(_directory, repository, record, "data/public.bulk_events", choose);
 
-    private Task<SnapshotRecord> BackupAsync(Repository.Repository repository) =>
+    private Task<SnapshotRecord> BackupAsync(BackupRepository repository) =>
         new DatabaseBackup(repository, new BackupWriterOptions { UploadConcurrency = 2 })
             .RunAsync(db.Connection("app"), new CaptureOptions { Jobs = 2 }, [], null, default);
 
-    private Task<DatabaseRestoreResult> RestoreAsync(Repository.Repository repository, SnapshotRecord record, string database) =>
+    private Task<DatabaseRestoreResult> RestoreAsync(BackupRepository repository, SnapshotRecord record, string database) =>
         new DatabaseRestore(repository).RunAsync(
             new DatabaseRestoreRequest
             {

@@ -11,7 +11,7 @@ public sealed class StatusTests
     private static readonly StatusLimits Limits = new(TimeSpan.FromHours(25), TimeSpan.FromDays(35), TimeSpan.FromDays(8));
     private readonly FakeTimeProvider _clock = new(Start);
 
-    private async Task<Repository.Repository> RepositoryWithHistoryAsync()
+    private async Task<BackupRepository> RepositoryWithHistoryAsync()
     {
         var repository = await ProofRepositories.InitAsync(new RepositoryContext(_clock, Identity.Current));
         await new StreamBackup(repository, new Repository.Backup.BackupWriterOptions())
@@ -20,7 +20,7 @@ public sealed class StatusTests
         return repository;
     }
 
-    private Task<StatusReport> StatusAsync(Repository.Repository repository) =>
+    private Task<StatusReport> StatusAsync(BackupRepository repository) =>
         RepositoryStatus.RunAsync(repository, Limits with { MaxDrillAge = null }, _clock, CancellationToken.None);
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed class AuditLogTests
         Bytes = n,
     };
 
-    private async Task<Repository> WithRecordsAsync(int count)
+    private async Task<BackupRepository> WithRecordsAsync(int count)
     {
         var repository = await TestRepository.InitAsync(_storage);
         for (var i = 1; i <= count; i++)

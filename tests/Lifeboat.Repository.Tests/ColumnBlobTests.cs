@@ -10,7 +10,7 @@ public class ColumnBlobTests
     private static byte[] CopyText(int rows) => Encoding.UTF8.GetBytes(string.Concat(
         Enumerable.Range(0, rows).Select(i => $"{i}\t{Guid.NewGuid()}\t2026-12-0{1 + (i % 9)} 10:00:{i % 60:00}+00\tuser{i % 977}@example.com\t{{\"n\": {i % 13}}}\n")));
 
-    private static async Task<List<PackEntry>> EntriesAsync(Repository repository) =>
+    private static async Task<List<PackEntry>> EntriesAsync(BackupRepository repository) =>
         (await MasterIndex.LoadAsync(repository, CancellationToken.None)).EntriesByPack().Values.SelectMany(e => e).ToList();
 
     [Fact]
@@ -24,7 +24,7 @@ public class ColumnBlobTests
 
         var record = await TestRepository.BackupAsync(repository, "public.events", data);
         var other = await TestRepository.BackupAsync(repository, "lo", binary);
-        var reopened = await Repository.OpenAsync(storage, TestRepository.Password, RepositoryContext.Default, CancellationToken.None);
+        var reopened = await BackupRepository.OpenAsync(storage, TestRepository.Password, RepositoryContext.Default, CancellationToken.None);
 
         (await TestRepository.DumpAsync(reopened, record, "public.events")).Should().Equal(data);
         (await TestRepository.DumpAsync(reopened, other, "lo")).Should().Equal(binary);
@@ -42,7 +42,7 @@ public class ColumnBlobTests
         var data = CopyText(20_000);
 
         var record = await TestRepository.BackupAsync(repository, "public.events", data);
-        var reopened = await Repository.OpenAsync(storage, TestRepository.Password, RepositoryContext.Default, CancellationToken.None);
+        var reopened = await BackupRepository.OpenAsync(storage, TestRepository.Password, RepositoryContext.Default, CancellationToken.None);
 
         reopened.Config.Version.Should().Be(1);
         (await TestRepository.DumpAsync(reopened, record, "public.events")).Should().Equal(data);

@@ -8,15 +8,15 @@ public class LockTests
     private readonly InMemoryStorage _storage = new();
     private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-11-23T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
 
-    private async Task<Repository> OpenAsHostAsync(string host)
+    private async Task<BackupRepository> OpenAsHostAsync(string host)
     {
-        if (await _storage.StatAsync(Repository.ConfigName, CancellationToken.None) is null)
+        if (await _storage.StatAsync(BackupRepository.ConfigName, CancellationToken.None) is null)
         {
             await TestRepository.InitAsync(_storage);
         }
 
         var context = new RepositoryContext(_time, new Identity(host, "ops", Environment.ProcessId));
-        return await Repository.OpenAsync(_storage, TestRepository.Password, context, CancellationToken.None);
+        return await BackupRepository.OpenAsync(_storage, TestRepository.Password, context, CancellationToken.None);
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public class LockTests
         await OpenAsHostAsync(Identity.Current.Host);
         var notices = new List<string>();
         var context = new RepositoryContext(_time, Identity.Current) { Notice = notices.Add };
-        var me = await Repository.OpenAsync(_storage, TestRepository.Password, context, CancellationToken.None);
+        var me = await BackupRepository.OpenAsync(_storage, TestRepository.Password, context, CancellationToken.None);
         var now = _time.GetUtcNow();
         for (var i = 0; i < 3; i++)
         {
@@ -147,7 +147,7 @@ public class LostLockTests
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-23T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         var faults = new FaultInjectingStorage(new InMemoryStorage(), seed: 1);
         await TestRepository.InitAsync(faults);
-        var repository = await Repository.OpenAsync(faults, TestRepository.Password, new RepositoryContext(time, new Identity("host-a", "ops", Environment.ProcessId)), CancellationToken.None);
+        var repository = await BackupRepository.OpenAsync(faults, TestRepository.Password, new RepositoryContext(time, new Identity("host-a", "ops", Environment.ProcessId)), CancellationToken.None);
         await using var held = await Locks.AcquireAsync(repository, exclusive: false, "backup", CancellationToken.None);
         var writer = new Backup.BackupWriter(repository, await MasterIndex.LoadAsync(repository, CancellationToken.None), new Backup.BackupWriterOptions { Lock = held });
         await writer.AddStreamAsync("a", new MemoryStream(TestRepository.RandomBytes(100_000, 1)), CancellationToken.None);

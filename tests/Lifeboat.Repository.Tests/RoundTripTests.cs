@@ -17,7 +17,7 @@ public class RoundTripTests
         var data = TestRepository.RandomBytes(size, size);
 
         var record = await TestRepository.BackupAsync(repository, "db.dump", data);
-        var reopened = await Repository.OpenAsync(storage, TestRepository.Password, RepositoryContext.Default, CancellationToken.None);
+        var reopened = await BackupRepository.OpenAsync(storage, TestRepository.Password, RepositoryContext.Default, CancellationToken.None);
 
         (await TestRepository.DumpAsync(reopened, record, "db.dump")).Should().Equal(data);
         record.Snapshot.Streams.Single().Size.Should().Be(size);

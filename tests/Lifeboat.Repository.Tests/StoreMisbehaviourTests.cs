@@ -26,11 +26,11 @@ public sealed class StoreMisbehaviourTests
     [Fact]
     public async Task Init_whose_config_alone_reads_back_altered_removes_the_key_and_the_config()
     {
-        _storage.AltersWritesOf = name => name == Repository.ConfigName;
+        _storage.AltersWritesOf = name => name == BackupRepository.ConfigName;
 
         var init = () => TestRepository.InitAsync(_storage);
 
-        (await init.Should().ThrowAsync<IntegrityException>()).Which.ObjectName.Should().Be(Repository.ConfigName);
+        (await init.Should().ThrowAsync<IntegrityException>()).Which.ObjectName.Should().Be(BackupRepository.ConfigName);
         _storage.Inner.Count.Should().Be(0);
     }
 
@@ -71,13 +71,13 @@ public sealed class StoreMisbehaviourTests
         var plain = new InMemoryStorage();
         await TestRepository.InitAsync(plain);
 
-        var (config, _) = await Repository.ReadConfigAsync(_storage, CancellationToken.None);
-        var (oldConfig, oldBytes) = await Repository.ReadConfigAsync(plain, CancellationToken.None);
+        var (config, _) = await BackupRepository.ReadConfigAsync(_storage, CancellationToken.None);
+        var (oldConfig, oldBytes) = await BackupRepository.ReadConfigAsync(plain, CancellationToken.None);
 
         config.Storage.Should().Equal(new Dictionary<string, string> { ["s3.checksum"] = "when_required" });
         oldConfig.Storage.Should().BeNull();
         Encoding.UTF8.GetString(oldBytes).Should().NotContain("storage", "a config without settings is byte for byte the old format");
-        (await Repository.OpenAsync(_storage, TestRepository.Password, RepositoryContext.Default, CancellationToken.None)).Config.Id.Should().Be(config.Id);
+        (await BackupRepository.OpenAsync(_storage, TestRepository.Password, RepositoryContext.Default, CancellationToken.None)).Config.Id.Should().Be(config.Id);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public class StreamSplitTests
         return Encoding.ASCII.GetBytes(text.ToString());
     }
 
-    private static async Task<(StreamRestorer Restorer, SnapshotStream Stream, InMemoryStorage Storage, Repository Repository)> StoreAsync(byte[] data)
+    private static async Task<(StreamRestorer Restorer, SnapshotStream Stream, InMemoryStorage Storage, BackupRepository Repository)> StoreAsync(byte[] data)
     {
         var storage = new InMemoryStorage();
         var repository = await TestRepository.InitAsync(storage);

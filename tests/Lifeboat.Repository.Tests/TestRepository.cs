@@ -22,10 +22,10 @@ internal static class TestRepository
         Kdf = FastKdf,
     };
 
-    public static Task<Repository> InitAsync(IStorage storage, RepositoryInitOptions? options = null) =>
-        Repository.InitAsync(storage, Password, options ?? SmallOptions, RepositoryContext.Default, CancellationToken.None);
+    public static Task<BackupRepository> InitAsync(IStorage storage, RepositoryInitOptions? options = null) =>
+        BackupRepository.InitAsync(storage, Password, options ?? SmallOptions, RepositoryContext.Default, CancellationToken.None);
 
-    public static async Task<SnapshotRecord> BackupAsync(Repository repository, string name, byte[] data, DateTimeOffset? time = null)
+    public static async Task<SnapshotRecord> BackupAsync(BackupRepository repository, string name, byte[] data, DateTimeOffset? time = null)
     {
         var index = await MasterIndex.LoadAsync(repository, CancellationToken.None);
         var writer = new BackupWriter(repository, index, new BackupWriterOptions());
@@ -33,7 +33,7 @@ internal static class TestRepository
         return await writer.CommitAsync(new SnapshotDescription("stream", name, [], "test") { Time = time }, CancellationToken.None);
     }
 
-    public static async Task<byte[]> DumpAsync(Repository repository, SnapshotRecord record, string name)
+    public static async Task<byte[]> DumpAsync(BackupRepository repository, SnapshotRecord record, string name)
     {
         var index = await MasterIndex.LoadAsync(repository, CancellationToken.None);
         var output = new MemoryStream();

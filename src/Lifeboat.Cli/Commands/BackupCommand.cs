@@ -92,7 +92,7 @@ internal static class BackupCommand
         // the database side (connect, find pg_dump, export the snapshot, read the catalog) runs while the
         // repository opens (key derivation): both take a few hundred milliseconds
         var preparing = new PostgresCapture().PrepareAsync(source, options, context.CancellationToken);
-        Repository.Repository repository;
+        BackupRepository repository;
         SecondaryRepositories secondaries;
         try
         {
@@ -137,7 +137,7 @@ internal static class BackupCommand
 
     /// <summary>Reports the snapshot, then copies it to the --also-to repositories (reporting each).</summary>
     private static async Task<int> ReportAsync(
-        CliContext context, Repository.Repository repository, SnapshotRecord record, IReadOnlyList<string> warnings, SecondaryRepositories secondaries)
+        CliContext context, BackupRepository repository, SnapshotRecord record, IReadOnlyList<string> warnings, SecondaryRepositories secondaries)
     {
         foreach (var warning in warnings)
         {

@@ -51,7 +51,7 @@ internal static class CopyCommand
 
     /// <summary>Copies (with progress and one line per snapshot) and returns the result.</summary>
     internal static async Task<CopyResult> RunAsync(
-        CliContext context, Repository.Repository source, Repository.Repository target, IReadOnlyList<string> snapshots)
+        CliContext context, BackupRepository source, BackupRepository target, IReadOnlyList<string> snapshots)
     {
         var copy = new RepositoryCopy(source, target, new CopyOptions
         {

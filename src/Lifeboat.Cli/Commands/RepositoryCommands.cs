@@ -46,7 +46,7 @@ internal static class RepositoryCommands
             };
             var started = RepositoryContext.Default.Time.GetUtcNow();
             var (storage, chosen) = await StorageSetup.PrepareForInitAsync(location, context.StorageSettings, context.Info, context.CancellationToken);
-            var repository = await Repository.Repository.InitAsync(
+            var repository = await BackupRepository.InitAsync(
                 storage, password, options with { StorageSettings = chosen }, RepositoryContext.Default, context.CancellationToken);
             try
             {
@@ -72,7 +72,7 @@ internal static class RepositoryCommands
         });
     }
 
-    private static async Task RemoveNewRepositoryAsync(Repository.Repository repository)
+    private static async Task RemoveNewRepositoryAsync(BackupRepository repository)
     {
         var storage = repository.Storage;
         var names = new List<string>();
@@ -81,7 +81,7 @@ internal static class RepositoryCommands
             names.Add(info.Name);
         }
 
-        foreach (var name in names.Append(KeyRing.ObjectName(repository.KeyId)).Append(Repository.Repository.ConfigName))
+        foreach (var name in names.Append(KeyRing.ObjectName(repository.KeyId)).Append(BackupRepository.ConfigName))
         {
             await storage.DeleteAsync(name, CancellationToken.None);
         }

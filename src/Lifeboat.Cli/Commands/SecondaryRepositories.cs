@@ -57,7 +57,7 @@ internal sealed class SecondaryRepositories
     }
 
     /// <summary>Copies the new snapshot to every other repository; returns the outcomes and the exit code.</summary>
-    public async Task<(IReadOnlyList<CopyOutcome> Copies, int ExitCode)> CopyAsync(CliContext context, Repository.Repository primary, SnapshotRecord record)
+    public async Task<(IReadOnlyList<CopyOutcome> Copies, int ExitCode)> CopyAsync(CliContext context, BackupRepository primary, SnapshotRecord record)
     {
         var copies = new List<CopyOutcome>();
         var exitCode = ExitCodes.Ok;
@@ -97,5 +97,5 @@ internal sealed class SecondaryRepositories
         return (copies, exitCode);
     }
 
-    private sealed record Target(string Location, Repository.Repository? Repository, Exception? OpenError);
+    private sealed record Target(string Location, BackupRepository? Repository, Exception? OpenError);
 }

@@ -1,3 +1,4 @@
+using Lifeboat.Repository;
 using System.Text.RegularExpressions;
 using Lifeboat.Postgres;
 using Lifeboat.Repository.Audit;
@@ -44,7 +45,7 @@ public static partial class OperationAudit
 
     /// <summary>Runs <paramref name="run"/>; then <paramref name="describe"/> (which may save evidence) and appends the record.</summary>
     public static async Task<T> RunAsync<T>(
-        Repository.Repository repository,
+        BackupRepository repository,
         string operation,
         Func<CancellationToken, Task<T>> run,
         Func<T, CancellationToken, Task<AuditFacts>> describe,
@@ -70,7 +71,7 @@ public static partial class OperationAudit
 
     /// <summary>Appends the record of an operation that completed (ok, or failed per <see cref="AuditFacts.Failed"/>).</summary>
     public static Task<AuditEntry> AppendAsync(
-        Repository.Repository repository, string operation, DateTimeOffset started, AuditFacts facts, CancellationToken cancellationToken) =>
+        BackupRepository repository, string operation, DateTimeOffset started, AuditFacts facts, CancellationToken cancellationToken) =>
         AuditLog.AppendAsync(repository, new AuditRecord
         {
             Operation = operation,
@@ -91,7 +92,7 @@ public static partial class OperationAudit
     /// Appends a <c>failed</c> (or <c>interrupted</c>) record for <paramref name="error"/>. Never throws:
     /// the operation's own error is what the caller reports.
     /// </summary>
-    public static async Task TryAppendFailureAsync(Repository.Repository repository, string operation, DateTimeOffset started, Exception error, string? source = null)
+    public static async Task TryAppendFailureAsync(BackupRepository repository, string operation, DateTimeOffset started, Exception error, string? source = null)
     {
         using var timeout = new CancellationTokenSource(FailureAppendTimeout);
         var interrupted = error is OperationCanceledException or RestoreAbandonedException { InnerException: OperationCanceledException };

@@ -54,7 +54,7 @@ public sealed record DrillResult(bool Passed, string Database, bool Kept, SavedE
 /// proves it (checks 1-7), measures RTO (start to verified database) and RPO (the snapshot's age),
 /// drops the database it created (unless kept), saves the evidence report and audits the run.
 /// </summary>
-public sealed class DrillRun(Repository.Repository repository)
+public sealed class DrillRun(BackupRepository repository)
 {
     /// <summary>What the drill is doing now (for progress).</summary>
     public string Step { get; private set; } = "starting";

@@ -1,3 +1,4 @@
+using Lifeboat.Repository;
 using System.Globalization;
 using Lifeboat.Repository.Evidence;
 
@@ -14,7 +15,7 @@ public sealed record SavedEvidence(string Id, string Sha256, EvidenceReport Repo
 public static class EvidenceRecorder
 {
     /// <summary>Serialises <paramref name="report"/>, stores it as <c>evidence/&lt;id&gt;</c>, and returns the id and hash.</summary>
-    public static async Task<SavedEvidence> SaveAsync(Repository.Repository repository, EvidenceReport report, CancellationToken cancellationToken)
+    public static async Task<SavedEvidence> SaveAsync(BackupRepository repository, EvidenceReport report, CancellationToken cancellationToken)
     {
         var body = report.ToBody();
         var envelope = EvidenceEnvelope.Create(report.Kind, report.Finished, report.Passed, report.Snapshot?.Id, report.Snapshot?.Source, body);

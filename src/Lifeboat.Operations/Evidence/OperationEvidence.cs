@@ -15,7 +15,7 @@ public static class OperationEvidence
     /// (e.g. <see cref="SizeDrop"/>'s) go into the report's warnings and the audit record's details.
     /// </summary>
     public static async Task<AuditFacts> ForBackupAsync(
-        Repository.Repository repository, SnapshotRecord record, BackupManifest? manifest, IReadOnlyList<string> warnings, DateTimeOffset started,
+        BackupRepository repository, SnapshotRecord record, BackupManifest? manifest, IReadOnlyList<string> warnings, DateTimeOffset started,
         CancellationToken cancellationToken)
     {
         var s = record.Snapshot;
@@ -91,7 +91,7 @@ public static class OperationEvidence
 
     /// <summary>Saves the evidence of a completed check and returns its audit facts (failed when it found problems).</summary>
     public static async Task<AuditFacts> ForCheckAsync(
-        Repository.Repository repository, CheckReport check, CheckOptions options, DateTimeOffset started, CancellationToken cancellationToken)
+        BackupRepository repository, CheckReport check, CheckOptions options, DateTimeOffset started, CancellationToken cancellationToken)
     {
         var finished = repository.Context.Time.GetUtcNow();
         var report = new EvidenceReport

@@ -44,7 +44,7 @@ public sealed record ComplianceReport(
     IReadOnlyList<string> DamagedEvidence)
 {
     /// <summary>Gathers the report for the period ending at the provider's "now".</summary>
-    public static async Task<ComplianceReport> BuildAsync(Repository.Repository repository, TimeSpan since, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<ComplianceReport> BuildAsync(BackupRepository repository, TimeSpan since, TimeProvider time, CancellationToken cancellationToken)
     {
         var to = time.GetUtcNow();
         var from = to - since;

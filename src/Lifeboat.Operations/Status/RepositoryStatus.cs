@@ -44,7 +44,7 @@ public sealed record StatusReport(Health Health, DateTimeOffset Now, IReadOnlyLi
 public static class RepositoryStatus
 {
     /// <summary>Reads snapshots and the audit log and evaluates them at the provider's "now".</summary>
-    public static async Task<StatusReport> RunAsync(Repository.Repository repository, StatusLimits limits, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<StatusReport> RunAsync(BackupRepository repository, StatusLimits limits, TimeProvider time, CancellationToken cancellationToken)
     {
         var (snapshots, damaged) = await SnapshotStore.LoadReadableAsync(repository, cancellationToken);
         var audit = await AuditLog.ReadAllAsync(repository, cancellationToken);

@@ -14,7 +14,7 @@ namespace Lifeboat.Repository.Audit;
 /// record <c>n - 1</c>. Appending takes the next free number with the storage's no-overwrite write:
 /// of two concurrent appenders one wins, the other re-reads the head and retries, so the chain
 /// stays linear. Deleting, reordering or editing any record but the last breaks the chain in a way
-/// <see cref="VerifyAsync(Repository, CancellationToken)"/> names precisely.
+/// <see cref="VerifyAsync(BackupRepository, CancellationToken)"/> names precisely.
 /// </summary>
 public static class AuditLog
 {
@@ -42,7 +42,7 @@ public static class AuditLog
     /// sequence and predecessor hash, and user and host from the repository's identity when empty.
     /// Safe against concurrent appenders (they retry on the next number).
     /// </summary>
-    public static async Task<AuditEntry> AppendAsync(Repository repository, AuditRecord record, CancellationToken cancellationToken)
+    public static async Task<AuditEntry> AppendAsync(BackupRepository repository, AuditRecord record, CancellationToken cancellationToken)
     {
         var identity = repository.Context.Identity;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
@@ -99,8 +99,8 @@ public static class AuditLog
         throw new RepositoryLockedException($"could not append to the audit log of {repository.Storage.Location}: other processes kept appending ({MaxAttempts} attempts)");
     }
 
-    /// <summary>Every readable record, in sequence order; unreadable ones are skipped (see <see cref="VerifyAsync(Repository, CancellationToken)"/>).</summary>
-    public static async Task<List<AuditEntry>> ReadAllAsync(Repository repository, CancellationToken cancellationToken) =>
+    /// <summary>Every readable record, in sequence order; unreadable ones are skipped (see <see cref="VerifyAsync(BackupRepository, CancellationToken)"/>).</summary>
+    public static async Task<List<AuditEntry>> ReadAllAsync(BackupRepository repository, CancellationToken cancellationToken) =>
         [.. (await LoadAsync(repository, cancellationToken)).Where(o => o.Entry is not null && o.Entry.Record.Sequence == o.Sequence).Select(o => o.Entry!)];
 
     /// <summary>
@@ -108,17 +108,17 @@ public static class AuditLog
     /// its own number and its predecessor's hash. Snapshots that no audit record names are warnings
     /// (made before the log existed, or the log's newest records were deleted).
     /// </summary>
-    public static async Task<AuditVerification> VerifyAsync(Repository repository, CancellationToken cancellationToken)
+    public static async Task<AuditVerification> VerifyAsync(BackupRepository repository, CancellationToken cancellationToken)
     {
         var (snapshots, damaged) = await SnapshotStore.LoadReadableAsync(repository, cancellationToken);
         return await VerifyAsync(repository, snapshots, cancellationToken, [.. damaged.Select(d => d.Id)]);
     }
 
     /// <summary>
-    /// As <see cref="VerifyAsync(Repository, CancellationToken)"/>, with the snapshots the caller has loaded already
+    /// As <see cref="VerifyAsync(BackupRepository, CancellationToken)"/>, with the snapshots the caller has loaded already
     /// (and the ids of those it could not read, which are checked against the records by id alone).
     /// </summary>
-    public static async Task<AuditVerification> VerifyAsync(Repository repository, IReadOnlyList<SnapshotRecord> snapshots, CancellationToken cancellationToken,
+    public static async Task<AuditVerification> VerifyAsync(BackupRepository repository, IReadOnlyList<SnapshotRecord> snapshots, CancellationToken cancellationToken,
         IReadOnlyList<BlobId>? unreadableSnapshots = null)
     {
         var objects = await LoadAsync(repository, cancellationToken);
@@ -223,7 +223,7 @@ public static class AuditLog
         return head;
     }
 
-    private static async Task<List<LoadedObject>> LoadAsync(Repository repository, CancellationToken cancellationToken)
+    private static async Task<List<LoadedObject>> LoadAsync(BackupRepository repository, CancellationToken cancellationToken)
     {
         var names = new List<string>();
         await foreach (var info in repository.Storage.ListAsync(Prefix, cancellationToken))
@@ -239,7 +239,7 @@ public static class AuditLog
         return [.. loaded.OrderBy(o => o.Sequence).ThenBy(o => o.Name, StringComparer.Ordinal)];
     }
 
-    private static async Task<LoadedObject> LoadOneAsync(Repository repository, string name, CancellationToken cancellationToken)
+    private static async Task<LoadedObject> LoadOneAsync(BackupRepository repository, string name, CancellationToken cancellationToken)
     {
         if (!TryParseName(name, out var sequence))
         {

@@ -76,10 +76,10 @@ public static class AuditStatus
 /// <summary>A stored audit record with its object name and the SHA-256 of its stored bytes.</summary>
 public sealed record AuditEntry(long Sequence, string Name, string Sha256, AuditRecord Record);
 
-/// <summary>A problem <see cref="AuditLog.VerifyAsync(Repository, CancellationToken)"/> found: which record, what is wrong.</summary>
+/// <summary>A problem <see cref="AuditLog.VerifyAsync(BackupRepository, CancellationToken)"/> found: which record, what is wrong.</summary>
 public sealed record AuditProblem(long? Sequence, string Object, string Message);
 
-/// <summary>The outcome of <see cref="AuditLog.VerifyAsync(Repository, CancellationToken)"/>.</summary>
+/// <summary>The outcome of <see cref="AuditLog.VerifyAsync(BackupRepository, CancellationToken)"/>.</summary>
 public sealed record AuditVerification(
     int Records, long Head, IReadOnlyList<AuditProblem> Problems, IReadOnlyList<string> Warnings, IReadOnlyList<AuditEntry> Entries)
 {

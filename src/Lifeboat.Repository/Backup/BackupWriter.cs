@@ -25,14 +25,14 @@ public sealed record BackupWriterOptions
 /// </summary>
 public sealed class BackupWriter
 {
-    private readonly Repository _repository;
+    private readonly BackupRepository _repository;
     private readonly MasterIndex _index;
     private readonly BlobSaver _saver;
     private readonly BackupWriterOptions _options;
     private readonly List<SnapshotStream> _streams = [];
     private readonly DateTimeOffset _started;
 
-    public BackupWriter(Repository repository, MasterIndex index, BackupWriterOptions options)
+    public BackupWriter(BackupRepository repository, MasterIndex index, BackupWriterOptions options)
     {
         _repository = repository;
         _index = index;

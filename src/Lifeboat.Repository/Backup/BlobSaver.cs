@@ -15,7 +15,7 @@ internal sealed class BlobSaver
 {
     private const int PacksPerIndexFile = 256;
 
-    private readonly Repository _repository;
+    private readonly BackupRepository _repository;
     private readonly MasterIndex _index;
     private readonly BackupStats _stats;
     private readonly ConcurrentDictionary<BlobId, byte> _claimed = new();
@@ -26,7 +26,7 @@ internal sealed class BlobSaver
     private readonly List<Task> _uploads = [];
     private PackBuilder? _current;
 
-    public BlobSaver(Repository repository, MasterIndex index, BackupStats stats, int uploadConcurrency)
+    public BlobSaver(BackupRepository repository, MasterIndex index, BackupStats stats, int uploadConcurrency)
     {
         _repository = repository;
         _index = index;

@@ -14,7 +14,7 @@ namespace Lifeboat.Repository.Check;
 /// the expected size; with read-data, every byte of the chosen packs is downloaded, hashed, and
 /// every blob decrypted and checked against its id.
 /// </summary>
-public sealed class Checker(Repository repository)
+public sealed class Checker(BackupRepository repository)
 {
     private long _bytesRead;
     private int _packsRead;

@@ -69,11 +69,11 @@ public static class EvidenceStore
     private static readonly byte[] Aad = SealedJson.Label("lifeboat evidence v1");
 
     /// <summary>Seals and writes a report; returns its id.</summary>
-    public static Task<BlobId> SaveAsync(Repository repository, EvidenceEnvelope envelope, CancellationToken cancellationToken) =>
+    public static Task<BlobId> SaveAsync(BackupRepository repository, EvidenceEnvelope envelope, CancellationToken cancellationToken) =>
         SealedJson.WriteAsync(repository, Prefix, Aad, envelope, cancellationToken);
 
     /// <summary>Reads and verifies one report.</summary>
-    public static async Task<EvidenceEntry> LoadAsync(Repository repository, BlobId id, CancellationToken cancellationToken)
+    public static async Task<EvidenceEntry> LoadAsync(BackupRepository repository, BlobId id, CancellationToken cancellationToken)
     {
         var name = Prefix + id;
         var envelope = await SealedJson.ReadAsync<EvidenceEnvelope>(repository, name, Aad, "evidence", cancellationToken);
@@ -91,7 +91,7 @@ public static class EvidenceStore
     }
 
     /// <summary>Every report, oldest first; damaged ones go to <paramref name="damaged"/>.</summary>
-    public static async Task<List<EvidenceEntry>> LoadAllAsync(Repository repository, List<IntegrityException> damaged, CancellationToken cancellationToken)
+    public static async Task<List<EvidenceEntry>> LoadAllAsync(BackupRepository repository, List<IntegrityException> damaged, CancellationToken cancellationToken)
     {
         var ids = await ListIdsAsync(repository, cancellationToken);
         var entries = new EvidenceEntry?[ids.Count];
@@ -115,7 +115,7 @@ public static class EvidenceStore
     }
 
     /// <summary>Finds a report by id prefix (at least 4 hex digits) or <c>latest</c>.</summary>
-    public static async Task<EvidenceEntry> FindAsync(Repository repository, string reference, CancellationToken cancellationToken)
+    public static async Task<EvidenceEntry> FindAsync(BackupRepository repository, string reference, CancellationToken cancellationToken)
     {
         if (string.Equals(reference, "latest", StringComparison.OrdinalIgnoreCase))
         {
@@ -138,7 +138,7 @@ public static class EvidenceStore
         };
     }
 
-    private static async Task<List<BlobId>> ListIdsAsync(Repository repository, CancellationToken cancellationToken)
+    private static async Task<List<BlobId>> ListIdsAsync(BackupRepository repository, CancellationToken cancellationToken)
     {
         var ids = new List<BlobId>();
         await foreach (var info in repository.Storage.ListAsync(Prefix, cancellationToken))

@@ -14,7 +14,7 @@ public static class BlobUsage
     /// index: a repository missing data must be repaired before anything is removed.
     /// </summary>
     public static async Task<HashSet<BlobId>> CollectAsync(
-        Repository repository, MasterIndex index, IReadOnlyList<SnapshotRecord> snapshots, CancellationToken cancellationToken)
+        BackupRepository repository, MasterIndex index, IReadOnlyList<SnapshotRecord> snapshots, CancellationToken cancellationToken)
     {
         var used = new HashSet<BlobId>();
         var trees = new Dictionary<BlobId, SnapshotRecord>();

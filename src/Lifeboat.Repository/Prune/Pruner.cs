@@ -18,7 +18,7 @@ namespace Lifeboat.Repository.Prune;
 /// Until step 4 the old index files, and every pack they name, are all still there; from step
 /// 3 on, the new index alone locates every needed blob in a pack that is not deleted.
 /// </summary>
-public sealed class Pruner(Repository repository)
+public sealed class Pruner(BackupRepository repository)
 {
     private readonly Stopwatch _phaseClock = new();
     private readonly Dictionary<string, TimeSpan> _phaseTimes = [];

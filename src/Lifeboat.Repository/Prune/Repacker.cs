@@ -10,7 +10,7 @@ namespace Lifeboat.Repository.Prune;
 /// id before its sealed bytes are copied unchanged (a blob's seal does not depend on its
 /// position). Memory: one source pack and one pack being filled.
 /// </summary>
-internal sealed class Repacker(Repository repository, PrunePlan plan)
+internal sealed class Repacker(BackupRepository repository, PrunePlan plan)
 {
     private readonly List<IndexedPack> _written = [];
     private PackBuilder? _builder;

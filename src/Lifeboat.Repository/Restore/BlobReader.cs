@@ -4,9 +4,9 @@ using Lifeboat.Storage;
 namespace Lifeboat.Repository.Restore;
 
 /// <summary>Fetches and opens single blobs by id (range read of the pack, then verify).</summary>
-public sealed class BlobReader(Repository repository, MasterIndex index)
+public sealed class BlobReader(BackupRepository repository, MasterIndex index)
 {
-    public Repository Repository { get; } = repository;
+    public BackupRepository Repository { get; } = repository;
 
     public MasterIndex Index { get; } = index;
 

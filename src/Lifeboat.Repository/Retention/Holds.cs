@@ -57,7 +57,7 @@ public static class HoldStore
 
     /// <summary>Holds <paramref name="snapshot"/> until <paramref name="until"/> (null: forever).</summary>
     public static async Task<BlobId> HoldAsync(
-        Repository repository, BlobId snapshot, DateTimeOffset? until, string reason, CancellationToken cancellationToken)
+        BackupRepository repository, BlobId snapshot, DateTimeOffset? until, string reason, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(reason))
         {
@@ -74,7 +74,7 @@ public static class HoldStore
     }
 
     /// <summary>Releases every unreleased hold of <paramref name="snapshot"/>; returns the holds released.</summary>
-    public static async Task<List<HoldEntry>> ReleaseAsync(Repository repository, BlobId snapshot, string reason, CancellationToken cancellationToken)
+    public static async Task<List<HoldEntry>> ReleaseAsync(BackupRepository repository, BlobId snapshot, string reason, CancellationToken cancellationToken)
     {
         var open = (await LoadAllAsync(repository, cancellationToken))
             .Where(h => h.Record.Snapshot == snapshot.ToString() && h.ReleasedBy is null)
@@ -93,7 +93,7 @@ public static class HoldStore
     }
 
     /// <summary>Every hold record (holds with their release, if any), oldest first.</summary>
-    public static async Task<List<HoldEntry>> LoadAllAsync(Repository repository, CancellationToken cancellationToken)
+    public static async Task<List<HoldEntry>> LoadAllAsync(BackupRepository repository, CancellationToken cancellationToken)
     {
         var records = new List<(BlobId Id, HoldRecord Record)>();
         await foreach (var info in repository.Storage.ListAsync(Prefix, cancellationToken))
@@ -142,7 +142,7 @@ public static class HoldStore
         return result;
     }
 
-    private static HoldRecord NewRecord(Repository repository, string action, BlobId snapshot, string reason) => new()
+    private static HoldRecord NewRecord(BackupRepository repository, string action, BlobId snapshot, string reason) => new()
     {
         Action = action,
         Snapshot = snapshot.ToString(),
@@ -152,10 +152,10 @@ public static class HoldStore
         Time = repository.Context.Time.GetUtcNow(),
     };
 
-    private static Task<BlobId> WriteAsync(Repository repository, HoldRecord record, CancellationToken cancellationToken) =>
+    private static Task<BlobId> WriteAsync(BackupRepository repository, HoldRecord record, CancellationToken cancellationToken) =>
         SealedJson.WriteAsync(repository, Prefix, Aad, record, cancellationToken);
 
     // A hold that cannot be read must stop forget rather than be ignored: fail loudly.
-    private static Task<HoldRecord> LoadAsync(Repository repository, string name, CancellationToken cancellationToken) =>
+    private static Task<HoldRecord> LoadAsync(BackupRepository repository, string name, CancellationToken cancellationToken) =>
         SealedJson.ReadAsync<HoldRecord>(repository, name, Aad, "hold record", cancellationToken);
 }

@@ -57,7 +57,7 @@ public sealed record RepositoryStatsReport
 /// </summary>
 public static class RepositoryStatistics
 {
-    public static async Task<RepositoryStatsReport> ComputeAsync(Repository repository, CancellationToken cancellationToken)
+    public static async Task<RepositoryStatsReport> ComputeAsync(BackupRepository repository, CancellationToken cancellationToken)
     {
         var objects = new List<Storage.ObjectInfo>();
         await foreach (var info in repository.Storage.ListAsync("", cancellationToken))

@@ -8,7 +8,7 @@ namespace Lifeboat.Operations.Tests.Support;
 internal static class RepositoryDamage
 {
     /// <summary>Flips a byte in the middle of each chosen chunk of <paramref name="streamName"/>, in its pack file.</summary>
-    public static async Task FlipChunksAsync(string directory, Repository.Repository repository, SnapshotRecord record, string streamName,
+    public static async Task FlipChunksAsync(string directory, BackupRepository repository, SnapshotRecord record, string streamName,
         Func<IReadOnlyList<ChunkRef>, IEnumerable<ChunkRef>> choose)
     {
         var index = await MasterIndex.LoadAsync(repository, default);
@@ -30,7 +30,7 @@ internal static class RepositoryDamage
     }
 
     /// <summary>Cuts the pack file holding the last chunk of <paramref name="streamName"/> just before that chunk ends.</summary>
-    public static async Task TruncatePackAsync(string directory, Repository.Repository repository, SnapshotRecord record, string streamName)
+    public static async Task TruncatePackAsync(string directory, BackupRepository repository, SnapshotRecord record, string streamName)
     {
         var index = await MasterIndex.LoadAsync(repository, default);
         var stream = record.Snapshot.Streams.Single(s => s.Name == streamName);

@@ -28,14 +28,14 @@ internal static class TestRepositories
         MaxDelay = TimeSpan.FromMilliseconds(20),
     };
 
-    public static Task<Repository.Repository> InitAsync(IStorage storage, string password = Password) =>
-        Repository.Repository.InitAsync(storage, password, SmallOptions, RepositoryContext.Default, CancellationToken.None);
+    public static Task<BackupRepository> InitAsync(IStorage storage, string password = Password) =>
+        BackupRepository.InitAsync(storage, password, SmallOptions, RepositoryContext.Default, CancellationToken.None);
 
-    public static Task<Repository.Repository> OpenAsync(IStorage storage, string password = Password) =>
-        Repository.Repository.OpenAsync(storage, password, RepositoryContext.Default, CancellationToken.None);
+    public static Task<BackupRepository> OpenAsync(IStorage storage, string password = Password) =>
+        BackupRepository.OpenAsync(storage, password, RepositoryContext.Default, CancellationToken.None);
 
     /// <summary>One snapshot holding the given streams.</summary>
-    public static async Task<SnapshotRecord> BackupAsync(Repository.Repository repository, IReadOnlyDictionary<string, byte[]> streams, params string[] tags)
+    public static async Task<SnapshotRecord> BackupAsync(BackupRepository repository, IReadOnlyDictionary<string, byte[]> streams, params string[] tags)
     {
         var index = await MasterIndex.LoadAsync(repository, CancellationToken.None);
         var writer = new BackupWriter(repository, index, new BackupWriterOptions());
@@ -47,7 +47,7 @@ internal static class TestRepositories
         return await writer.CommitAsync(new SnapshotDescription("stream", string.Join(",", streams.Keys), tags, "test"), CancellationToken.None);
     }
 
-    public static async Task<byte[]> DumpAsync(Repository.Repository repository, SnapshotRecord record, string name)
+    public static async Task<byte[]> DumpAsync(BackupRepository repository, SnapshotRecord record, string name)
     {
         var index = await MasterIndex.LoadAsync(repository, CancellationToken.None);
         var output = new MemoryStream();

@@ -41,6 +41,6 @@ public class PruneCrashTests
         }
     }
 
-    private static Task<Repository> OpenAsync(IStorage storage) =>
-        Repository.OpenAsync(storage, TestRepository.Password, RepositoryContext.Default, CancellationToken.None);
+    private static Task<BackupRepository> OpenAsync(IStorage storage) =>
+        BackupRepository.OpenAsync(storage, TestRepository.Password, RepositoryContext.Default, CancellationToken.None);
 }

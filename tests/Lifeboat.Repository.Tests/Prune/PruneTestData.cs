@@ -11,7 +11,7 @@ internal static class PruneTestData
     /// <paramref name="count"/> snapshots of a 1.5 MB stream that changes a little each time (a
     /// changed region and an appended tail), so packs end up shared between snapshots.
     /// </summary>
-    public static async Task<List<(SnapshotRecord Record, byte[] Data)>> FillAsync(Repository repository, int count, int seed = 1)
+    public static async Task<List<(SnapshotRecord Record, byte[] Data)>> FillAsync(BackupRepository repository, int count, int seed = 1)
     {
         var random = new Random(seed);
         var data = TestRepository.RandomBytes(1_500_000, seed);
@@ -29,11 +29,11 @@ internal static class PruneTestData
         return result;
     }
 
-    public static async Task ForgetAsync(Repository repository, SnapshotRecord record) =>
+    public static async Task ForgetAsync(BackupRepository repository, SnapshotRecord record) =>
         await repository.Storage.DeleteAsync(SnapshotStore.Prefix + record.Id, CancellationToken.None);
 
     /// <summary>check --read-data finds no problem and every given snapshot dumps byte-identical.</summary>
-    public static async Task VerifyAsync(Repository repository, IEnumerable<(SnapshotRecord Record, byte[] Data)> remaining, string because = "")
+    public static async Task VerifyAsync(BackupRepository repository, IEnumerable<(SnapshotRecord Record, byte[] Data)> remaining, string because = "")
     {
         var report = await new Checker(repository).RunAsync(new CheckOptions { ReadDataPercent = 100 }, CancellationToken.None);
         report.Problems.Should().BeEmpty(because);
@@ -43,7 +43,7 @@ internal static class PruneTestData
         }
     }
 
-    public static Task<PruneReport> PruneAsync(Repository repository, double? maxUnused = 0.05) =>
+    public static Task<PruneReport> PruneAsync(BackupRepository repository, double? maxUnused = 0.05) =>
         new Pruner(repository).RunAsync(new PruneOptions { MaxUnused = maxUnused }, CancellationToken.None);
 
     public static async Task<InMemoryStorage> CopyAsync(IStorage source)

@@ -12,13 +12,13 @@ namespace Lifeboat.Repository;
 /// snapshots, locks, backup, restore, check) works through this. The repository alone is
 /// always enough; nothing is cached locally.
 /// </summary>
-public sealed class Repository
+public sealed class BackupRepository
 {
     public const string ConfigName = "config";
 
     private readonly byte[] _configBytes;
 
-    private Repository(IStorage storage, RepositoryConfig config, byte[] configBytes, MasterKey key, BlobId keyId, RepositoryContext context)
+    private BackupRepository(IStorage storage, RepositoryConfig config, byte[] configBytes, MasterKey key, BlobId keyId, RepositoryContext context)
     {
         _configBytes = configBytes;
         Storage = storage;
@@ -46,7 +46,7 @@ public sealed class Repository
     public Chunker Chunker { get; }
 
     /// <summary>Creates a new repository: config and a first key. Refuses a non-empty location.</summary>
-    public static async Task<Repository> InitAsync(
+    public static async Task<BackupRepository> InitAsync(
         IStorage storage, string password, RepositoryInitOptions options, RepositoryContext context, CancellationToken cancellationToken)
     {
         ValidatePassword(password);
@@ -116,7 +116,7 @@ public sealed class Repository
             throw;
         }
 
-        return new Repository(storage, config, configBytes, key, keyId, context);
+        return new BackupRepository(storage, config, configBytes, key, keyId, context);
     }
 
     /// <summary>
@@ -136,7 +136,7 @@ public sealed class Repository
     }
 
     /// <summary>Opens a repository with a password; tries every key file.</summary>
-    public static async Task<Repository> OpenAsync(IStorage storage, string password, RepositoryContext context, CancellationToken cancellationToken)
+    public static async Task<BackupRepository> OpenAsync(IStorage storage, string password, RepositoryContext context, CancellationToken cancellationToken)
     {
         var (_, configBytes) = await ReadConfigAsync(storage, cancellationToken);
         return await OpenAsync(storage, configBytes, password, context, cancellationToken);
@@ -163,7 +163,7 @@ public sealed class Repository
     }
 
     /// <summary>Opens a repository whose config bytes were read already (<see cref="ReadConfigAsync"/>) from the same location.</summary>
-    public static async Task<Repository> OpenAsync(IStorage storage, byte[] configBytes, string password, RepositoryContext context, CancellationToken cancellationToken)
+    public static async Task<BackupRepository> OpenAsync(IStorage storage, byte[] configBytes, string password, RepositoryContext context, CancellationToken cancellationToken)
     {
         var config = RepositoryConfig.Parse(configBytes, $"the config of {storage.Location}");
         var configHash = SHA256.HashData(configBytes);
@@ -190,7 +190,7 @@ public sealed class Repository
                     $"the config of {storage.Location} was altered after the repository was created (its hash does not match the one sealed in the key)");
             }
 
-            return new Repository(storage, config, configBytes, unlocked.Value.Key, keyId, context);
+            return new BackupRepository(storage, config, configBytes, unlocked.Value.Key, keyId, context);
         }
 
         if (tried == 0 && damaged.Count > 0)
