@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Lifeboat.Operations;
 using Lifeboat.Repository;
 
 namespace Lifeboat.Cli;
@@ -127,6 +128,19 @@ internal sealed class CliContext(ParseResult parseResult, CancellationToken canc
     public string Password => _password ??= PasswordSource.Get(ParseResult.GetValue(PasswordFileOption));
 
     public async Task<BackupRepository> OpenRepositoryAsync() => await OpenRepositoryAsync(Location, Password);
+
+    /// <summary>The repository of <c>--repo</c>, opened when a use case asks for it.</summary>
+    public IRepositoryOpener RepositoryOpener => new Opener(this, Location, () => Password);
+
+    /// <summary>The repository at <paramref name="location"/>, opened with <paramref name="password"/> when asked.</summary>
+    public IRepositoryOpener OpenerFor(string location, Func<string> password) => new Opener(this, location, password);
+
+    private sealed class Opener(CliContext context, string location, Func<string> password) : IRepositoryOpener
+    {
+        public string Location => location;
+
+        public Task<BackupRepository> OpenAsync(CancellationToken cancellationToken) => context.OpenRepositoryAsync(location, password());
+    }
 
     /// <summary>Opens the repository at <paramref name="location"/> with the global storage settings.</summary>
     public async Task<BackupRepository> OpenRepositoryAsync(string location, string password)
