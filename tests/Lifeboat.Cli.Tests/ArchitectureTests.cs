@@ -1,0 +1,50 @@
+using System.Reflection;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
+
+namespace Lifeboat.Cli.Tests;
+
+/// <summary>
+/// The dependency rules of docs/architecture.md, read from the built assemblies' metadata (what each one
+/// really references, not what its project file allows), so that a change breaking a rule fails here.
+/// </summary>
+public sealed class ArchitectureTests
+{
+    private static readonly string[] Backends = ["AWSSDK.S3", "AWSSDK.Core", "Azure.Storage.Blobs", "Azure.Core", "Renci.SshNet"];
+
+    [Theory]
+    [InlineData("Lifeboat.Storage", new string[] { })]
+    [InlineData("Lifeboat.Postgres", new string[] { })]
+    [InlineData("Lifeboat.Repository", new[] { "Lifeboat.Storage" })]
+    [InlineData("Lifeboat.Operations", new[] { "Lifeboat.Storage", "Lifeboat.Repository", "Lifeboat.Postgres" })]
+    public void Each_layer_references_only_the_layers_below_it(string assembly, string[] allowed)
+    {
+        var ours = References(assembly).Where(r => r.StartsWith("Lifeboat.", StringComparison.Ordinal));
+
+        ours.Should().BeSubsetOf(allowed, $"{assembly} may use only {string.Join(", ", allowed.DefaultIfEmpty("nothing of ours"))} (docs/architecture.md)");
+    }
+
+    [Theory]
+    [InlineData("Lifeboat.Storage")]
+    [InlineData("Lifeboat.Repository")]
+    [InlineData("Lifeboat.Postgres")]
+    [InlineData("Lifeboat.Operations")]
+    public void No_layer_below_the_cli_names_a_storage_backend_sdk(string assembly) =>
+        References(assembly).Should().NotIntersectWith(Backends, "only the Lifeboat.Storage.* backend projects know their SDK");
+
+    [Theory]
+    [InlineData("Lifeboat.Operations")]
+    [InlineData("Lifeboat.Repository")]
+    [InlineData("lifeboat")]
+    public void Only_the_postgres_project_uses_npgsql(string assembly) =>
+        References(assembly).Should().NotContain("Npgsql", "SQL and the driver live in Lifeboat.Postgres; the layers above call it through its own types");
+
+    private static IEnumerable<string> References(string assembly)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, assembly + ".dll");
+        File.Exists(path).Should().BeTrue($"{assembly}.dll is built beside the tests");
+        using var pe = new PEReader(File.OpenRead(path));
+        var reader = pe.GetMetadataReader();
+        return [.. reader.AssemblyReferences.Select(h => reader.GetString(reader.GetAssemblyReference(h).Name))];
+    }
+}
