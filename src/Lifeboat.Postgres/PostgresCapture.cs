@@ -44,68 +44,17 @@ public sealed class PostgresCapture
         var coordinator = await PgErrors.OpenAsync(source, cancellationToken);
         try
         {
-            string serverVersionNumText, serverVersion, encoding;
-            await using (var show = new NpgsqlCommand(
-                "SELECT current_setting('server_version_num'), current_setting('server_version'), current_setting('server_encoding')", coordinator))
-            await using (var reader = await show.ExecuteReaderAsync(cancellationToken))
-            {
-                await reader.ReadAsync(cancellationToken);
-                (serverVersionNumText, serverVersion, encoding) = (reader.GetString(0), reader.GetString(1), reader.GetString(2));
-            }
-
-            var serverVersionNum = int.Parse(serverVersionNumText, CultureInfo.InvariantCulture);
+            var server = await ReadServerAsync(coordinator, cancellationToken);
             // probing pg_dump binaries runs beside the snapshot export and catalog reads
-            var toolsTask = PgToolset.FindAsync(serverVersionNum / 10000, options.PgBinDirectory, cancellationToken);
+            var toolsTask = PgToolset.FindAsync(server.VersionNum / 10000, options.PgBinDirectory, cancellationToken);
             try
             {
-                await CatalogReader.ExecuteAsync(coordinator,
-                    "SET idle_in_transaction_session_timeout = 0; SET statement_timeout = 0; BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", cancellationToken);
-                string snapshotId;
-                DateTime snapshotTime;
-                await using (var export = new NpgsqlCommand("SELECT pg_catalog.pg_export_snapshot(), now()", coordinator))
-                await using (var reader = await export.ExecuteReaderAsync(cancellationToken))
-                {
-                    await reader.ReadAsync(cancellationToken);
-                    (snapshotId, snapshotTime) = (reader.GetString(0), reader.GetDateTime(1));
-                }
-
-                var lsn = await CatalogReader.TryScalarInTransactionAsync(coordinator,
-                    "SELECT CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_last_wal_replay_lsn() ELSE pg_catalog.pg_current_wal_lsn() END::text", cancellationToken);
-                var systemId = await CatalogReader.TryScalarInTransactionAsync(coordinator, "SELECT system_identifier::text FROM pg_catalog.pg_control_system()", cancellationToken);
-
-                var allTables = await CatalogReader.ListTablesAsync(coordinator, cancellationToken);
-                var tables = allTables.Where(t => selection.IncludesTable(t.Schema, t.Name, t.Visible)).ToList();
-                var tableOids = tables.Select(t => t.Oid).ToHashSet();
-                var sequences = (await CatalogReader.ListSequencesAsync(coordinator, cancellationToken))
-                    .Where(s => selection.IncludesTable(s.Schema, s.Name, s.Visible) || (s.OwnerTableOid is { } owner && tableOids.Contains(owner)))
-                    .ToList();
-                var includeLargeObjects = options.LargeObjects ?? !selection.HasIncludeFilters;
-                var largeObjects = includeLargeObjects ? await CatalogReader.ListLargeObjectsAsync(coordinator, cancellationToken) : [];
-                var dataTables = tables.Where(t => t.Kind == 'r' && !selection.ExcludesData(t.Schema, t.Name, t.Visible)).ToList();
-                CheckPrivileges(source, dataTables, sequences);
-                await LockTablesAsync(coordinator, dataTables, cancellationToken);
+                var snapshot = await ExportSnapshotAsync(coordinator, cancellationToken);
+                var catalog = await ReadCatalogAsync(coordinator, selection, options, cancellationToken);
+                CheckPrivileges(source, catalog.DataTables, catalog.Sequences);
+                await LockTablesAsync(coordinator, catalog.DataTables, cancellationToken);
                 var tools = await toolsTask;
-                return new PreparedCapture(coordinator)
-                {
-                    Source = source,
-                    Options = options,
-                    Selection = selection,
-                    StartedAt = startedAt,
-                    Started = started,
-                    ServerVersionNum = serverVersionNum,
-                    ServerVersion = serverVersion,
-                    Encoding = encoding,
-                    Tools = tools,
-                    SnapshotId = snapshotId,
-                    SnapshotTime = snapshotTime,
-                    Lsn = lsn,
-                    SystemId = systemId,
-                    Tables = tables,
-                    Sequences = sequences,
-                    IncludeLargeObjects = includeLargeObjects,
-                    LargeObjects = largeObjects,
-                    DataTables = dataTables,
-                };
+                return new PreparedCapture(coordinator, source, options, selection, startedAt, started, server, tools, snapshot, catalog);
             }
             catch
             {
@@ -121,14 +70,59 @@ public sealed class PostgresCapture
         }
     }
 
+    private static async Task<ServerFacts> ReadServerAsync(NpgsqlConnection coordinator, CancellationToken cancellationToken)
+    {
+        await using var show = new NpgsqlCommand(
+            "SELECT current_setting('server_version_num'), current_setting('server_version'), current_setting('server_encoding')", coordinator);
+        await using var reader = await show.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new ServerFacts(int.Parse(reader.GetString(0), CultureInfo.InvariantCulture), reader.GetString(1), reader.GetString(2));
+    }
+
+    /// <summary>Opens the coordinator's repeatable-read transaction and exports its snapshot for the workers and pg_dump.</summary>
+    private static async Task<SnapshotFacts> ExportSnapshotAsync(NpgsqlConnection coordinator, CancellationToken cancellationToken)
+    {
+        await CatalogReader.ExecuteAsync(coordinator,
+            "SET idle_in_transaction_session_timeout = 0; SET statement_timeout = 0; BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", cancellationToken);
+        string snapshotId;
+        DateTime snapshotTime;
+        await using (var export = new NpgsqlCommand("SELECT pg_catalog.pg_export_snapshot(), now()", coordinator))
+        await using (var reader = await export.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            (snapshotId, snapshotTime) = (reader.GetString(0), reader.GetDateTime(1));
+        }
+
+        var lsn = await CatalogReader.TryScalarInTransactionAsync(coordinator,
+            "SELECT CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_last_wal_replay_lsn() ELSE pg_catalog.pg_current_wal_lsn() END::text", cancellationToken);
+        var systemId = await CatalogReader.TryScalarInTransactionAsync(coordinator, "SELECT system_identifier::text FROM pg_catalog.pg_control_system()", cancellationToken);
+        return new SnapshotFacts(snapshotId, snapshotTime, lsn, systemId);
+    }
+
+    /// <summary>Reads tables, sequences and large objects in the snapshot and keeps what the selection includes.</summary>
+    private static async Task<CaptureCatalog> ReadCatalogAsync(
+        NpgsqlConnection coordinator, TableSelection selection, CaptureOptions options, CancellationToken cancellationToken)
+    {
+        var allTables = await CatalogReader.ListTablesAsync(coordinator, cancellationToken);
+        var tables = allTables.Where(t => selection.IncludesTable(t.Schema, t.Name, t.Visible)).ToList();
+        var tableOids = tables.Select(t => t.Oid).ToHashSet();
+        var sequences = (await CatalogReader.ListSequencesAsync(coordinator, cancellationToken))
+            .Where(s => selection.IncludesTable(s.Schema, s.Name, s.Visible) || (s.OwnerTableOid is { } owner && tableOids.Contains(owner)))
+            .ToList();
+        var includeLargeObjects = options.LargeObjects ?? !selection.HasIncludeFilters;
+        var largeObjects = includeLargeObjects ? await CatalogReader.ListLargeObjectsAsync(coordinator, cancellationToken) : [];
+        var dataTables = tables.Where(t => t.Kind == 'r' && !selection.ExcludesData(t.Schema, t.Name, t.Visible)).ToList();
+        return new CaptureCatalog(tables, sequences, includeLargeObjects, largeObjects, dataTables);
+    }
+
     /// <summary>Copies what <paramref name="prepared"/> found into <paramref name="sink"/>; returns (and stores as <c>manifest.json</c>) the manifest.</summary>
     public async Task<BackupManifest> CaptureAsync(PreparedCapture prepared, IStreamSink sink, IProgress<CaptureProgress>? progressSink, CancellationToken cancellationToken)
     {
         var (source, options, selection, coordinator, tools) = (prepared.Source, prepared.Options, prepared.Selection, prepared.Coordinator, prepared.Tools);
-        var (snapshotId, tables, sequences, largeObjects, dataTables, includeLargeObjects) =
-            (prepared.SnapshotId, prepared.Tables, prepared.Sequences, prepared.LargeObjects, prepared.DataTables, prepared.IncludeLargeObjects);
-        var (serverVersion, serverVersionNum, encoding, lsn, systemId, snapshotTime, startedAt, started) =
-            (prepared.ServerVersion, prepared.ServerVersionNum, prepared.Encoding, prepared.Lsn, prepared.SystemId, prepared.SnapshotTime, prepared.StartedAt, prepared.Started);
+        var (tables, sequences, includeLargeObjects, largeObjects, dataTables) = prepared.Catalog;
+        var (snapshotId, snapshotTime, lsn, systemId) = prepared.Snapshot;
+        var (serverVersionNum, serverVersion, encoding) = prepared.Server;
+        var (startedAt, started) = (prepared.StartedAt, prepared.Started);
         var progress = new ProgressTracker(progressSink, dataTables.Sum(t => t.SizeBytes), dataTables.Count);
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var work = new ConcurrentQueue<WorkItem>(

@@ -2,6 +2,16 @@ using Npgsql;
 
 namespace Lifeboat.Postgres;
 
+/// <summary>What the server says about itself (read first, on the coordinator connection).</summary>
+internal sealed record ServerFacts(int VersionNum, string Version, string Encoding);
+
+/// <summary>The exported snapshot and where in the WAL it stands (<see langword="null"/> where the role may not read it).</summary>
+internal sealed record SnapshotFacts(string Id, DateTime Time, string? Lsn, string? SystemId);
+
+/// <summary>What the catalog, read in the snapshot and filtered by the selection, says to copy.</summary>
+internal sealed record CaptureCatalog(
+    List<CatalogTable> Tables, List<CatalogSequence> Sequences, bool IncludeLargeObjects, IReadOnlyList<uint> LargeObjects, List<CatalogTable> DataTables);
+
 /// <summary>
 /// A capture whose snapshot is exported and whose catalog is read (see
 /// <see cref="PostgresCapture.PrepareAsync"/>). Holds the coordinator connection, whose open
@@ -9,45 +19,42 @@ namespace Lifeboat.Postgres;
 /// </summary>
 public sealed class PreparedCapture : IAsyncDisposable
 {
-    internal PreparedCapture(NpgsqlConnection coordinator) => Coordinator = coordinator;
+    /// <summary>Every part is required: a preparation is built only once each phase has finished.</summary>
+    internal PreparedCapture(
+        NpgsqlConnection coordinator, PgConnectionInfo source, CaptureOptions options, TableSelection selection,
+        DateTimeOffset startedAt, long started, ServerFacts server, PgToolset tools, SnapshotFacts snapshot, CaptureCatalog catalog)
+    {
+        Coordinator = coordinator;
+        Source = source;
+        Options = options;
+        Selection = selection;
+        StartedAt = startedAt;
+        Started = started;
+        Server = server;
+        Tools = tools;
+        Snapshot = snapshot;
+        Catalog = catalog;
+    }
 
     internal NpgsqlConnection Coordinator { get; }
 
-    internal PgConnectionInfo Source { get; init; } = default!;
+    internal PgConnectionInfo Source { get; }
 
-    internal CaptureOptions Options { get; init; } = default!;
+    internal CaptureOptions Options { get; }
 
-    internal TableSelection Selection { get; init; } = default!;
+    internal TableSelection Selection { get; }
 
-    internal DateTimeOffset StartedAt { get; init; } = default!;
+    internal DateTimeOffset StartedAt { get; }
 
-    internal long Started { get; init; } = default!;
+    internal long Started { get; }
 
-    internal int ServerVersionNum { get; init; } = default!;
+    internal ServerFacts Server { get; }
 
-    internal string ServerVersion { get; init; } = default!;
+    internal PgToolset Tools { get; }
 
-    internal string Encoding { get; init; } = default!;
+    internal SnapshotFacts Snapshot { get; }
 
-    internal PgToolset Tools { get; init; } = default!;
-
-    internal string SnapshotId { get; init; } = default!;
-
-    internal DateTime SnapshotTime { get; init; } = default!;
-
-    internal string? Lsn { get; init; } = default!;
-
-    internal string? SystemId { get; init; } = default!;
-
-    internal List<CatalogTable> Tables { get; init; } = default!;
-
-    internal List<CatalogSequence> Sequences { get; init; } = default!;
-
-    internal bool IncludeLargeObjects { get; init; } = default!;
-
-    internal IReadOnlyList<uint> LargeObjects { get; init; } = default!;
-
-    internal List<CatalogTable> DataTables { get; init; } = default!;
+    internal CaptureCatalog Catalog { get; }
 
     /// <summary>
     /// Disposes a preparation that will not be used (e.g. the repository could not be opened):
