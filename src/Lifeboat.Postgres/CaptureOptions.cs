@@ -50,8 +50,8 @@ public sealed record CaptureOptions
     /// <summary>
     /// Read every table in physical order (<c>COPY table</c>), as pg_dump does. By default a table of
     /// wide rows with a growing primary key whose rows lie about in key order is read in key order (see
-    /// <see cref="CatalogReader.OrderKeySql"/>): an index scan costs the server some CPU (measured here:
-    /// +13% on a wide-row table, +38% on pgbench's narrow rows), and new rows then change the end of the
+    /// <see cref="CatalogReader.OrderKeySql"/>): an index scan costs the server some CPU (figures in
+    /// bench/README.md, "Figures behind choices in the code"), and new rows then change the end of the
     /// stream only, instead of a chunk wherever PostgreSQL reused freed space.
     /// </summary>
     public bool PhysicalOrder { get; init; }

@@ -41,7 +41,7 @@ internal static class CatalogReader
     /// where it was, whichever page PostgreSQL put it on: in physical order, rows inserted into space
     /// freed by VACUUM change a chunk each all through the stream. Only for rows of 256 bytes or more on
     /// average (table size / reltuples): the index scan costs the server per row, the saving is per byte
-    /// (measured: +13% server time for 450-byte rows, +38% for pgbench's 157-byte rows). Null otherwise
+    /// (measured: see bench/README.md, "Figures behind choices in the code"). Null otherwise
     /// (no key, another type, no statistics, rows scattered, narrow rows).
     /// </summary>
     internal const string OrderKeySql = """

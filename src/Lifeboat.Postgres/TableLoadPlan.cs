@@ -3,8 +3,8 @@ namespace Lifeboat.Postgres;
 /// <summary>
 /// The COPY FROM work of a restore: one item per table, or, for a table big enough to hold the
 /// others up, one per part of it (consecutive runs of whole rows), so that several connections
-/// load it at once. PostgreSQL parses COPY text on one core per connection: on the benchmark's
-/// 354 MB table two parallel COPYs into the same table took 2.7-3.1 s against 4.6-4.7 s for one.
+/// load it at once. PostgreSQL parses COPY text on one core per connection, so parallel COPYs into
+/// the same table finish sooner (measured: bench/README.md, "Figures behind choices in the code").
 /// Rows of the parts interleave on disk (each connection fills its own pages), which is why the
 /// verification after a restore compares an order-independent row digest, and why a table with a
 /// BRIN index or a CLUSTER index (<see cref="TableEntry.OrderSensitive"/>) is never split.
@@ -34,9 +34,9 @@ internal static class TableLoadPlan
     /// seven eighths of it in <paramref name="ways"/> even parts, one per connection, and the last
     /// eighth in up to 3 × <paramref name="ways"/> parts, each a quarter shorter than the one before
     /// (fewer when the last would be under 4 MiB, or under an eighth of <paramref name="minimumPartBytes"/> when that is less), which the
-    /// connections take as they finish, beside the other tables. Two equal parts finished 0.1-0.2 s
-    /// apart on the benchmark (connections do not progress at the same rate), and the table's
-    /// ANALYZE waited for the later one.
+    /// connections take as they finish, beside the other tables. Equal parts do not finish together
+    /// (connections do not progress at the same rate), and the table's ANALYZE waits for the later
+    /// one (bench/README.md, "Figures behind choices in the code").
     /// </summary>
     internal static IReadOnlyList<long> CutsFor(long bytes, int ways, long minimumPartBytes)
     {

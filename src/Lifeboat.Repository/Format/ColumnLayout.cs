@@ -8,8 +8,9 @@ namespace Lifeboat.Repository.Format;
 /// <summary>
 /// A reversible reordering of tab-separated lines (PostgreSQL's COPY text) into columns, done to a
 /// data blob before zstd: values of one column (timestamps, uuids, e-mail addresses) sit next to
-/// each other, which compresses about 14% smaller than rows on app-like data, and does so at zstd
-/// level 2, twice as fast as level 3. It is a pure byte transform: any input decodes back exactly,
+/// each other, which compresses smaller than rows on app-like data, and does so already at zstd
+/// level 2, faster than level 3 (figures: bench/README.md, "Figures behind choices in the code").
+/// It is a pure byte transform: any input decodes back exactly,
 /// whether or not it is COPY text (chunks start and end mid-row); input without a regular line
 /// structure is left alone (<see cref="TryEncode"/> says no).
 /// <para>
