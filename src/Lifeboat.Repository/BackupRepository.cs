@@ -258,6 +258,24 @@ public sealed class BackupRepository
         return id;
     }
 
+    /// <summary>
+    /// Ids of the objects named <paramref name="prefix"/> + id (unsorted, unread); names after the prefix that are
+    /// not an id are skipped. Snapshots and evidence reports are listed this way.
+    /// </summary>
+    internal async Task<List<BlobId>> ListIdsAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var ids = new List<BlobId>();
+        await foreach (var info in Storage.ListAsync(prefix, cancellationToken))
+        {
+            if (BlobId.TryParse(info.Name[prefix.Length..], out var id))
+            {
+                ids.Add(id);
+            }
+        }
+
+        return ids;
+    }
+
     internal byte[] ConfigBytes => _configBytes;
 
     internal static void ValidatePassword(string password)

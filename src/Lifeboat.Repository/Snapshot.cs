@@ -102,19 +102,8 @@ public static class SnapshotStore
         repository.Storage.DeleteAsync(Prefix + id, cancellationToken);
 
     /// <summary>Snapshot ids in the repository (unsorted, unread).</summary>
-    public static async Task<List<BlobId>> ListIdsAsync(BackupRepository repository, CancellationToken cancellationToken)
-    {
-        var ids = new List<BlobId>();
-        await foreach (var info in repository.Storage.ListAsync(Prefix, cancellationToken))
-        {
-            if (BlobId.TryParse(info.Name[Prefix.Length..], out var id))
-            {
-                ids.Add(id);
-            }
-        }
-
-        return ids;
-    }
+    public static Task<List<BlobId>> ListIdsAsync(BackupRepository repository, CancellationToken cancellationToken) =>
+        repository.ListIdsAsync(Prefix, cancellationToken);
 
     /// <summary>All snapshots, oldest first. Damaged ones are reported through <paramref name="damaged"/>, or thrown when null.</summary>
     public static async Task<List<SnapshotRecord>> LoadAllAsync(BackupRepository repository, List<IntegrityException>? damaged, CancellationToken cancellationToken)

@@ -138,17 +138,6 @@ public static class EvidenceStore
         };
     }
 
-    private static async Task<List<BlobId>> ListIdsAsync(BackupRepository repository, CancellationToken cancellationToken)
-    {
-        var ids = new List<BlobId>();
-        await foreach (var info in repository.Storage.ListAsync(Prefix, cancellationToken))
-        {
-            if (BlobId.TryParse(info.Name[Prefix.Length..], out var id))
-            {
-                ids.Add(id);
-            }
-        }
-
-        return ids;
-    }
+    private static Task<List<BlobId>> ListIdsAsync(BackupRepository repository, CancellationToken cancellationToken) =>
+        repository.ListIdsAsync(Prefix, cancellationToken);
 }
