@@ -39,6 +39,10 @@ public sealed class ArchitectureTests
     public void Only_the_postgres_project_uses_npgsql(string assembly) =>
         References(assembly).Should().NotContain("Npgsql", "SQL and the driver live in Lifeboat.Postgres; the layers above call it through its own types");
 
+    [Fact]
+    public void The_program_ships_no_test_double() =>
+        References("lifeboat").Should().NotContain("Lifeboat.Storage.Testing", "FaultInjectingStorage and InMemoryStorage are for tests only");
+
     private static IEnumerable<string> References(string assembly)
     {
         var path = Path.Combine(AppContext.BaseDirectory, assembly + ".dll");

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Lifeboat.Storage;
+namespace Lifeboat.Storage.Testing;
 
 /// <summary>
 /// For tests: makes calls to the storage it wraps fail, reproducibly (seeded), to prove that

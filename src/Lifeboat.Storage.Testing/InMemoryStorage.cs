@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading;
 
-namespace Lifeboat.Storage;
+namespace Lifeboat.Storage.Testing;
 
 /// <summary>
 /// A thread-safe <see cref="IStorage"/> held in memory, with the same semantics as the real
