@@ -71,8 +71,11 @@ public sealed class DatabaseBackup(BackupRepository repository, BackupWriterOpti
                     Manifest = Summarize(Manifest, selection),
                 },
                 cancellationToken);
-            Warnings = await sizeDrop.WarningsAsync(
+            var warnings = await sizeDrop.WarningsAsync(
                 record, "the database holds far less than at that backup: check that no data was deleted or truncated by mistake, and that the filters are the ones meant");
+            Warnings = Manifest.GlobalsNotSaved is { } why
+                ? [.. warnings, $"--globals: roles and tablespaces were NOT saved ({why}); the database itself is backed up, and 'restore --globals' of this snapshot will refuse. Save them another way (the host's dashboard or an owner's pg_dumpall), or back up with a role allowed to run pg_dumpall"]
+                : warnings;
             return record;
         }
         finally

@@ -51,6 +51,13 @@ public sealed record BackupManifest
     public StreamEntry? Globals { get; init; }
 
     /// <summary>
+    /// Why <c>--globals</c> was asked for but no globals were saved (pg_dumpall's error), for the backup's warning;
+    /// not stored: a snapshot read back says only that it holds no globals.
+    /// </summary>
+    [JsonIgnore]
+    public string? GlobalsNotSaved { get; init; }
+
+    /// <summary>
     /// The roles and tablespaces a restore with <c>--globals</c> applies: the one check that the snapshot holds them
     /// (<see cref="InvalidRestoreRequestException"/> when not). <paramref name="snapshot"/> names it in the message, e.g. <c>Snapshot 1a2b3c4d</c>.
     /// </summary>

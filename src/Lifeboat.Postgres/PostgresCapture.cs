@@ -132,7 +132,7 @@ public sealed class PostgresCapture
         var env = source.ToChildEnvironment();
 
         var schemaTask = DumpSchemaAsync(tools, env, snapshotId, selection, options, includeLargeObjects, sink, failure.Token);
-        var globalsTask = options.Globals ? DumpGlobalsAsync(tools, env, sink, failure.Token) : Task.FromResult<StreamEntry?>(null);
+        var globalsTask = options.Globals ? DumpGlobalsAsync(tools, env, sink, failure.Token) : Task.FromResult(new GlobalsCapture(null, null));
         var workers = Enumerable.Range(0, Math.Min(options.Jobs, Math.Max(1, work.Count)))
             .Select(_ => RunWorkerAsync(source, new PsqlCopy(tools, env, snapshotId, options.PsqlCopyMinBytes, !options.PhysicalOrder), work, sink, tableResults, loResults, progress, failure.Token))
             .ToList();
@@ -166,7 +166,8 @@ public sealed class PostgresCapture
             CompletedAt = _time.GetUtcNow(),
             PgDumpVersion = tools.VersionText,
             Schema = await schemaTask,
-            Globals = await globalsTask,
+            Globals = (await globalsTask).Stream,
+            GlobalsNotSaved = (await globalsTask).NotSaved,
             Tables = tableEntries,
             Sequences = sequenceValues,
             LargeObjects = largeObjects.Select(o => loResults[o]).ToList(),
@@ -364,7 +365,10 @@ public sealed class PostgresCapture
         return entry!;
     }
 
-    private async Task<StreamEntry?> DumpGlobalsAsync(PgToolset tools, IReadOnlyDictionary<string, string> env, IStreamSink sink, CancellationToken cancellationToken)
+    /// <summary>The globals stream, or why pg_dumpall gave none.</summary>
+    private sealed record GlobalsCapture(StreamEntry? Stream, string? NotSaved);
+
+    private async Task<GlobalsCapture> DumpGlobalsAsync(PgToolset tools, IReadOnlyDictionary<string, string> env, IStreamSink sink, CancellationToken cancellationToken)
     {
         // capture into memory first: globals are small, and a refusal must not leave a half-written stream
         var buffer = new MemoryStream();
@@ -373,15 +377,16 @@ public sealed class PostgresCapture
             await ChildProcess.RunAsync(tools.PgDumpAll, ["--globals-only", "--no-role-passwords", "--no-password"], env,
                 (stdout, ct) => stdout.CopyToAsync(buffer, ct), null, cancellationToken);
         }
-        catch (PgToolFailedException)
+        catch (PgToolFailedException e)
         {
-            // the manifest then holds no globals, and restore --globals says so (a managed host may refuse pg_dumpall)
-            return null;
+            // a managed host may refuse pg_dumpall: the database is still backed up, the manifest holds no globals
+            // (restore --globals says so), and the backup warns with pg_dumpall's own words
+            return new GlobalsCapture(null, e.Message);
         }
         buffer.Position = 0;
         await using var counting = new HashingReadStream(buffer, sha256: false);
         var stored = await StoreAsync(sink, StreamNames.Globals, counting, cancellationToken);
-        return new StreamEntry(StreamNames.Globals, stored.Length, stored.Sha256);
+        return new GlobalsCapture(new StreamEntry(StreamNames.Globals, stored.Length, stored.Sha256), null);
     }
 
     /// <summary>Stores a stream and checks that the sink read all of it: its hash is then the stream's.</summary>

@@ -199,6 +199,36 @@ public sealed class DatabaseCommandTests : IClassFixture<DatabaseFixture>, IDisp
     }
 
     [Fact]
+    public async Task A_globals_backup_whose_pg_dumpall_is_refused_saves_the_database_and_warns_that_the_globals_were_not_saved()
+    {
+        await _repo.InitAsync();
+        // the real tools, except a pg_dumpall that fails the way a managed host's does
+        var real = await Lifeboat.Postgres.PgToolset.FindAsync(15, null, CancellationToken.None);
+        var bin = Path.Combine(_repo.Root, "refusingbin");
+        Directory.CreateDirectory(bin);
+        foreach (var tool in new[] { "pg_dump", "pg_restore", "psql" })
+        {
+            File.CreateSymbolicLink(Path.Combine(bin, tool), Path.Combine(real.Directory, tool));
+        }
+
+        var pgDumpAll = Path.Combine(bin, "pg_dumpall");
+        await File.WriteAllTextAsync(pgDumpAll, "#!/bin/sh\necho 'pg_dumpall: error: query failed: ERROR:  permission denied for table pg_authid' >&2\nexit 1\n");
+        File.SetUnixFileMode(pgDumpAll, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
+
+        var text = await _repo.Cli.RunAsync("backup", "--db", _db.Url("app"), "--globals", "--pg-bin", bin);
+        var json = await _repo.Cli.RunAsync("backup", "--db", _db.Url("app"), "--globals", "--pg-bin", bin, "--json");
+
+        text.ExitCode.Should().Be(0, "the database itself is backed up: " + text);
+        text.Stderr.Should().Contain("warning: --globals: roles and tablespaces were NOT saved").And.Contain("permission denied for table pg_authid");
+        json.ExitCode.Should().Be(0, json.ToString());
+        using var output = JsonDocument.Parse(json.Stdout);
+        output.RootElement.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()).Should()
+            .ContainSingle(w => w!.Contains("roles and tablespaces were NOT saved", StringComparison.Ordinal));
+        var restore = await _repo.Cli.RunAsync("restore", "latest", "--to", _db.Url("app_refused_globals"), "--create", "--globals");
+        restore.ExitCode.Should().Be(2, "the warning's promise holds: restore --globals refuses this snapshot: " + restore);
+    }
+
+    [Fact]
     public async Task The_demo_proves_its_restored_copy_identical()
     {
         var result = await _repo.Cli.RunAsync("demo", "--json");
