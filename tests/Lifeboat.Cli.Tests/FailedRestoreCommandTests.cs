@@ -133,13 +133,16 @@ public sealed class FailedRestoreCommandTests : IClassFixture<BigDatabaseFixture
         backup.ExitCode.Should().Be(0, backup.ToString());
     }
 
-    /// <summary>Waits until <paramref name="restore"/> is loading rows into the staging database of <paramref name="target"/>.</summary>
+    /// <summary>
+    /// Waits until <paramref name="restore"/> is loading rows into the staging database of <paramref name="target"/>: a COPY
+    /// that runs now (an idle connection keeps showing its last query, a COPY that already ended).
+    /// </summary>
     private async Task WhileLoadingAsync(Process restore, string target)
     {
         var staging = StagedDatabase.StagingName(target);
         var clock = Stopwatch.StartNew();
         while (await _db.Cluster.ScalarAsync<long>(
-                   $"SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE datname = '{staging}' AND query LIKE 'COPY %'") == 0)
+                   $"SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE datname = '{staging}' AND state = 'active' AND query LIKE 'COPY %'") == 0)
         {
             if (restore.HasExited)
             {
