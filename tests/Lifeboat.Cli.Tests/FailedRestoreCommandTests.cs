@@ -85,12 +85,10 @@ public sealed class FailedRestoreCommandTests : IClassFixture<BigDatabaseFixture
     {
         await BackupAsync();
 
-        using var restore = _repo.Cli.Start("restore", "latest", "--to", _db.Url("interrupted"), "--create");
+        // one connection: the load lasts long enough under a loaded machine for the signal to land inside it
+        using var restore = _repo.Cli.Start("restore", "latest", "--to", _db.Url("interrupted"), "--create", "--jobs", "1");
         await WhileLoadingAsync(restore, "interrupted");
-        using (var signal = Process.Start("kill", ["-INT", restore.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await signal.WaitForExitAsync();
-        }
+        SendSigint(restore.Id);
 
         await restore.WaitForExitAsync();
         var stderr = await restore.StandardError.ReadToEndAsync();
@@ -153,6 +151,12 @@ public sealed class FailedRestoreCommandTests : IClassFixture<BigDatabaseFixture
             await Task.Delay(20);
         }
     }
+
+    /// <summary>SIGINT (Ctrl-C) straight from this process: a spawned kill(1) can take longer than the load lasts.</summary>
+    private static void SendSigint(int pid) => Kill(pid, 2).Should().Be(0, "the restore process is there to be signalled");
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     public void Dispose() => _repo.Dispose();
 }
