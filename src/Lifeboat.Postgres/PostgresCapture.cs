@@ -153,6 +153,7 @@ public sealed class PostgresCapture
         var tableEntries = tables
             .Select(t => (tableResults.TryGetValue(t.Oid, out var copied) ? copied : ToEntry(t, selection)) with { DataOnly = selection.IsDataOnly(t.Schema, t.Name, t.Visible) })
             .ToList();
+        var globals = await globalsTask;
         var manifest = new BackupManifest
         {
             ServerVersion = serverVersion,
@@ -166,8 +167,8 @@ public sealed class PostgresCapture
             CompletedAt = _time.GetUtcNow(),
             PgDumpVersion = tools.VersionText,
             Schema = await schemaTask,
-            Globals = (await globalsTask).Stream,
-            GlobalsNotSaved = (await globalsTask).NotSaved,
+            Globals = globals.Stream,
+            GlobalsNotSaved = globals.NotSaved,
             Tables = tableEntries,
             Sequences = sequenceValues,
             LargeObjects = largeObjects.Select(o => loResults[o]).ToList(),
