@@ -123,6 +123,8 @@ public sealed class DatabaseRestore(BackupRepository repository)
             }
             else if (staged is not null)
             {
+                // Ctrl-C during the last of the load may have reached no await that checks it: never commit after it
+                cancellationToken.ThrowIfCancellationRequested();
                 await staged.CommitAsync(cancellationToken);
             }
         }
