@@ -15,3 +15,14 @@ public interface IRepositoryOpener
 
     Task<BackupRepository> OpenAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// A repository the caller opened already (the demo, tests), handed to a use case that takes an
+/// <see cref="IRepositoryOpener"/>. The caller keeps owning it: it outlives the use case.
+/// </summary>
+public sealed class OpenedRepository(BackupRepository repository, string location) : IRepositoryOpener
+{
+    public string Location => location;
+
+    public Task<BackupRepository> OpenAsync(CancellationToken cancellationToken) => Task.FromResult(repository);
+}

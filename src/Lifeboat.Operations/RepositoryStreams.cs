@@ -16,11 +16,14 @@ internal sealed class RepositoryStreamSink(BackupWriter writer) : IStreamSink
 }
 
 /// <summary>A snapshot as the source of a restore: each stream is read, verified, as it is consumed.</summary>
-public sealed class SnapshotStreamSource(BlobReader reader, Snapshot snapshot) : IStreamSource
+/// <param name="bytesRead">Called with <see cref="BytesRead"/> as it grows (every 64 KiB), on the thread that read.</param>
+public sealed class SnapshotStreamSource(BlobReader reader, Snapshot snapshot, Action<long>? bytesRead = null) : IStreamSource
 {
+    private const long ReportEvery = 64 * 1024;
+
     private long _bytesRead;
 
-    /// <summary>Bytes handed out so far, for progress displays.</summary>
+    /// <summary>Bytes handed out so far.</summary>
     public long BytesRead => Interlocked.Read(ref _bytesRead);
 
     private static int ReadAhead => Math.Max(4, Environment.ProcessorCount * 2);
@@ -88,6 +91,13 @@ public sealed class SnapshotStreamSource(BlobReader reader, Snapshot snapshot) :
     /// <summary>A damaged blob, said of the stream it belongs to (which names the table).</summary>
     private static BackupIntegrityException Damaged(string name, IntegrityException e) => new($"The stream {name} is damaged: {e.Message}", e);
 
+    private void Add(long count)
+    {
+        var total = Interlocked.Add(ref _bytesRead, count);
+        if (bytesRead is not null && (total - count) / ReportEvery != total / ReportEvery)
+            bytesRead(total);
+    }
+
     private SnapshotStream Find(string name) =>
         snapshot.Streams.FirstOrDefault(s => s.Name == name)
             ?? throw new IntegrityException($"the snapshot has no stream '{name}', which its manifest needs");
@@ -124,13 +134,13 @@ public sealed class SnapshotStreamSource(BlobReader reader, Snapshot snapshot) :
         public override void Write(byte[] buffer, int offset, int count)
         {
             inner.Write(buffer, offset, count);
-            Interlocked.Add(ref owner._bytesRead, count);
+            owner.Add(count);
         }
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
             await inner.WriteAsync(buffer, cancellationToken);
-            Interlocked.Add(ref owner._bytesRead, buffer.Length);
+            owner.Add(buffer.Length);
         }
 
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -214,7 +224,7 @@ public sealed class SnapshotStreamSource(BlobReader reader, Snapshot snapshot) :
 
         private int Count(int read)
         {
-            Interlocked.Add(ref owner._bytesRead, read);
+            owner.Add(read);
             return read;
         }
     }

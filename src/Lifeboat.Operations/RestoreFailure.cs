@@ -16,7 +16,7 @@ internal static class RestoreFailure
     {
         var ledger = restore.Ledger;
         var name = request.Target.Database;
-        var roles = restore.Globals is null ? "" : " The roles and tablespaces it created stay: they belong to the server, not to the database.";
+        var roles = !ledger.GlobalsApplied ? "" : " The roles and tablespaces it created stay: they belong to the server, not to the database.";
         if (staged is not null)
         {
             if (request.KeepFailed)
@@ -42,7 +42,7 @@ internal static class RestoreFailure
         }
 
         // a table or row restore is one transaction; a whole restore that failed before it wrote anything left the target as it was
-        if (request.Table is not null || request.Rows is not null || !ledger.TargetChanged)
+        if (request.Mode is not RestoreMode.WholeDatabase || !ledger.TargetChanged)
         {
             return null;
         }
@@ -79,7 +79,7 @@ internal static class RestoreFailure
             Database = name,
             FailedStep = ledger.Step,
             LeftBehind = "empty",
-            Summary = $"What the restore created in \"{name}\" was removed: the database is empty again{(request.Options.Clean ? " (its earlier contents were dropped by --clean before the restore began)" : "")}.{roles}",
+            Summary = $"What the restore created in \"{name}\" was removed: the database is empty again{(request.Mode is RestoreMode.WholeDatabase { Options.Clean: true } ? " (its earlier contents were dropped by --clean before the restore began)" : "")}.{roles}",
         };
     }
 

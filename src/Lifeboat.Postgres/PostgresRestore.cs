@@ -14,15 +14,13 @@ namespace Lifeboat.Postgres;
 /// </summary>
 public sealed partial class PostgresRestore
 {
-    /// <summary>Set by a restore with <see cref="RestoreOptions.Globals"/>: what applying the roles and tablespaces did.</summary>
-    public GlobalsOutcome? Globals { get; private set; }
-
     /// <summary>What the restore has done to its target so far (read after a failure to say what is left).</summary>
     public RestoreLedger Ledger { get; } = new();
 
     /// <summary>Restores everything in <paramref name="manifest"/> into <paramref name="target"/>.</summary>
     /// <param name="early">A connection to <paramref name="target"/> opened ahead of time, taken here (else one is opened).</param>
-    public async Task RestoreAsync(IStreamSource source, BackupManifest manifest, PgConnectionInfo target, RestoreOptions options, CancellationToken cancellationToken, EarlyConnection? early = null)
+    /// <returns>With <see cref="RestoreOptions.Globals"/>: what applying the roles and tablespaces did; else null.</returns>
+    public async Task<GlobalsOutcome?> RestoreAsync(IStreamSource source, BackupManifest manifest, PgConnectionInfo target, RestoreOptions options, CancellationToken cancellationToken, EarlyConnection? early = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Jobs, 1);
         var where = target.Redact();
@@ -73,12 +71,13 @@ public sealed partial class PostgresRestore
         await using (archive)
         await using (workers)
         {
-
+            GlobalsOutcome? globalsApplied = null;
             if (options.Globals)
             {
                 var globals = manifest.RequireGlobals();
                 Ledger.Enter("roles and tablespaces", changesTarget: false);
-                Globals = await GlobalsRestore.ApplyAsync(connection, source, globals, where, cancellationToken);
+                globalsApplied = await GlobalsRestore.ApplyAsync(connection, source, globals, where, cancellationToken);
+                Ledger.GlobalsApplied = true;
             }
 
             // Planning reads only the repository and the archive: the load plan (where the big tables are
@@ -160,6 +159,7 @@ public sealed partial class PostgresRestore
             }
 
             Ledger.Enter("done");
+            return globalsApplied;
         }
     }
 

@@ -20,6 +20,9 @@ public sealed class RestoreLedger
     /// <summary>Whether the restore has written to the target (cleaned it, or begun its schema).</summary>
     public bool TargetChanged => _changed;
 
+    /// <summary>Whether the snapshot's roles and tablespaces were applied (a failure leaves them: they belong to the server).</summary>
+    public bool GlobalsApplied { get; internal set; }
+
     /// <summary>Whether rows went into tables the target had already (the data-only tables of a platform profile).</summary>
     public bool LoadedIntoExistingTables { get; private set; }
 

@@ -159,14 +159,14 @@ public sealed class FailedRestoreTests(DatabaseFixture db) : IDisposable
         var live = await db.CloneAppAsync("failedrows");
         await db.Cluster.ExecuteAsync("DELETE FROM public.bulk_events WHERE id <= 1000", live);
 
-        var restore = () => new DatabaseRestore(repository).RunAsync(
+        var restore = () => new DatabaseRestore(new OpenedRepository(repository, "test")).RunAsync(
             new DatabaseRestoreRequest
             {
                 Snapshot = record.Id.ToString(),
                 Target = db.Connection(live),
-                Rows = new RowRestoreOptions { Table = "public.bulk_events", Where = "id <= 1000" },
+                Mode = new RestoreMode.MatchingRows(new RowRestoreOptions { Table = "public.bulk_events", Where = "id <= 1000" }),
             },
-            default);
+            null, default);
 
         var thrown = await restore.Should().ThrowAsync<Exception>();
         IsIntegrityError(thrown.Which).Should().BeTrue(thrown.Which.ToString());
@@ -182,23 +182,22 @@ public sealed class FailedRestoreTests(DatabaseFixture db) : IDisposable
     }
 
     private Task<DatabaseRestoreResult> RestoreAsync(BackupRepository repository, SnapshotRecord record, string database, bool create, bool keepFailed = false) =>
-        new DatabaseRestore(repository).RunAsync(
+        new DatabaseRestore(new OpenedRepository(repository, "test")).RunAsync(
             new DatabaseRestoreRequest
             {
                 Snapshot = record.Id.ToString(),
                 Target = db.Connection(database),
                 Create = create,
                 KeepFailed = keepFailed,
-                Verify = true,
                 // bulk_events (~7 MB) in 3 parts, the rest whole
-                Options = new RestoreOptions { Jobs = 3, MinimumPartBytes = 1024 * 1024 },
+                Mode = new RestoreMode.WholeDatabase { Verify = true, Options = new RestoreOptions { Jobs = 3, MinimumPartBytes = 1024 * 1024 } },
             },
-            default);
+            null, default);
 
     private Task<DatabaseRestoreResult> RunAsync(BackupRepository repository, SnapshotRecord record, string database, TableRestoreOptions table) =>
-        new DatabaseRestore(repository).RunAsync(
-            new DatabaseRestoreRequest { Snapshot = record.Id.ToString(), Target = db.Connection(database), Table = table },
-            default);
+        new DatabaseRestore(new OpenedRepository(repository, "test")).RunAsync(
+            new DatabaseRestoreRequest { Snapshot = record.Id.ToString(), Target = db.Connection(database), Mode = new RestoreMode.OneTable(table) },
+            null, default);
 
     private static async Task<RestoreAbandonedException> FailAsync(Task<DatabaseRestoreResult> restore)
     {

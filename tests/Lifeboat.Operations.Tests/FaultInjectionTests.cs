@@ -87,16 +87,15 @@ public sealed class FaultInjectionTests(DatabaseFixture db) : IDisposable
             .RunAsync(db.Connection(database), new CaptureOptions { Jobs = 2 }, [], null, default);
 
     private Task<DatabaseRestoreResult> RestoreAsync(BackupRepository repository, SnapshotRecord record) =>
-        new DatabaseRestore(repository).RunAsync(
+        new DatabaseRestore(new OpenedRepository(repository, "test")).RunAsync(
             new DatabaseRestoreRequest
             {
                 Snapshot = record.Id.ToString(),
                 Target = db.Connection(DatabaseFixture.NewName("restored")),
                 Create = true,
-                Verify = true,
-                Options = new RestoreOptions { Jobs = 2 },
+                Mode = new RestoreMode.WholeDatabase { Verify = true, Options = new RestoreOptions { Jobs = 2 } },
             },
-            default);
+            null, default);
 
     public void Dispose()
     {

@@ -69,17 +69,16 @@ public sealed class PartedRestoreTests(DatabaseFixture db) : IDisposable
             .RunAsync(db.Connection("app"), new CaptureOptions { Jobs = 2 }, [], null, default);
 
     private Task<DatabaseRestoreResult> RestoreAsync(BackupRepository repository, SnapshotRecord record, string database) =>
-        new DatabaseRestore(repository).RunAsync(
+        new DatabaseRestore(new OpenedRepository(repository, "test")).RunAsync(
             new DatabaseRestoreRequest
             {
                 Snapshot = record.Id.ToString(),
                 Target = db.Connection(database),
                 Create = true,
-                Verify = true,
                 // bulk_events (~7 MB) in 3 parts, the rest whole
-                Options = new RestoreOptions { Jobs = 3, MinimumPartBytes = 1024 * 1024 },
+                Mode = new RestoreMode.WholeDatabase { Verify = true, Options = new RestoreOptions { Jobs = 3, MinimumPartBytes = 1024 * 1024 } },
             },
-            default);
+            null, default);
 
     public void Dispose()
     {

@@ -66,9 +66,9 @@ public sealed class GlobalsRestoreTests(ClusterFixture fixture) : IClassFixture<
         await using var other = await ThrowawayCluster.StartAsync();
         await other.CreateDatabaseAsync("globals_dst");
         var restore = new PostgresRestore();
-        await restore.RestoreAsync(store, manifest, PgConnectionInfo.Parse(other.Url("globals_dst")), new RestoreOptions { Jobs = 2, Globals = true }, default);
+        var globals = await restore.RestoreAsync(store, manifest, PgConnectionInfo.Parse(other.Url("globals_dst")), new RestoreOptions { Jobs = 2, Globals = true }, default);
 
-        restore.Globals!.Existed.Should().ContainSingle().Which.Should().Contain("\"postgres\" already exists");
+        globals!.Existed.Should().ContainSingle().Which.Should().Contain("\"postgres\" already exists");
         (await other.ScalarAsync<string>("SELECT tableowner FROM pg_tables WHERE tablename = 'owned'", "globals_dst")).Should().Be("app_owner");
         (await other.ScalarAsync<bool>("SELECT pg_has_role('app_reader', 'app_owner', 'MEMBER')")).Should().BeTrue();
         (await other.ScalarAsync<bool>("SELECT has_table_privilege('app_reader', 'public.owned', 'SELECT')", "globals_dst")).Should().BeTrue();

@@ -9,107 +9,105 @@ internal static class RestoreCommand
 {
     public static Command Create()
     {
-        var snapshot = new Argument<string>("SNAPSHOT") { Description = "A snapshot id (or its first digits), or 'latest'" };
-        var to = new Option<string?>("--to") { Description = "The target database: postgres://user@host:port/db or 'host=... dbname=...'", Required = true };
-        var create = new Option<bool>("--create") { Description = "Create the target database first (it must not exist)" };
-        var keepFailed = new Option<bool>("--keep-failed")
-        {
-            Description = "If the restore fails, keep what it loaded for inspection, marked incomplete (by default a database it created is dropped, an existing target emptied again)",
-        };
-        var clean = new Option<bool>("--clean") { Description = "Drop everything in the target first (otherwise a non-empty target is refused)" };
-        var jobs = DatabaseOptions.Jobs();
-        var noOwner = new Option<bool>("--no-owner") { Description = "Objects belong to the restoring role (when the source's roles do not exist here)" };
-        var noPrivileges = new Option<bool>("--no-privileges") { Description = "Skip GRANT and REVOKE" };
-        var globals = new Option<bool>("--globals") { Description = "First create the roles, memberships and tablespaces the snapshot holds (backup --globals; without passwords)" };
-        var noAnalyze = new Option<bool>("--no-analyze") { Description = "Do not ANALYZE the restored tables (as pg_restore): the planner has no statistics until autovacuum gathers them" };
-        var noSplit = new Option<bool>("--no-split") { Description = "Load each table on one connection (a big table is otherwise loaded in parts at once; its rows then interleave on disk)" };
-        var verify = new Option<bool>("--verify") { Description = "Afterwards, re-read every table and compare its rows and SHA-256 with the snapshot" };
-        var table = new Option<string?>("--table") { Description = "Restore only this table (schema.table)" };
-        var asName = new Option<string?>("--as") { Description = "With --table: restore beside the live table under this name" };
-        var intoSchema = new Option<string?>("--into-schema") { Description = "With --table: restore into this schema, beside the live table" };
-        var swap = new Option<bool>("--swap") { Description = "With --table: replace the live table atomically (the old one is kept as NAME_before_restore)" };
-        var where = new Option<string?>("--where") { Description = "With --table: restore only the rows matching this SQL predicate into the live table" };
-        var onConflict = new Option<string>("--on-conflict") { Description = "With --where: skip (keep live rows) or update (overwrite them)", DefaultValueFactory = _ => "skip" };
-        onConflict.AcceptOnlyFromAmong("skip", "update");
+        var inputs = new Inputs();
         var command = new Command("restore", "Restore a database snapshot into PostgreSQL")
         {
-            snapshot, to, create, keepFailed, clean, jobs, noOwner, noPrivileges, globals, noAnalyze, noSplit, verify, table, asName, intoSchema, swap, where, onConflict, DatabaseOptions.PgBin,
+            inputs.Snapshot, inputs.To, inputs.Create, inputs.KeepFailed, inputs.Clean, inputs.Jobs, inputs.NoOwner, inputs.NoPrivileges,
+            inputs.Globals, inputs.NoAnalyze, inputs.NoSplit, inputs.Verify, inputs.Table, inputs.AsName, inputs.IntoSchema, inputs.Swap,
+            inputs.Where, inputs.OnConflict, DatabaseOptions.PgBin,
         };
-        return command.WithAction(async context =>
+        return command.WithAction(context => RunAsync(context, inputs));
+    }
+
+    private static async Task<int> RunAsync(CliContext context, Inputs inputs)
+    {
+        var request = Request(context, inputs);
+        var progress = new LatestProgress<RestoreProgress>();
+        DatabaseRestoreResult result;
+        await using (Progress.Start(context.ShowProgress, elapsed => progress.Value is { Phase: not RestorePhase.OpeningSnapshot } p
+            ? $"restore: {Progress.Transfer(p.BytesRead, p.BytesExpected, elapsed)}"
+            : "restore: opening the snapshot"))
         {
-            var target = DatabaseOptions.Connection(context.Get(to), "--to");
-            var pgBin = context.Get(DatabaseOptions.PgBin);
-            // pg_restore's version is read while the repository opens
-            PgToolset.Prefetch(pgBin);
-            var tableName = context.Get(table);
-            if (tableName is null && (context.Get(asName) ?? context.Get(intoSchema) ?? context.Get(where)) is not null || (tableName is null && context.Get(swap)))
+            result = await new DatabaseRestore(context.RepositoryOpener).RunAsync(request, progress, context.CancellationToken);
+        }
+
+        if (context.Json)
+        {
+            context.WriteJson(result);
+        }
+        else
+        {
+            Describe(context, result);
+        }
+
+        return result.Verification is { Ok: false } ? ExitCodes.Integrity : ExitCodes.Ok;
+    }
+
+    private static DatabaseRestoreRequest Request(CliContext context, Inputs inputs)
+    {
+        var target = DatabaseOptions.Connection(context.Get(inputs.To), "--to");
+        return new DatabaseRestoreRequest
+        {
+            Snapshot = context.Get(inputs.Snapshot)!,
+            Target = target,
+            Create = context.Get(inputs.Create),
+            KeepFailed = context.Get(inputs.KeepFailed),
+            Mode = Mode(context, inputs),
+        };
+    }
+
+    /// <summary>The restore mode the options ask for: the one place that says which options go together.</summary>
+    private static RestoreMode Mode(CliContext context, Inputs inputs)
+    {
+        var pgBin = context.Get(DatabaseOptions.PgBin);
+        if (context.Get(inputs.Table) is not { } table)
+        {
+            if ((context.Get(inputs.AsName) ?? context.Get(inputs.IntoSchema) ?? context.Get(inputs.Where)) is not null || context.Get(inputs.Swap))
             {
                 throw new UsageException("--as, --into-schema, --swap and --where go with --table SCHEMA.TABLE");
             }
 
-            if (tableName is not null && context.Get(globals))
+            return new RestoreMode.WholeDatabase
             {
-                throw new UsageException("--globals goes with a whole-database restore, not with --table");
-            }
-
-            var request = new DatabaseRestoreRequest
-            {
-                Snapshot = context.Get(snapshot)!,
-                Target = target,
-                Create = context.Get(create),
-                KeepFailed = context.Get(keepFailed),
-                Verify = context.Get(verify),
+                Verify = context.Get(inputs.Verify),
                 Options = new RestoreOptions
                 {
-                    Jobs = DatabaseOptions.ValidJobs(context.Get(jobs)),
-                    Clean = context.Get(clean),
-                    NoOwner = context.Get(noOwner),
-                    NoPrivileges = context.Get(noPrivileges),
-                    Globals = context.Get(globals),
-                    Analyze = !context.Get(noAnalyze),
-                    MinimumPartBytes = context.Get(noSplit) ? long.MaxValue : new RestoreOptions().MinimumPartBytes,
+                    Jobs = DatabaseOptions.ValidJobs(context.Get(inputs.Jobs)),
+                    Clean = context.Get(inputs.Clean),
+                    NoOwner = context.Get(inputs.NoOwner),
+                    NoPrivileges = context.Get(inputs.NoPrivileges),
+                    Globals = context.Get(inputs.Globals),
+                    Analyze = !context.Get(inputs.NoAnalyze),
+                    MinimumPartBytes = context.Get(inputs.NoSplit) ? long.MaxValue : new RestoreOptions().MinimumPartBytes,
                     PgBinDirectory = pgBin,
-                },
-                Table = tableName is null || context.Get(where) is not null ? null : new TableRestoreOptions
-                {
-                    Table = tableName,
-                    AsName = context.Get(asName),
-                    IntoSchema = context.Get(intoSchema),
-                    Swap = context.Get(swap),
-                    PgBinDirectory = pgBin,
-                },
-                Rows = tableName is null || context.Get(where) is not { } predicate ? null : new RowRestoreOptions
-                {
-                    Table = tableName,
-                    Where = predicate,
-                    OnConflict = context.Get(onConflict) == "update" ? OnConflict.Update : OnConflict.Skip,
                 },
             };
-            // A whole restore into an existing database connects to it while the repository's key is derived.
-            await using var early = request.Table is null && request.Rows is null && !request.Create
-                ? EarlyConnection.Open(target, context.CancellationToken)
-                : null;
-            var repository = await context.OpenRepositoryAsync();
-            var restore = new DatabaseRestore(repository);
-            request = request with { TargetConnection = early };
-            DatabaseRestoreResult result;
-            await using (Progress.Start(context.ShowProgress, elapsed => restore.Source is { } s
-                ? $"restore: {Progress.Transfer(s.BytesRead, restore.Manifest?.TotalDataBytes, elapsed)}"
-                : "restore: opening the snapshot"))
-            {
-                result = await restore.RunAsync(request, context.CancellationToken);
-            }
+        }
 
-            if (context.Json)
-            {
-                context.WriteJson(result);
-            }
-            else
-            {
-                Describe(context, result);
-            }
+        if (context.Get(inputs.Globals))
+        {
+            throw new UsageException("--globals goes with a whole-database restore, not with --table");
+        }
 
-            return result.Verification is { Ok: false } ? ExitCodes.Integrity : ExitCodes.Ok;
+        // --jobs is checked in every mode, as before
+        _ = DatabaseOptions.ValidJobs(context.Get(inputs.Jobs));
+        if (context.Get(inputs.Where) is { } predicate)
+        {
+            return new RestoreMode.MatchingRows(new RowRestoreOptions
+            {
+                Table = table,
+                Where = predicate,
+                OnConflict = context.Get(inputs.OnConflict) == "update" ? OnConflict.Update : OnConflict.Skip,
+            });
+        }
+
+        return new RestoreMode.OneTable(new TableRestoreOptions
+        {
+            Table = table,
+            AsName = context.Get(inputs.AsName),
+            IntoSchema = context.Get(inputs.IntoSchema),
+            Swap = context.Get(inputs.Swap),
+            PgBinDirectory = pgBin,
         });
     }
 
@@ -163,6 +161,56 @@ internal static class RestoreCommand
                     Console.Error.WriteLine($"lifeboat: verification failed. {left.Summary}");
                 }
             }
+        }
+    }
+
+    /// <summary>The arguments and options of <c>restore</c>, in the order help shows them.</summary>
+    private sealed class Inputs
+    {
+        public Argument<string> Snapshot { get; } = new("SNAPSHOT") { Description = "A snapshot id (or its first digits), or 'latest'" };
+
+        public Option<string?> To { get; } = new("--to") { Description = "The target database: postgres://user@host:port/db or 'host=... dbname=...'", Required = true };
+
+        public Option<bool> Create { get; } = new("--create") { Description = "Create the target database first (it must not exist)" };
+
+        public Option<bool> KeepFailed { get; } = new("--keep-failed")
+        {
+            Description = "If the restore fails, keep what it loaded for inspection, marked incomplete (by default a database it created is dropped, an existing target emptied again)",
+        };
+
+        public Option<bool> Clean { get; } = new("--clean") { Description = "Drop everything in the target first (otherwise a non-empty target is refused)" };
+
+        public Option<int> Jobs { get; } = DatabaseOptions.Jobs();
+
+        public Option<bool> NoOwner { get; } = new("--no-owner") { Description = "Objects belong to the restoring role (when the source's roles do not exist here)" };
+
+        public Option<bool> NoPrivileges { get; } = new("--no-privileges") { Description = "Skip GRANT and REVOKE" };
+
+        public Option<bool> Globals { get; } = new("--globals") { Description = "First create the roles, memberships and tablespaces the snapshot holds (backup --globals; without passwords)" };
+
+        public Option<bool> NoAnalyze { get; } = new("--no-analyze") { Description = "Do not ANALYZE the restored tables (as pg_restore): the planner has no statistics until autovacuum gathers them" };
+
+        public Option<bool> NoSplit { get; } = new("--no-split") { Description = "Load each table on one connection (a big table is otherwise loaded in parts at once; its rows then interleave on disk)" };
+
+        public Option<bool> Verify { get; } = new("--verify") { Description = "Afterwards, re-read every table and compare its rows and SHA-256 with the snapshot" };
+
+        public Option<string?> Table { get; } = new("--table") { Description = "Restore only this table (schema.table)" };
+
+        public Option<string?> AsName { get; } = new("--as") { Description = "With --table: restore beside the live table under this name" };
+
+        public Option<string?> IntoSchema { get; } = new("--into-schema") { Description = "With --table: restore into this schema, beside the live table" };
+
+        public Option<bool> Swap { get; } = new("--swap") { Description = "With --table: replace the live table atomically (the old one is kept as NAME_before_restore)" };
+
+        public Option<string?> Where { get; } = new("--where") { Description = "With --table: restore only the rows matching this SQL predicate into the live table" };
+
+        public Option<string> OnConflict { get; } = OnConflictOption();
+
+        private static Option<string> OnConflictOption()
+        {
+            var option = new Option<string>("--on-conflict") { Description = "With --where: skip (keep live rows) or update (overwrite them)", DefaultValueFactory = _ => "skip" };
+            option.AcceptOnlyFromAmong("skip", "update");
+            return option;
         }
     }
 }

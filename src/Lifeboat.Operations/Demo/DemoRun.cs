@@ -72,9 +72,13 @@ public sealed class DemoRun(TextWriter log)
         log.WriteLine($"4. backed up again, unchanged: snapshot {second.ShortId} added {Size(second.Snapshot.Summary.StoredBytes)} (deduplicated)");
 
         var target = source.WithDatabase("shop_restored");
-        var restored = await new DatabaseRestore(repository).RunAsync(
-            new DatabaseRestoreRequest { Snapshot = first.Id.ToString(), Target = target, Create = true, Verify = true, Options = new RestoreOptions { Jobs = 2 } },
-            cancellationToken);
+        var restored = await new DatabaseRestore(new OpenedRepository(repository, repositoryPath)).RunAsync(
+            new DatabaseRestoreRequest
+            {
+                Snapshot = first.Id.ToString(), Target = target, Create = true,
+                Mode = new RestoreMode.WholeDatabase { Verify = true, Options = new RestoreOptions { Jobs = 2 } },
+            },
+            null, cancellationToken);
         var verification = restored.Verification!;
         log.WriteLine($"5. restored snapshot {first.ShortId} into a new database shop_restored in {restored.Seconds:0.0} s");
         log.WriteLine($"6. compared every table of shop_restored with the snapshot's manifest (rows and SHA-256 of its contents):");
