@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Lifeboat.Operations.Drill;
 using Lifeboat.Operations.Evidence;
+using Lifeboat.Operations.Tests.Support;
 using Lifeboat.Repository.Audit;
 using Lifeboat.Repository.Evidence;
 using Lifeboat.Repository.Format;
@@ -36,7 +37,7 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
             drill.AfterRestore = (target, _) => fixture.Cluster.ExecuteAsync(tamper, target.Database);
         }
 
-        return drill.RunAsync(new DrillRequest { Scratch = fixture.Scratch, Rto = rto, Rpo = TimeSpan.FromHours(1), Checks = checks ?? Checks, Jobs = 2 }, CancellationToken.None);
+        return drill.RunAsync(new DrillRequest { Scratch = fixture.Scratch, Rto = rto, Rpo = TimeSpan.FromHours(1), Checks = checks ?? Checks, Jobs = 2 }, null, CancellationToken.None);
     }
 
     [Fact]
@@ -168,9 +169,13 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
     [Fact]
     public async Task Keep_leaves_the_scratch_database_and_a_name_clash_never_drops_what_the_drill_did_not_create()
     {
-        var kept = await new DrillRun(fixture.Repository).RunAsync(new DrillRequest { Scratch = fixture.Scratch, Keep = true, Jobs = 2 }, CancellationToken.None);
+        var progress = new RecordingProgress<DrillProgress>();
+        var kept = await new DrillRun(fixture.Repository).RunAsync(new DrillRequest { Scratch = fixture.Scratch, Keep = true, Jobs = 2 }, progress, CancellationToken.None);
 
         kept.Passed.Should().BeTrue();
+        progress.Reports.Select(p => p.Step).Distinct().Should().Equal("opening the snapshot", $"creating database {kept.Database}", "restoring", "saving the evidence");
+        progress.Reports.Where(p => p.Step == "restoring").Should().OnlyContain(p => p.BytesExpected == kept.Report.Figures["dataBytes"]!.GetValue<long>());
+        progress.Reports.Where(p => p.Step != "restoring").Should().OnlyContain(p => p.BytesExpected == null);
         (await fixture.Cluster.ScalarAsync<long>($"SELECT count(*) FROM pg_database WHERE datname = '{kept.Database}'")).Should().Be(1);
         kept.Database.Should().MatchRegex($"^lifeboat_drill_{fixture.Snapshot.ShortId}_[0-9]{{8}}_[0-9]{{6}}_[0-9a-f]{{4}}$");
         await fixture.Cluster.ExecuteAsync($"DROP DATABASE \"{kept.Database}\"");
@@ -222,7 +227,7 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
             drill.AfterRestore = (target, _) => fixture.Cluster.ExecuteAsync(tamper, target.Database);
         }
 
-        return drill.RunAsync(new DrillRequest { Scratch = fixture.Scratch, Jobs = 2 }, CancellationToken.None);
+        return drill.RunAsync(new DrillRequest { Scratch = fixture.Scratch, Jobs = 2 }, null, CancellationToken.None);
     }
 
     private static IEnumerable<string> Passing(DrillResult result) => result.Report.Checks.Where(c => c.Passed).Select(c => c.Name);

@@ -20,9 +20,16 @@ public sealed class PartedRestoreTests(DatabaseFixture db) : IDisposable
         var repository = await TestRepositories.InitAsync(new LocalFileStorage(_directory));
         var record = await BackupAsync(repository);
 
-        var restored = await RestoreAsync(repository, record, DatabaseFixture.NewName("parts"));
+        var progress = new RecordingProgress<RestoreProgress>();
+
+        var restored = await RestoreAsync(repository, record, DatabaseFixture.NewName("parts"), progress);
 
         restored.Verification!.Ok.Should().BeTrue(string.Join("; ", restored.Verification.Mismatches));
+        var reports = progress.Reports;
+        reports.Select(r => r.Phase).Distinct().Should().Equal(RestorePhase.OpeningSnapshot, RestorePhase.Restoring, RestorePhase.Verifying);
+        reports.Count(r => r.Phase == RestorePhase.Restoring).Should().BeGreaterThan(10, "the bytes are reported as the ~7 MB table loads");
+        reports.Where(r => r.Phase != RestorePhase.OpeningSnapshot).Should().OnlyContain(r => r.BytesExpected == restored.Bytes);
+        reports[^1].BytesRead.Should().BeGreaterThanOrEqualTo(restored.Bytes, "every data byte went to PostgreSQL before the verification");
         (await db.Cluster.ScalarAsync<long>("SELECT count(*) FROM public.bulk_events", restored.Target.Split('/')[^1]))
             .Should().Be(80000);
         (await db.Cluster.ScalarAsync<long>("SELECT count(DISTINCT id) FROM public.bulk_events", restored.Target.Split('/')[^1]))
@@ -68,7 +75,7 @@ public sealed class PartedRestoreTests(DatabaseFixture db) : IDisposable
         new DatabaseBackup(repository, new BackupWriterOptions { UploadConcurrency = 2 })
             .RunAsync(db.Connection("app"), new CaptureOptions { Jobs = 2 }, [], null, default);
 
-    private Task<DatabaseRestoreResult> RestoreAsync(BackupRepository repository, SnapshotRecord record, string database) =>
+    private Task<DatabaseRestoreResult> RestoreAsync(BackupRepository repository, SnapshotRecord record, string database, IProgress<RestoreProgress>? progress = null) =>
         new DatabaseRestore(new OpenedRepository(repository, "test")).RunAsync(
             new DatabaseRestoreRequest
             {
@@ -78,7 +85,7 @@ public sealed class PartedRestoreTests(DatabaseFixture db) : IDisposable
                 // bulk_events (~7 MB) in 3 parts, the rest whole
                 Mode = new RestoreMode.WholeDatabase { Verify = true, Options = new RestoreOptions { Jobs = 3, MinimumPartBytes = 1024 * 1024 } },
             },
-            null, default);
+            progress, default);
 
     public void Dispose()
     {

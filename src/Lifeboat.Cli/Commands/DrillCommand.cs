@@ -40,13 +40,13 @@ internal static class DrillCommand
                 PgBinDirectory = context.Get(DatabaseOptions.PgBin),
             };
             var repository = await context.OpenRepositoryAsync();
-            var drill = new DrillRun(repository);
+            var progress = new LatestProgress<DrillProgress>();
             DrillResult result;
-            await using (Progress.Start(context.ShowProgress, elapsed => drill.Step == "restoring" && drill.Source is { } s
-                ? $"drill: restoring, {Progress.Transfer(s.BytesRead, drill.Manifest?.TotalDataBytes, elapsed)}"
-                : $"drill: {drill.Step}"))
+            await using (Progress.Start(context.ShowProgress, elapsed => progress.Value is { BytesExpected: { } expected } p
+                ? $"drill: {p.Step}, {Progress.Transfer(p.BytesRead, expected, elapsed)}"
+                : $"drill: {progress.Value?.Step ?? "starting"}"))
             {
-                result = await drill.RunAsync(request, context.CancellationToken);
+                result = await new DrillRun(repository).RunAsync(request, progress, context.CancellationToken);
             }
 
             var files = context.Get(evidenceDir) is { } dir

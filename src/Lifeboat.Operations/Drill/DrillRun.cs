@@ -8,47 +8,6 @@ using Lifeboat.Repository;
 
 namespace Lifeboat.Operations.Drill;
 
-/// <summary>What to drill, where, and against which objectives.</summary>
-public sealed record DrillRequest
-{
-    /// <summary>A snapshot id prefix, or <c>latest</c> (the latest database snapshot).</summary>
-    public string Snapshot { get; init; } = "latest";
-
-    /// <summary>The scratch server (its database is only used to reach the server; the drill creates its own).</summary>
-    public required PgConnectionInfo Scratch { get; init; }
-
-    /// <summary>Recovery time objective: the drill fails when start-to-verified takes longer.</summary>
-    public TimeSpan? Rto { get; init; }
-
-    /// <summary>Recovery point objective: the drill fails when the snapshot is older than this at the start.</summary>
-    public TimeSpan? Rpo { get; init; }
-
-    /// <summary>Required tables and custom assertions (checks 6 and 7).</summary>
-    public DrillChecksFile? Checks { get; init; }
-
-    /// <summary>Keep the scratch database afterwards (otherwise it is dropped, also on failure).</summary>
-    public bool Keep { get; init; }
-
-    /// <summary>Parallel connections for restore and hashing.</summary>
-    public int Jobs { get; init; } = 4;
-
-    /// <summary>pg_restore --no-owner (when the source's roles do not exist on the scratch server).</summary>
-    public bool NoOwner { get; init; }
-
-    /// <summary>pg_restore --no-privileges.</summary>
-    public bool NoPrivileges { get; init; }
-
-    /// <summary>Where pg_restore lives; null = search.</summary>
-    public string? PgBinDirectory { get; init; }
-}
-
-/// <summary>The outcome of a drill: passed or not, the scratch database, and the saved evidence.</summary>
-public sealed record DrillResult(bool Passed, string Database, bool Kept, SavedEvidence Evidence)
-{
-    /// <summary>The evidence report.</summary>
-    public EvidenceReport Report => Evidence.Report;
-}
-
 /// <summary>
 /// <c>lifeboat drill</c>: restores a database snapshot into a new database on a scratch server,
 /// proves it (checks 1-7), measures RTO (start to verified database) and RPO (the snapshot's age),
@@ -56,23 +15,14 @@ public sealed record DrillResult(bool Passed, string Database, bool Kept, SavedE
 /// </summary>
 public sealed class DrillRun(BackupRepository repository)
 {
-    /// <summary>What the drill is doing now (for progress).</summary>
-    public string Step { get; private set; } = "starting";
-
-    /// <summary>Set once the snapshot is open: bytes handed to PostgreSQL so far.</summary>
-    public SnapshotStreamSource? Source { get; private set; }
-
-    /// <summary>Set once the manifest is read.</summary>
-    public BackupManifest? Manifest { get; private set; }
-
     /// <summary>Test seam: runs after the restore and before the checks (e.g. to tamper with the data).</summary>
     internal Func<PgConnectionInfo, CancellationToken, Task>? AfterRestore { get; set; }
 
     /// <summary>Runs the drill under a shared lock and appends its audit record.</summary>
-    public Task<DrillResult> RunAsync(DrillRequest request, CancellationToken cancellationToken) =>
-        OperationAudit.RunAsync(repository, "drill", ct => RunCoreAsync(request, ct), (result, _) => Task.FromResult(Facts(result)), cancellationToken);
+    public Task<DrillResult> RunAsync(DrillRequest request, IProgress<DrillProgress>? progress, CancellationToken cancellationToken) =>
+        OperationAudit.RunAsync(repository, "drill", ct => RunCoreAsync(request, new Reporter(progress), ct), (result, _) => Task.FromResult(Facts(result)), cancellationToken);
 
-    private async Task<DrillResult> RunCoreAsync(DrillRequest request, CancellationToken cancellationToken)
+    private async Task<DrillResult> RunCoreAsync(DrillRequest request, Reporter reporter, CancellationToken cancellationToken)
     {
         var time = repository.Context.Time;
         var started = time.GetUtcNow();
@@ -86,15 +36,14 @@ public sealed class DrillRun(BackupRepository repository)
         }
 
         await using var held = await Locks.AcquireAsync(repository, exclusive: false, "drill", cancellationToken);
-        Step = "opening the snapshot";
+        reporter.Enter("opening the snapshot");
         var record = await ResolveAsync(request.Snapshot, cancellationToken);
-        var (_, source, manifest) = await DatabaseRestore.OpenAsync(repository, record.Id.ToString(), cancellationToken);
-        (Source, Manifest) = (source, manifest);
+        var (_, source, manifest) = await DatabaseRestore.OpenAsync(repository, record.Id.ToString(), reporter.BytesRead, cancellationToken);
         Timed("open snapshot");
 
         var name = DatabaseName(record, started);
         var target = request.Scratch.WithDatabase(name);
-        Step = $"creating database {name}";
+        reporter.Enter($"creating database {name}");
         var scratch = await ScratchDatabase.CreateAsync(target, cancellationToken);
         Timed("create database");
 
@@ -104,7 +53,7 @@ public sealed class DrillRun(BackupRepository repository)
         string? serverVersion = null;
         try
         {
-            Step = "restoring";
+            reporter.Enter("restoring", source.BytesRead, manifest.TotalDataBytes);
             var restored = await RestoreAsync(source, manifest, target, request, checks, cancellationToken);
             Timed("restore");
             if (restored)
@@ -123,7 +72,7 @@ public sealed class DrillRun(BackupRepository repository)
         {
             if (!request.Keep)
             {
-                Step = $"dropping database {name}";
+                reporter.Enter($"dropping database {name}");
                 var dropError = await TryDropAsync(scratch);
                 Timed("drop database");
                 if (dropError is not null)
@@ -149,7 +98,7 @@ public sealed class DrillRun(BackupRepository repository)
         // warnings are the source's state (the restore is exact there): they never fail the drill
         var passed = checks.All(c => c.Passed) && objectives.All(o => o.Passed);
         var warnings = EvidenceWarning.Of(checks);
-        Step = "saving the evidence";
+        reporter.Enter("saving the evidence");
         var report = new EvidenceReport
         {
             Kind = "drill",
@@ -295,5 +244,25 @@ public sealed class DrillRun(BackupRepository repository)
                 ["rpoSeconds"] = report.Objectives[1].AchievedSeconds.ToString("0.000", CultureInfo.InvariantCulture),
             },
         };
+    }
+
+    /// <summary>Turns the steps and the source's byte count into <see cref="DrillProgress"/> records.</summary>
+    private sealed class Reporter(IProgress<DrillProgress>? progress)
+    {
+        private volatile DrillProgress _step = new("starting", 0, null);
+
+        public void Enter(string step, long bytesRead = 0, long? bytesExpected = null)
+        {
+            _step = new DrillProgress(step, bytesRead, bytesExpected);
+            progress?.Report(_step);
+        }
+
+        /// <summary>Called by the source on the thread that read; counted from the restore on.</summary>
+        public void BytesRead(long total)
+        {
+            var step = _step;
+            if (step.BytesExpected is not null)
+                progress?.Report(step with { BytesRead = total });
+        }
     }
 }
