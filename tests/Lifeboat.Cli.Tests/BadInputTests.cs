@@ -49,5 +49,29 @@ public sealed class BadInputTests : IDisposable
         result.Stderr.Should().NotContain("number..");
     }
 
+    [Theory]
+    [InlineData("--as", "copy")]
+    [InlineData("--into-schema", "restored")]
+    [InlineData("--where", "id = 1")]
+    [InlineData("--swap")]
+    public async Task A_table_option_without_table_is_a_usage_error_before_anything_is_opened(params string[] option)
+    {
+        var result = await _repo.Cli.RunAsync(["restore", "latest", "--to", "postgres://app@127.0.0.1:1/app", .. option]);
+
+        result.ExitCode.Should().Be(2, result.ToString());
+        result.Stderr.Should().Contain("--as, --into-schema, --swap and --where go with --table SCHEMA.TABLE");
+    }
+
+    [Theory]
+    [InlineData("--table", "public.orders")]
+    [InlineData("--table", "public.orders", "--where", "id = 1")]
+    public async Task Globals_with_a_table_restore_is_a_usage_error(params string[] option)
+    {
+        var result = await _repo.Cli.RunAsync(["restore", "latest", "--to", "postgres://app@127.0.0.1:1/app", "--globals", .. option]);
+
+        result.ExitCode.Should().Be(2, result.ToString());
+        result.Stderr.Should().Contain("--globals goes with a whole-database restore, not with --table");
+    }
+
     public void Dispose() => _repo.Dispose();
 }
