@@ -27,86 +27,99 @@ public sealed class DrillRun(BackupRepository repository)
         var time = repository.Context.Time;
         var started = time.GetUtcNow();
         var clock = time.GetTimestamp();
-        var timings = new List<EvidenceTiming>();
-        var step = time.GetTimestamp();
-        void Timed(string name)
-        {
-            timings.Add(new EvidenceTiming(name, time.GetElapsedTime(step).TotalSeconds));
-            step = time.GetTimestamp();
-        }
+        var timings = new Laps(time);
 
         await using var held = await Locks.AcquireAsync(repository, exclusive: false, "drill", cancellationToken);
         reporter.Enter("opening the snapshot");
         var record = await ResolveAsync(request.Snapshot, cancellationToken);
         var (_, source, manifest) = await DatabaseRestore.OpenAsync(repository, record.Id.ToString(), reporter.BytesRead, cancellationToken);
-        Timed("open snapshot");
+        timings.Lap("open snapshot");
 
         var name = DatabaseName(record, started);
-        var target = request.Scratch.WithDatabase(name);
+        var drilled = new Drilled(record, source, manifest, name, request.Scratch.WithDatabase(name));
         reporter.Enter($"creating database {name}");
-        var scratch = await ScratchDatabase.CreateAsync(target, cancellationToken);
-        Timed("create database");
+        var scratch = await ScratchDatabase.CreateAsync(drilled.Target, cancellationToken);
+        timings.Lap("create database");
 
-        var checks = new List<EvidenceCheck>();
-        var notes = new List<string>();
-        TimeSpan? verifiedAfter = null;
-        string? serverVersion = null;
+        var proof = await RestoreAndCheckAsync(request, drilled, scratch, timings, clock, reporter, cancellationToken);
+        if (request.Checks is null)
+        {
+            proof.Notes.Add("no checks file (--checks): required tables and custom assertions (checks 6 and 7) were not run");
+        }
+
+        var rpo = started - record.Snapshot.Time;
+        var objectives = Objectives(request, proof.VerifiedAfter, time.GetElapsedTime(clock), rpo);
+        // warnings are the source's state (the restore is exact there): they never fail the drill
+        var passed = proof.Checks.All(c => c.Passed) && objectives.All(o => o.Passed);
+        reporter.Enter("saving the evidence");
+        var report = Report(request, drilled, proof, objectives, passed, started, timings.Timings, rpo);
+        var saved = await EvidenceRecorder.SaveAsync(repository, report, cancellationToken);
+        return new DrillResult(passed, name, request.Keep, saved);
+    }
+
+    /// <summary>Restores into the scratch database, runs the checks on it, and drops it (unless kept), also after a failure.</summary>
+    private async Task<Proof> RestoreAndCheckAsync(
+        DrillRequest request, Drilled drilled, ScratchDatabase scratch, Laps timings, long clock, Reporter reporter, CancellationToken cancellationToken)
+    {
+        var time = repository.Context.Time;
+        var proof = new Proof();
         try
         {
-            reporter.Enter("restoring", source.BytesRead, manifest.TotalDataBytes);
-            var restored = await RestoreAsync(source, manifest, target, request, checks, cancellationToken);
-            Timed("restore");
+            reporter.Enter("restoring", drilled.Source.BytesRead, drilled.Manifest.TotalDataBytes);
+            var restored = await RestoreAsync(drilled.Source, drilled.Manifest, drilled.Target, request, proof.Checks, cancellationToken);
+            timings.Lap("restore");
             if (restored)
             {
                 if (AfterRestore is not null)
                 {
-                    await AfterRestore(target, cancellationToken);
+                    await AfterRestore(drilled.Target, cancellationToken);
                 }
 
-                serverVersion = await RunChecksAsync(target, manifest, request, checks, timings, time, cancellationToken);
-                step = time.GetTimestamp();
-                verifiedAfter = time.GetElapsedTime(clock);
+                proof.ServerVersion = await RunChecksAsync(drilled.Target, drilled.Manifest, request, proof.Checks, timings.Timings, time, cancellationToken);
+                timings.Restart();
+                proof.VerifiedAfter = time.GetElapsedTime(clock);
             }
         }
         finally
         {
             if (!request.Keep)
             {
-                reporter.Enter($"dropping database {name}");
+                reporter.Enter($"dropping database {drilled.Name}");
                 var dropError = await TryDropAsync(scratch);
-                Timed("drop database");
+                timings.Lap("drop database");
                 if (dropError is not null)
                 {
-                    notes.Add($"could not drop the scratch database {name}: {dropError}; drop it by hand");
+                    proof.Notes.Add($"could not drop the scratch database {drilled.Name}: {dropError}; drop it by hand");
                 }
             }
         }
 
-        if (request.Checks is null)
-        {
-            notes.Add("no checks file (--checks): required tables and custom assertions (checks 6 and 7) were not run");
-        }
+        return proof;
+    }
 
-        var rpo = started - record.Snapshot.Time;
-        var objectives = new List<EvidenceObjective>
-        {
-            new("RTO", verifiedAfter is null ? "start to verified database (not reached: the restore failed)" : "start to verified, usable database",
-                request.Rto?.TotalSeconds, (verifiedAfter ?? time.GetElapsedTime(clock)).TotalSeconds,
-                verifiedAfter is { } v && (request.Rto is null || v <= request.Rto)),
-            new("RPO", "age of the snapshot when the drill started", request.Rpo?.TotalSeconds, rpo.TotalSeconds, request.Rpo is null || rpo <= request.Rpo),
-        };
-        // warnings are the source's state (the restore is exact there): they never fail the drill
-        var passed = checks.All(c => c.Passed) && objectives.All(o => o.Passed);
+    private static List<EvidenceObjective> Objectives(DrillRequest request, TimeSpan? verifiedAfter, TimeSpan elapsed, TimeSpan rpo) =>
+    [
+        new("RTO", verifiedAfter is null ? "start to verified database (not reached: the restore failed)" : "start to verified, usable database",
+            request.Rto?.TotalSeconds, (verifiedAfter ?? elapsed).TotalSeconds,
+            verifiedAfter is { } v && (request.Rto is null || v <= request.Rto)),
+        new("RPO", "age of the snapshot when the drill started", request.Rpo?.TotalSeconds, rpo.TotalSeconds, request.Rpo is null || rpo <= request.Rpo),
+    ];
+
+    private EvidenceReport Report(
+        DrillRequest request, Drilled drilled, Proof proof, List<EvidenceObjective> objectives, bool passed, DateTimeOffset started,
+        List<EvidenceTiming> timings, TimeSpan rpo)
+    {
+        var (record, source, manifest) = (drilled.Record, drilled.Source, drilled.Manifest);
+        var checks = proof.Checks;
         var warnings = EvidenceWarning.Of(checks);
-        reporter.Enter("saving the evidence");
-        var report = new EvidenceReport
+        return new EvidenceReport
         {
             Kind = "drill",
             Title = $"Lifeboat restore drill of {record.Snapshot.Source}",
             Passed = passed,
             Program = ProgramInfo.Name,
             Started = started,
-            Finished = time.GetUtcNow(),
+            Finished = repository.Context.Time.GetUtcNow(),
             RunBy = repository.Context.Identity.ToString(),
             Repository = repository.Config.Id,
             Snapshot = OperationEvidence.Snapshot(record),
@@ -114,8 +127,8 @@ public sealed class DrillRun(BackupRepository repository)
             Timings = timings,
             Figures = new JsonObject
             {
-                ["scratchDatabase"] = target.Redact(),
-                ["scratchServerVersion"] = serverVersion,
+                ["scratchDatabase"] = drilled.Target.Redact(),
+                ["scratchServerVersion"] = proof.ServerVersion,
                 ["kept"] = request.Keep,
                 ["jobs"] = request.Jobs,
                 ["tables"] = manifest.Tables.Count,
@@ -125,7 +138,7 @@ public sealed class DrillRun(BackupRepository repository)
                 ["sequences"] = manifest.Sequences.Count,
                 ["largeObjects"] = manifest.LargeObjects.Count,
                 ["sourceServerVersion"] = manifest.ServerVersion,
-                ["rtoSeconds"] = verifiedAfter?.TotalSeconds,
+                ["rtoSeconds"] = proof.VerifiedAfter?.TotalSeconds,
                 ["rpoSeconds"] = rpo.TotalSeconds,
                 ["checksPassed"] = checks.Count(c => c.Passed),
                 ["checksFailed"] = checks.Count(c => !c.Passed),
@@ -133,10 +146,8 @@ public sealed class DrillRun(BackupRepository repository)
             },
             Checks = checks,
             Warnings = warnings,
-            Notes = notes,
+            Notes = proof.Notes,
         };
-        var saved = await EvidenceRecorder.SaveAsync(repository, report, cancellationToken);
-        return new DrillResult(passed, name, request.Keep, saved);
     }
 
     private async Task<bool> RestoreAsync(
@@ -264,5 +275,36 @@ public sealed class DrillRun(BackupRepository repository)
             if (step.BytesExpected is not null)
                 progress?.Report(step with { BytesRead = total });
         }
+    }
+
+    /// <summary>The snapshot being drilled and the scratch database it goes into.</summary>
+    private sealed record Drilled(SnapshotRecord Record, SnapshotStreamSource Source, BackupManifest Manifest, string Name, PgConnectionInfo Target);
+
+    /// <summary>What restoring and checking found: the checks, notes, when the database was verified, the scratch server's version.</summary>
+    private sealed class Proof
+    {
+        public List<EvidenceCheck> Checks { get; } = [];
+
+        public List<string> Notes { get; } = [];
+
+        public TimeSpan? VerifiedAfter { get; set; }
+
+        public string? ServerVersion { get; set; }
+    }
+
+    /// <summary>The timed steps of the evidence: each lap is the time since the previous one (or <see cref="Restart"/>).</summary>
+    private sealed class Laps(TimeProvider time)
+    {
+        private long _mark = time.GetTimestamp();
+
+        public List<EvidenceTiming> Timings { get; } = [];
+
+        public void Lap(string name)
+        {
+            Timings.Add(new EvidenceTiming(name, time.GetElapsedTime(_mark).TotalSeconds));
+            Restart();
+        }
+
+        public void Restart() => _mark = time.GetTimestamp();
     }
 }
