@@ -72,7 +72,16 @@ internal static class S3ErrorMapper
     {
         code ??= "";
         var detail = string.IsNullOrEmpty(code) ? $"HTTP {(int)status}" : $"{code}, HTTP {(int)status}";
+        return MapObjectState(exception, code, status, detail, what, location, bucket, name)
+            ?? MapServiceLimit(exception, code, status, detail, what, location, bucket)
+            ?? MapAccess(exception, code, status, detail, what, bucket)
+            ?? new StorageException(StorageErrorKind.Permanent, $"S3 request for {what} failed ({detail}): {exception.Message}", exception);
+    }
 
+    /// <summary>A bucket or object that is not there, or there already; a range beyond the end.</summary>
+    private static StorageException? MapObjectState(
+        Exception exception, string code, HttpStatusCode status, string detail, string what, string location, string bucket, string? name)
+    {
         if (code == "NoSuchBucket")
         {
             return new StorageException(
@@ -103,6 +112,13 @@ internal static class S3ErrorMapper
             return new StorageException(StorageErrorKind.Permanent, $"the requested range lies beyond the end of {what}", exception);
         }
 
+        return null;
+    }
+
+    /// <summary>What the service cannot do now (full, busy, failing) or at all (not implemented).</summary>
+    private static StorageException? MapServiceLimit(
+        Exception exception, string code, HttpStatusCode status, string detail, string what, string location, string bucket)
+    {
         if (OutOfSpaceCodes.Contains(code) || status == HttpStatusCode.InsufficientStorage)
         {
             return StorageException.OutOfSpace(
@@ -124,6 +140,12 @@ internal static class S3ErrorMapper
             return new StorageException(StorageErrorKind.Transient, $"S3 request for {what} failed ({detail}); worth retrying", exception);
         }
 
+        return null;
+    }
+
+    /// <summary>Credentials refused, or a bucket in another region.</summary>
+    private static StorageException? MapAccess(Exception exception, string code, HttpStatusCode status, string detail, string what, string bucket)
+    {
         if (AuthCodes.Contains(code) || status is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
         {
             var hint = code switch
@@ -147,6 +169,6 @@ internal static class S3ErrorMapper
                 exception);
         }
 
-        return new StorageException(StorageErrorKind.Permanent, $"S3 request for {what} failed ({detail}): {exception.Message}", exception);
+        return null;
     }
 }

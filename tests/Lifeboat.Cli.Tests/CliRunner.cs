@@ -32,15 +32,30 @@ public sealed class CliRunner
         ["LIFEBOAT_NEW_PASSWORD"] = null,
     };
 
-    public Process Start(params string[] args)
+    public Process Start(params string[] args) => Start(interruptible: false, args);
+
+    /// <summary>
+    /// Starts the program; with <paramref name="interruptible"/>, through perl, which resets SIGINT to its
+    /// default before it execs the program (same process id). A process started from a background job of a
+    /// non-interactive shell (<c>./test &amp;</c>) inherits SIGINT ignored, as POSIX says, and .NET keeps an
+    /// ignored SIGINT ignored: a test that sends Ctrl-C would then see the program carry on.
+    /// </summary>
+    public Process Start(bool interruptible, params string[] args)
     {
-        var info = new ProcessStartInfo(Executable ?? "dotnet")
+        var info = new ProcessStartInfo(interruptible ? "perl" : Executable ?? "dotnet")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (interruptible)
+        {
+            info.ArgumentList.Add("-e");
+            info.ArgumentList.Add("$SIG{INT} = 'DEFAULT'; exec { $ARGV[0] } @ARGV or die \"exec $ARGV[0]: $!\\n\";");
+            info.ArgumentList.Add(Executable ?? "dotnet");
+        }
+
         if (Executable is null)
         {
             info.ArgumentList.Add(Dll);

@@ -86,8 +86,9 @@ public sealed class FailedRestoreCommandTests : IClassFixture<BigDatabaseFixture
         await BackupAsync();
 
         // one connection: the load lasts long enough under a loaded machine for the signal to land inside it
-        using var restore = _repo.Cli.Start("restore", "latest", "--to", _db.Url("interrupted"), "--create", "--jobs", "1");
+        using var restore = _repo.Cli.Start(interruptible: true, "restore", "latest", "--to", _db.Url("interrupted"), "--create", "--jobs", "1");
         await WhileLoadingAsync(restore, "interrupted");
+        IgnoresSigint(restore.Id).Should().BeFalse("the restore must be able to receive Ctrl-C for this test to mean anything");
         SendSigint(restore.Id);
 
         await restore.WaitForExitAsync();
@@ -150,6 +151,13 @@ public sealed class FailedRestoreCommandTests : IClassFixture<BigDatabaseFixture
             clock.Elapsed.Should().BeLessThan(TimeSpan.FromMinutes(2), "the restore should begin loading");
             await Task.Delay(20);
         }
+    }
+
+    /// <summary>Whether the process ignores SIGINT (bit 1 of SigIgn in /proc/PID/status).</summary>
+    private static bool IgnoresSigint(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & 0b10) != 0;
     }
 
     /// <summary>SIGINT (Ctrl-C) straight from this process: a spawned kill(1) can take longer than the load lasts.</summary>

@@ -15,10 +15,17 @@ internal static class ProofCommands
     public static Command Evidence()
     {
         var evidence = new Command("evidence", "List, show and export the evidence reports of backups, checks and drills");
+        evidence.Subcommands.Add(EvidenceList());
+        evidence.Subcommands.Add(EvidenceShow());
+        evidence.Subcommands.Add(EvidenceExport());
+        return evidence;
+    }
 
+    private static Command EvidenceList()
+    {
         var kind = new Option<string?>("--kind") { Description = "Only reports of this kind: backup, check or drill" };
         var list = new Command("list", "List the evidence reports, oldest first") { kind };
-        evidence.Subcommands.Add(list.WithAction(async context =>
+        return list.WithAction(async context =>
         {
             var repository = await context.OpenRepositoryAsync();
             var damaged = new List<IntegrityException>();
@@ -51,13 +58,16 @@ internal static class ProofCommands
             }
 
             return damaged.Count == 0 ? ExitCodes.Ok : ExitCodes.Integrity;
-        }));
+        });
+    }
 
+    private static Command EvidenceShow()
+    {
         var id = new Argument<string>("ID") { Description = "An evidence id (or its first digits), or 'latest'" };
         var format = new Option<string>("--format") { Description = "md (for people) or json (the report body, exactly as hashed)", DefaultValueFactory = _ => "md" };
         format.AcceptOnlyFromAmong("md", "json");
         var show = new Command("show", "Print an evidence report (verified against its SHA-256)") { id, format };
-        evidence.Subcommands.Add(show.WithAction(async context =>
+        return show.WithAction(async context =>
         {
             var repository = await context.OpenRepositoryAsync();
             var saved = EvidenceRecorder.FromEntry(await EvidenceStore.FindAsync(repository, context.Get(id)!, context.CancellationToken));
@@ -72,12 +82,15 @@ internal static class ProofCommands
             }
 
             return ExitCodes.Ok;
-        }));
+        });
+    }
 
+    private static Command EvidenceExport()
+    {
         var ids = new Argument<string[]>("ID") { Description = "Evidence ids (or first digits); all reports when none is given", Arity = ArgumentArity.ZeroOrMore };
         var dir = new Option<string>("--dir") { Description = "Directory to write <time>-<kind>-<id>.json and .md into", Required = true };
         var export = new Command("export", "Write evidence reports as files (.json, byte for byte as hashed, and .md)") { ids, dir };
-        evidence.Subcommands.Add(export.WithAction(async context =>
+        return export.WithAction(async context =>
         {
             var repository = await context.OpenRepositoryAsync();
             var wanted = context.Get(ids) ?? [];
@@ -107,8 +120,7 @@ internal static class ProofCommands
             }
 
             return damaged.Count == 0 ? ExitCodes.Ok : ExitCodes.Integrity;
-        }));
-        return evidence;
+        });
     }
 
     public static Command Audit()

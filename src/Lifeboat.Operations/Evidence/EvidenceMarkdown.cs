@@ -11,6 +11,28 @@ public static class EvidenceMarkdown
     public static string Render(EvidenceReport report, string bodySha256, string? evidenceId)
     {
         var b = new StringBuilder();
+        Header(b, report, evidenceId);
+        Objectives(b, report.Objectives);
+        if (report.Checks.Count > 0)
+        {
+            CheckSummary(b, report.Checks);
+            Warnings(b, report);
+            CheckDetails(b, report.Checks);
+        }
+
+        Figures(b, report.Figures);
+        Timings(b, report.Timings);
+        Notes(b, report.Notes);
+        Line(b);
+        Line(b, "---");
+        Line(b);
+        Line(b, $"SHA-256 of the JSON report body: `{bodySha256}`");
+        Line(b, "(`lifeboat evidence show ID --format json | sha256sum` prints the same.)");
+        return b.ToString();
+    }
+
+    private static void Header(StringBuilder b, EvidenceReport report, string? evidenceId)
+    {
         Line(b, $"# {report.Title}: {(report.Passed ? "PASSED" : "FAILED")}");
         Line(b);
         Line(b, "| | |");
@@ -33,105 +55,117 @@ public static class EvidenceMarkdown
         Line(b, $"| run by | {Cell(report.RunBy)} |");
         Line(b, $"| repository | `{report.Repository}` |");
         Line(b, $"| program | {Cell(report.Program)} |");
-        if (report.Objectives.Count > 0)
+    }
+
+    private static void Objectives(StringBuilder b, IReadOnlyList<EvidenceObjective> objectives)
+    {
+        if (objectives.Count == 0)
         {
-            Line(b);
-            Line(b, "## Objectives");
-            Line(b);
-            Line(b, "| objective | limit | achieved | result |");
-            Line(b, "|---|---:|---:|---|");
-            foreach (var o in report.Objectives)
-            {
-                var limit = o.LimitSeconds is { } l ? Durations.Format(TimeSpan.FromSeconds(l)) : "none set";
-                Line(b, $"| {o.Name}: {Cell(o.Description)} | {limit} | {Durations.Format(TimeSpan.FromSeconds(o.AchievedSeconds))} | {Result(o.Passed)} |");
-            }
+            return;
         }
 
-        if (report.Checks.Count > 0)
+        Section(b, "## Objectives", "| objective | limit | achieved | result |", "|---|---:|---:|---|");
+        foreach (var o in objectives)
         {
-            Line(b);
-            Line(b, "## Checks");
-            Line(b);
-            Line(b, "| # | check | result | summary |");
-            Line(b, "|---:|---|---|---|");
-            var n = 0;
-            foreach (var c in report.Checks)
-            {
-                Line(b, $"| {++n} | {Cell(c.Title)} | {Result(c.Passed, c.Items.Any(i => i.Warning is not null))} | {Cell(c.Summary)} |");
-            }
-
-            if (report.Warnings.Count > 0)
-            {
-                Line(b);
-                Line(b, "## Warnings about the source");
-                Line(b);
-                Line(b, report.Kind == "drill"
-                    ? "The restored database is the same as the source here; these are hazards of the source at the snapshot, not failures of the drill."
-                    : "The snapshot was saved; these are signs that its source may not be what was meant to be saved.");
-                Line(b);
-                foreach (var w in report.Warnings)
-                {
-                    Line(b, $"- **{Cell(w.Check)}** {Cell(w.Object)}: {Cell(w.Message)}");
-                }
-            }
-
-            foreach (var (c, index) in report.Checks.Select((c, i) => (c, i + 1)).Where(x => x.c.Items.Count > 0))
-            {
-                Line(b);
-                Line(b, $"### {index}. {c.Title}: {Result(c.Passed)}");
-                Line(b);
-                Line(b, "| subject | expected | actual | result | note |");
-                Line(b, "|---|---|---|---|---|");
-                foreach (var i in c.Items.OrderBy(i => i.Passed).ThenBy(i => i.Warning is null))
-                {
-                    Line(b, $"| {Cell(i.Subject)} | {Cell(i.Expected)} | {Cell(i.Actual)} | {Result(i.Passed, i.Warning is not null)} | {Cell(i.Note)} |");
-                }
-            }
+            var limit = o.LimitSeconds is { } l ? Durations.Format(TimeSpan.FromSeconds(l)) : "none set";
+            Line(b, $"| {o.Name}: {Cell(o.Description)} | {limit} | {Durations.Format(TimeSpan.FromSeconds(o.AchievedSeconds))} | {Result(o.Passed)} |");
         }
+    }
 
-        if (report.Figures.Count > 0)
+    private static void CheckSummary(StringBuilder b, IReadOnlyList<EvidenceCheck> checks)
+    {
+        Section(b, "## Checks", "| # | check | result | summary |", "|---:|---|---|---|");
+        var n = 0;
+        foreach (var c in checks)
         {
-            Line(b);
-            Line(b, "## Figures");
-            Line(b);
-            Line(b, "| figure | value |");
-            Line(b, "|---|---:|");
-            foreach (var (name, value) in report.Figures)
-            {
-                Line(b, $"| {Cell(name)} | {Cell(Value(value))} |");
-            }
+            Line(b, $"| {++n} | {Cell(c.Title)} | {Result(c.Passed, c.Items.Any(i => i.Warning is not null))} | {Cell(c.Summary)} |");
         }
+    }
 
-        if (report.Timings.Count > 0)
+    private static void Warnings(StringBuilder b, EvidenceReport report)
+    {
+        if (report.Warnings.Count == 0)
         {
-            Line(b);
-            Line(b, "## Timings");
-            Line(b);
-            Line(b, "| step | seconds |");
-            Line(b, "|---|---:|");
-            foreach (var t in report.Timings)
-            {
-                Line(b, $"| {Cell(t.Step)} | {t.Seconds.ToString("0.000", CultureInfo.InvariantCulture)} |");
-            }
-        }
-
-        if (report.Notes.Count > 0)
-        {
-            Line(b);
-            Line(b, "## Notes");
-            Line(b);
-            foreach (var note in report.Notes)
-            {
-                Line(b, $"- {note.ReplaceLineEndings(" ")}");
-            }
+            return;
         }
 
         Line(b);
-        Line(b, "---");
+        Line(b, "## Warnings about the source");
         Line(b);
-        Line(b, $"SHA-256 of the JSON report body: `{bodySha256}`");
-        Line(b, "(`lifeboat evidence show ID --format json | sha256sum` prints the same.)");
-        return b.ToString();
+        Line(b, report.Kind == "drill"
+            ? "The restored database is the same as the source here; these are hazards of the source at the snapshot, not failures of the drill."
+            : "The snapshot was saved; these are signs that its source may not be what was meant to be saved.");
+        Line(b);
+        foreach (var w in report.Warnings)
+        {
+            Line(b, $"- **{Cell(w.Check)}** {Cell(w.Object)}: {Cell(w.Message)}");
+        }
+    }
+
+    private static void CheckDetails(StringBuilder b, IReadOnlyList<EvidenceCheck> checks)
+    {
+        foreach (var (c, index) in checks.Select((c, i) => (c, i + 1)).Where(x => x.c.Items.Count > 0))
+        {
+            Section(b, $"### {index}. {c.Title}: {Result(c.Passed)}", "| subject | expected | actual | result | note |", "|---|---|---|---|---|");
+            foreach (var i in c.Items.OrderBy(i => i.Passed).ThenBy(i => i.Warning is null))
+            {
+                Line(b, $"| {Cell(i.Subject)} | {Cell(i.Expected)} | {Cell(i.Actual)} | {Result(i.Passed, i.Warning is not null)} | {Cell(i.Note)} |");
+            }
+        }
+    }
+
+    private static void Figures(StringBuilder b, JsonObject figures)
+    {
+        if (figures.Count == 0)
+        {
+            return;
+        }
+
+        Section(b, "## Figures", "| figure | value |", "|---|---:|");
+        foreach (var (name, value) in figures)
+        {
+            Line(b, $"| {Cell(name)} | {Cell(Value(value))} |");
+        }
+    }
+
+    private static void Timings(StringBuilder b, IReadOnlyList<EvidenceTiming> timings)
+    {
+        if (timings.Count == 0)
+        {
+            return;
+        }
+
+        Section(b, "## Timings", "| step | seconds |", "|---|---:|");
+        foreach (var t in timings)
+        {
+            Line(b, $"| {Cell(t.Step)} | {t.Seconds.ToString("0.000", CultureInfo.InvariantCulture)} |");
+        }
+    }
+
+    private static void Notes(StringBuilder b, IReadOnlyList<string> notes)
+    {
+        if (notes.Count == 0)
+        {
+            return;
+        }
+
+        Line(b);
+        Line(b, "## Notes");
+        Line(b);
+        foreach (var note in notes)
+        {
+            Line(b, $"- {note.ReplaceLineEndings(" ")}");
+        }
+    }
+
+    /// <summary>A blank line, the heading, a blank line and a table's header rows.</summary>
+    private static void Section(StringBuilder b, string heading, string columns, string alignment)
+    {
+        Line(b);
+        Line(b, heading);
+        Line(b);
+        Line(b, columns);
+        Line(b, alignment);
     }
 
     private static string Result(bool passed, bool warned = false) => !passed ? "**FAIL**" : warned ? "pass, warning" : "pass";

@@ -14,6 +14,15 @@ public static class ComplianceMarkdown
         Line(b, $"# Lifeboat compliance report: {Day(r.From)} to {Day(r.To)}");
         Line(b);
         Line(b, $"Repository `{r.Repository}`, period {Time(r.From)} to {Time(r.To)}.");
+        Backups(b, r);
+        Operations(b, r);
+        Drills(b, r);
+        IntegrityAndRetention(b, r);
+        return b.ToString();
+    }
+
+    private static void Backups(StringBuilder b, ComplianceReport r)
+    {
         Line(b);
         Line(b, "## Backups");
         Line(b);
@@ -44,7 +53,10 @@ public static class ComplianceMarkdown
             Line(b);
             Line(b, $"Run `lifeboat check`, then `lifeboat forget {DamagedSnapshot.Names(r.DamagedSnapshots)}` to remove them.");
         }
+    }
 
+    private static void Operations(StringBuilder b, ComplianceReport r)
+    {
         Line(b);
         Line(b, "## Operations");
         Line(b);
@@ -72,7 +84,10 @@ public static class ComplianceMarkdown
                 Line(b, $"- {Time(f.Time)} {f.Operation} {f.Status}{(f.Source is null ? "" : " (" + f.Source + ")")}: {f.Error}");
             }
         }
+    }
 
+    private static void Drills(StringBuilder b, ComplianceReport r)
+    {
         Line(b);
         Line(b, "## Restore drills");
         Line(b);
@@ -103,7 +118,10 @@ public static class ComplianceMarkdown
                 Line(b, $"- {e}");
             }
         }
+    }
 
+    private static void IntegrityAndRetention(StringBuilder b, ComplianceReport r)
+    {
         Line(b);
         Line(b, "## Integrity and retention");
         Line(b);
@@ -123,8 +141,8 @@ public static class ComplianceMarkdown
         Line(b, r.AuditProblems.Count == 0
             ? $"- Audit log: {r.AuditRecords} record(s), chain verified"
             : $"- Audit log: {r.AuditRecords} record(s), **chain broken**: {string.Join("; ", r.AuditProblems)}");
-        return b.ToString();
     }
+
 
     private static string Objective(double? achieved, double? limit) =>
         (achieved is { } a ? Durations.Format(TimeSpan.FromSeconds(a)) : "not reached") + (limit is { } l ? $" ({Durations.Format(TimeSpan.FromSeconds(l))})" : "");
