@@ -43,7 +43,8 @@ internal sealed class EmailChannel(EmailChannelOptions options) : INotificationC
         }
         catch (Exception e) when (Failure(e) is { } failure)
         {
-            throw new ChannelException(Redaction.Scrub($"{options}: {failure.Message}", options.Password), failure.Transient);
+            // the server's and the library's text is scrubbed of the password; the rest of the message is built from safe parts
+            throw new ChannelException($"{options}: {Redaction.Scrub(failure.Message, options.Password)}", failure.Transient);
         }
     }
 

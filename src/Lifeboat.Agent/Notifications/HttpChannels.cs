@@ -20,7 +20,7 @@ internal sealed class SlackChannel(SlackChannelOptions options, HttpClient http)
         }
 
         using var request = new HttpRequestMessage(HttpMethod.Post, options.WebhookUrl) { Content = JsonContent(buffer.ToArray()) };
-        await HttpDelivery.SendAsync(http, request, options.ToString(), [options.WebhookUrl.ToString()], cancellationToken);
+        await HttpDelivery.SendAsync(http, request, options.ToString(), cancellationToken);
     }
 
     internal static ByteArrayContent JsonContent(byte[] body)
@@ -50,7 +50,7 @@ internal sealed class WebhookChannel(WebhookChannelOptions options, HttpClient h
             request.Headers.TryAddWithoutValidation(SignatureHeader, Signature(secret, body));
         }
 
-        await HttpDelivery.SendAsync(http, request, options.ToString(), [options.Url.ToString(), options.Secret], cancellationToken);
+        await HttpDelivery.SendAsync(http, request, options.ToString(), cancellationToken);
     }
 
     /// <summary><c>sha256=</c> and the lower-case hex HMAC-SHA256 of <paramref name="body"/> keyed with <paramref name="secret"/>.</summary>
@@ -73,7 +73,7 @@ internal sealed class PagerDutyChannel(PagerDutyChannelOptions options, HttpClie
 
         var url = new Uri(options.Url ?? PagerDutyChannelOptions.DefaultUrl, "/v2/enqueue");
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = SlackChannel.JsonContent(Body(options.RoutingKey, notification)) };
-        await HttpDelivery.SendAsync(http, request, options.ToString(), [options.RoutingKey], cancellationToken);
+        await HttpDelivery.SendAsync(http, request, options.ToString(), cancellationToken);
     }
 
     /// <summary>The event: <c>routing_key</c>, <c>event_action</c> (trigger or resolve), <c>dedup_key</c> and, to trigger, <c>payload</c>.</summary>
@@ -152,7 +152,7 @@ internal sealed class NtfyChannel(NtfyChannelOptions options, HttpClient http) :
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
-        await HttpDelivery.SendAsync(http, request, options.ToString(), [options.Url.ToString(), options.Token], cancellationToken);
+        await HttpDelivery.SendAsync(http, request, options.ToString(), cancellationToken);
     }
 
     /// <summary>ASCII text as it is; anything else as an RFC 2047 encoded word, which ntfy decodes.</summary>
@@ -189,6 +189,6 @@ internal sealed class PingChannel(PingChannelOptions options, HttpClient http) :
         {
             Content = new StringContent(NotificationJson.Text(notification), Encoding.UTF8, "text/plain"),
         };
-        await HttpDelivery.SendAsync(http, request, options.ToString(), [options.Url.ToString(), url.ToString()], cancellationToken);
+        await HttpDelivery.SendAsync(http, request, options.ToString(), cancellationToken);
     }
 }

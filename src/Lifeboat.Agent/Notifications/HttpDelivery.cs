@@ -10,8 +10,8 @@ namespace Lifeboat.Agent.Notifications;
 internal static class HttpDelivery
 {
     /// <summary>Sends <paramref name="request"/>; a non-success status or a network error is a <see cref="ChannelException"/>.</summary>
-    /// <param name="secrets">The channel's secrets (its URL, token, key), scrubbed from any message that could contain them.</param>
-    public static async Task SendAsync(HttpClient http, HttpRequestMessage request, string channel, string?[] secrets, CancellationToken cancellationToken)
+    /// <param name="channel">The channel as it may be printed (no secret: the options' <c>ToString</c>).</param>
+    public static async Task SendAsync(HttpClient http, HttpRequestMessage request, string channel, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(request);
@@ -22,8 +22,9 @@ internal static class HttpDelivery
         }
         catch (HttpRequestException e)
         {
+            // the kind of error only: the exception's message can hold the URL
             var why = e.InnerException is SocketException socket ? socket.SocketErrorCode.ToString() : e.HttpRequestError.ToString();
-            throw new ChannelException(Redaction.Scrub($"{channel}: the request failed ({why})", secrets), transient: true);
+            throw new ChannelException($"{channel}: the request failed ({why})", transient: true);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -213,4 +213,21 @@ public sealed class HttpChannelTests : IDisposable
         (await dispatcher.DispatchAsync(new Notification(NotificationKind.Test, "app-6h", null, At), CancellationToken.None)).Should().ContainSingle();
         receiver.Requests.Should().HaveCount(2);
     }
+
+    [Fact]
+    public async Task A_failed_webhook_is_named_by_scheme_host_and_port_only_whatever_its_secret()
+    {
+        await using var receiver = LoopbackReceiver.Start(503);
+        var channel = new WebhookChannel(new WebhookChannelOptions(receiver.Url("/hooks/t0ps3cret-path"), "k"), _http);
+        var delivery = (await Dispatcher("hook", channel).DispatchAsync(Firing(), CancellationToken.None)).Single();
+        delivery.Error.Should().Be($"webhook http://127.0.0.1:{receiver.BaseUrl.Port}/***: HTTP 503 (ServiceUnavailable)");
+    }
+
+    [Fact]
+    public void Redaction_replaces_each_secret_and_a_secret_url_path()
+    {
+        Redaction.Scrub("login pa55 refused for pa55", "pa55", null, "").Should().Be("login *** refused for ***");
+        Redaction.Scrub("GET /services/T0/B0 failed", "https://hooks.slack.com/services/T0/B0").Should().Be("GET /*** failed");
+        Redaction.Url(new Uri("https://hooks.slack.com/services/T0/B0?x=1")).Should().Be("https://hooks.slack.com/***");
+    }
 }
