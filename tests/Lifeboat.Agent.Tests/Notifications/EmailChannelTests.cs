@@ -71,4 +71,17 @@ public sealed class EmailChannelTests
     [Fact]
     public void The_options_print_without_the_password() =>
         Options(25, "u", "pa55word").ToString().Should().NotContain("pa55word");
+
+    [Fact]
+    public async Task Starttls_to_a_server_that_does_not_offer_it_fails_and_never_falls_back_to_plain_text()
+    {
+        await using var maildev = await MaildevServer.StartAsync();
+        var options = Options(maildev.SmtpPort) with { Tls = SmtpTls.StartTls };
+        var routes = new[] { new ChannelRoute("ops-mail", new EmailChannel(options), ChannelRoute.AlertEvents) };
+        var delivery = (await new NotificationDispatcher(routes, Quick, TimeProvider.System, null).DispatchAsync(Firing(), CancellationToken.None)).Single();
+        delivery.Succeeded.Should().BeFalse();
+        delivery.Attempts.Should().Be(1, "a missing extension is not transient");
+        delivery.Error.Should().EndWith("the SMTP server does not support what the channel needs: The SMTP server does not support the STARTTLS extension.");
+        (await maildev.EmailsAsync()).Should().BeEmpty();
+    }
 }
