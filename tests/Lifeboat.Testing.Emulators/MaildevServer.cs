@@ -29,8 +29,12 @@ public sealed class MaildevServer : IAsyncDisposable
     /// <summary>The port of the web UI and its HTTP API.</summary>
     public int WebPort { get; }
 
-    /// <summary>Starts maildev and waits until both ports accept connections.</summary>
-    public static async Task<MaildevServer> StartAsync(string? user = null, string? password = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts maildev and waits until both ports accept connections. With <paramref name="implicitTls"/>, SMTP is
+    /// TLS from the first byte (port 465 style) with a self-signed certificate for 127.0.0.1 made here.
+    /// </summary>
+    public static async Task<MaildevServer> StartAsync(
+        string? user = null, string? password = null, bool implicitTls = false, CancellationToken cancellationToken = default)
     {
         var maildev = TestEnvironment.NpmBinary("maildev");
         var directory = TestEnvironment.CreateTempDirectory("maildev");
@@ -39,14 +43,23 @@ public sealed class MaildevServer : IAsyncDisposable
             var smtp = TestEnvironment.GetFreePort();
             var web = TestEnvironment.GetFreePort();
             string[] auth = user is null ? [] : ["--incoming-user", user, "--incoming-pass", password ?? string.Empty];
+            string[] tls = implicitTls ? SelfSignedCertificate(directory) : [];
             var process = ChildProcess.Start(
                 maildev,
-                ["--smtp", Port(smtp), "--web", Port(web), "--ip", "127.0.0.1", "--mail-directory", directory, .. auth],
+                ["--smtp", Port(smtp), "--web", Port(web), "--ip", "127.0.0.1", "--mail-directory", directory, .. auth, .. tls],
                 directory);
             try
             {
-                await process.WaitForPortAsync(smtp, TimeSpan.FromSeconds(30), cancellationToken);
                 await process.WaitForPortAsync(web, TimeSpan.FromSeconds(30), cancellationToken);
+                if (implicitTls)
+                {
+                    // a plain connection to its TLS port (an aborted handshake) makes maildev 2.2.1 exit: wait for its word
+                    await WaitForOutputAsync(process, $"SMTP Server running at 127.0.0.1:{smtp}", TimeSpan.FromSeconds(30), cancellationToken);
+                }
+                else
+                {
+                    await process.WaitForPortAsync(smtp, TimeSpan.FromSeconds(30), cancellationToken);
+                }
                 return new MaildevServer(process, smtp, web, directory);
             }
             catch (InvalidOperationException) when (attempt < 3)
@@ -93,6 +106,33 @@ public sealed class MaildevServer : IAsyncDisposable
         _http.Dispose();
         await _process.DisposeAsync();
         TestEnvironment.DeleteDirectoryQuietly(_directory);
+    }
+
+    private static async Task WaitForOutputAsync(ChildProcess process, string text, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!process.Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"maildev did not say \"{text}\":\n{process.Output}");
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    private static string[] SelfSignedCertificate(string directory)
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+            "CN=127.0.0.1", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var certPath = Path.Combine(directory, "smtp.crt");
+        var keyPath = Path.Combine(directory, "smtp.key");
+        File.WriteAllText(certPath, certificate.ExportCertificatePem());
+        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
+        return ["--incoming-secure", "--incoming-cert", certPath, "--incoming-key", keyPath];
     }
 
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);

@@ -84,4 +84,17 @@ public sealed class EmailChannelTests
         delivery.Error.Should().EndWith("the SMTP server does not support what the channel needs: The SMTP server does not support the STARTTLS extension.");
         (await maildev.EmailsAsync()).Should().BeEmpty();
     }
+
+    [Fact]
+    public async Task Implicit_tls_to_a_server_with_an_untrusted_certificate_is_a_failed_delivery_that_is_not_retried()
+    {
+        await using var maildev = await MaildevServer.StartAsync(implicitTls: true);
+        var options = Options(maildev.SmtpPort) with { Tls = SmtpTls.Tls };
+        var routes = new[] { new ChannelRoute("ops-mail", new EmailChannel(options), ChannelRoute.AlertEvents) };
+        var delivery = (await new NotificationDispatcher(routes, Quick, TimeProvider.System, null).DispatchAsync(Firing(), CancellationToken.None)).Single();
+        delivery.Succeeded.Should().BeFalse();
+        delivery.Attempts.Should().Be(1);
+        delivery.Error.Should().EndWith("the TLS handshake with the SMTP server failed");
+        // no look at maildev's mail here: maildev 2.2.1 exits when a client refuses its certificate
+    }
 }
