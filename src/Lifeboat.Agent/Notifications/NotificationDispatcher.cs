@@ -13,9 +13,12 @@ internal sealed record ChannelRoute(string Name, INotificationChannel Channel, I
     public static readonly IReadOnlySet<string> AlertEvents =
         new HashSet<string>(["failure", "overdue", "recovered", "objective", "copy_lag", "storage", "anomaly", "reminder"], StringComparer.Ordinal);
 
-    /// <summary>The events a ping channel takes by default: runs starting and succeeding, and failures.</summary>
+    /// <summary>
+    /// The events a ping channel takes by default: runs starting and succeeding, and failures (once each: not their
+    /// reminders, as a reminder's event is the same for every condition and the pinged service keeps its own state).
+    /// </summary>
     public static readonly IReadOnlySet<string> PingEvents =
-        new HashSet<string>(["run_started", "run_succeeded", "failure", "reminder"], StringComparer.Ordinal);
+        new HashSet<string>(["run_started", "run_succeeded", "failure"], StringComparer.Ordinal);
 
     /// <summary>Whether this channel takes <paramref name="notification"/>: a test always, anything else by its event name.</summary>
     public bool Takes(Notification notification)
