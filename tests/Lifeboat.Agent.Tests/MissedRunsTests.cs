@@ -34,7 +34,7 @@ public sealed class MissedRunsTests
     {
         var decision = MissedRuns.Decide(Hourly.Next, lastRunSlot: Day, Day, now: Day.AddHours(1).AddMinutes(5), runMissed: true, TimeSpan.FromMinutes(15));
 
-        decision.Should().Be(new SlotDecision(true, Day.AddHours(1), false, Day.AddHours(2), "the slot of 2026-12-07 01:00 UTC was missed: running once now"));
+        decision.Should().Be(new SlotDecision(true, Day.AddHours(1), false, Day.AddHours(2), "the slot of 2026-12-07 01:00 UTC was missed: running once now", 1));
     }
 
     [Fact]

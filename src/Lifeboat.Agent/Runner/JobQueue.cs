@@ -52,6 +52,15 @@ internal sealed class JobQueue : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether a job of this <see cref="Job.Key"/> is waiting or running.</summary>
+    public bool IsActive(string key)
+    {
+        lock (_gate)
+        {
+            return _waiting.Exists(e => e.Job.Key == key) || _running.Exists(e => e.Job.Key == key);
+        }
+    }
+
     /// <summary>The running jobs, then the waiting ones in the order they will be considered.</summary>
     public IReadOnlyList<JobStatus> Status()
     {

@@ -6,7 +6,8 @@ namespace Lifeboat.Agent.Runner;
 /// <param name="Late">The slot was missed by more than the plan's max delay: say so (an alert), whether or not it runs.</param>
 /// <param name="NextSlot">The next slot to wait for after this decision.</param>
 /// <param name="Reason">For the journal and the log.</param>
-internal sealed record SlotDecision(bool RunNow, DateTimeOffset? Slot, bool Late, DateTimeOffset NextSlot, string Reason);
+/// <param name="Missed">How many slots passed without a run.</param>
+internal sealed record SlotDecision(bool RunNow, DateTimeOffset? Slot, bool Late, DateTimeOffset NextSlot, string Reason, int Missed);
 
 /// <summary>
 /// Slots missed while the agent was down or busy. The journal says for which slot a plan last ran; every slot after it
@@ -30,7 +31,7 @@ internal static class MissedRuns
         var first = next(lastRunSlot ?? watchedSince);
         if (first > now)
         {
-            return new SlotDecision(false, null, false, first, "no slot missed");
+            return new SlotDecision(false, null, false, first, "no slot missed", 0);
         }
 
         // the latest slot at or before now, and how many were missed
@@ -47,8 +48,8 @@ internal static class MissedRuns
         var upcoming = next(now);
         var what = missed == 1 ? $"the slot of {Time(latest)} was missed" : $"{missed} slots were missed, the latest at {Time(latest)}";
         return runMissed
-            ? new SlotDecision(true, latest, late, upcoming, $"{what}: running once now{(late ? $", later than the max delay of {maxDelay}" : "")}")
-            : new SlotDecision(false, null, late, upcoming, $"{what}: skipped (missed: skip); next slot {Time(upcoming)}");
+            ? new SlotDecision(true, latest, late, upcoming, $"{what}: running once now{(late ? $", later than the max delay of {maxDelay}" : "")}", missed)
+            : new SlotDecision(false, null, late, upcoming, $"{what}: skipped (missed: skip); next slot {Time(upcoming)}", missed);
     }
 
     private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
