@@ -174,20 +174,22 @@ public sealed class SchedulerTests : IAsyncDisposable
     {
         public Dictionary<string, DateTimeOffset> Slots { get; } = [];
 
-        public DateTimeOffset? LastRunSlot(string key)
+        public Task<DateTimeOffset?> LastRunSlotAsync(string key, CancellationToken cancellationToken)
         {
             lock (Slots)
             {
-                return Slots.TryGetValue(key, out var slot) ? slot : null;
+                return Task.FromResult<DateTimeOffset?>(Slots.TryGetValue(key, out var slot) ? slot : null);
             }
         }
 
-        public void Record(string key, DateTimeOffset slot)
+        public Task RecordAsync(string key, DateTimeOffset slot, CancellationToken cancellationToken)
         {
             lock (Slots)
             {
                 Slots[key] = slot;
             }
+
+            return Task.CompletedTask;
         }
     }
 }

@@ -12,10 +12,10 @@ internal sealed record ScheduledWork(
 internal interface ISlotLedger
 {
     /// <summary>The slot the work of <paramref name="key"/> last ran for; null if it never did.</summary>
-    DateTimeOffset? LastRunSlot(string key);
+    Task<DateTimeOffset?> LastRunSlotAsync(string key, CancellationToken cancellationToken);
 
     /// <summary>Records that the work of <paramref name="key"/> ran for <paramref name="slot"/> to an end.</summary>
-    void Record(string key, DateTimeOffset slot);
+    Task RecordAsync(string key, DateTimeOffset slot, CancellationToken cancellationToken);
 }
 
 /// <summary>What the scheduler did about a slot, for the journal, the log and the alerts (<see cref="Late"/>).</summary>
@@ -46,7 +46,8 @@ internal sealed class Scheduler(JobQueue queue, TimeProvider time, ISlotLedger l
 
     private async Task RunOneAsync(ScheduledWork work, DateTimeOffset watchedSince, CancellationToken cancellationToken)
     {
-        var decision = MissedRuns.Decide(work.Next, ledger.LastRunSlot(work.Key), watchedSince, time.GetUtcNow(), work.RunMissed, work.MaxDelay);
+        var last = await ledger.LastRunSlotAsync(work.Key, cancellationToken).ConfigureAwait(false);
+        var decision = MissedRuns.Decide(work.Next, last, watchedSince, time.GetUtcNow(), work.RunMissed, work.MaxDelay);
         if (decision.RunNow)
         {
             Queue(work, decision.Slot!.Value, decision.Late, decision.Reason);
@@ -91,16 +92,25 @@ internal sealed class Scheduler(JobQueue queue, TimeProvider time, ISlotLedger l
     private void Queue(ScheduledWork work, DateTimeOffset slot, bool late, string reason)
     {
         report(new SlotEvent(work.Key, slot, SlotAction.Queued, late, reason));
-        var outcome = queue.Enqueue(work.JobFor(slot));
-        _ = outcome.ContinueWith(
-            t =>
-            {
-                if (t.Result.Result != JobResult.Cancelled)
-                {
-                    ledger.Record(work.Key, slot);
-                }
-            },
-            CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _ = RecordWhenEndedAsync(work.Key, slot, queue.Enqueue(work.JobFor(slot)));
+    }
+
+    /// <summary>Records the slot once its job ended (not when the agent's stop cancelled it: then it is still to run).</summary>
+    private async Task RecordWhenEndedAsync(string key, DateTimeOffset slot, Task<JobOutcome> outcome)
+    {
+        if ((await outcome.ConfigureAwait(false)).Result == JobResult.Cancelled)
+        {
+            return;
+        }
+
+        try
+        {
+            await ledger.RecordAsync(key, slot, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            report(new SlotEvent(key, slot, SlotAction.Queued, false, $"the run ended, but the journal could not record it ({e.Message}): after a restart this slot may run again"));
+        }
     }
 
     private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
