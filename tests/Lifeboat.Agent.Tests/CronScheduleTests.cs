@@ -79,14 +79,15 @@ public sealed class CronScheduleTests
     public void Next_runs_add_the_plans_jitter_to_each_slot_and_stay_strictly_after_the_instant()
     {
         var job = new JobSchedule(new IntervalSchedule(TimeSpan.FromHours(1)), TimeZoneInfo.Utc, MissedRunPolicy.Skip, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(20));
-        var delay = Jitter.For("app-hourly", TimeSpan.FromMinutes(20));
+        var delay = job.DelayFor("app-hourly");
 
         var runs = job.NextRuns("app-hourly", Utc(5, 1, 10) + delay - TimeSpan.FromSeconds(1), 3);
 
         // a slot whose jittered start is still ahead is the next run
         runs.Select(r => r.Slot).Should().Equal(Utc(5, 1, 10), Utc(5, 1, 11), Utc(5, 1, 12));
         runs.Should().OnlyContain(r => r.Start - r.Slot == delay);
-        delay.Should().BeLessThan(TimeSpan.FromMinutes(20));
+        delay.Should().BeLessThan(TimeSpan.FromMinutes(20)).And.BeGreaterThan(TimeSpan.Zero);
+        (delay.Ticks % TimeSpan.TicksPerSecond).Should().Be(0, "whole seconds");
     }
 
     [Fact]

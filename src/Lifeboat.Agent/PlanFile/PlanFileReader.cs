@@ -56,7 +56,7 @@ public static class PlanFileReader
         }
 
         var root = stream.Documents[0].RootNode;
-        SecretScan.Run(root, null, diagnostics);
+        SecretScan.Run(root, diagnostics);
         var top = new YamlSection(root, root.Start, YamlSection.Root, diagnostics, TopKeys);
         var agent = ReadAgent(top.Section("agent", AgentKeys));
         var repositoryMap = top.Section("repositories", null, required: true);

@@ -9,26 +9,30 @@ namespace Lifeboat.Agent.PlanFile;
 /// </summary>
 internal static class SecretScan
 {
-    public static void Run(YamlNode node, string? key, Diagnostics diagnostics)
+    public static void Run(YamlNode root, Diagnostics diagnostics) => Run(root, [], diagnostics);
+
+    private static void Run(YamlNode node, List<string> path, Diagnostics diagnostics)
     {
         switch (node)
         {
             case YamlMappingNode mapping:
                 foreach (var (k, v) in mapping.Children)
                 {
-                    Run(v, (k as YamlScalarNode)?.Value, diagnostics);
+                    Run(v, [.. path, (k as YamlScalarNode)?.Value ?? string.Empty], diagnostics);
                 }
 
                 break;
             case YamlSequenceNode sequence:
                 foreach (var item in sequence.Children)
                 {
-                    Run(item, key, diagnostics);
+                    Run(item, path, diagnostics);
                 }
 
                 break;
-            case YamlScalarNode { Value: { Length: > 0 } value } scalar when key is not null:
-                if (SecretPolicy.LiteralSecretReason(key, value) is { } reason)
+            case YamlScalarNode { Value: { Length: > 0 } value } scalar when path.Count > 0:
+                // only repositories and sources have a password_file to suggest
+                var fileTwin = path is ["repositories" or "sources", _, "password"];
+                if (SecretPolicy.LiteralSecretReason(path[^1], value, fileTwin) is { } reason)
                 {
                     diagnostics.At(scalar, reason);
                     diagnostics.Refused.Add(scalar);

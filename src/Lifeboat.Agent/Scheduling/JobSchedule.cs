@@ -19,10 +19,13 @@ public sealed record ScheduledRun(DateTimeOffset Slot, DateTimeOffset Start);
 /// </summary>
 public sealed record JobSchedule(ISchedule Schedule, TimeZoneInfo TimeZone, MissedRunPolicy Missed, TimeSpan? MaxDelay, TimeSpan Jitter)
 {
+    /// <summary>The plan's delay after each slot: its seeded jitter (<see cref="Scheduling.Jitter"/>) in whole seconds.</summary>
+    public TimeSpan DelayFor(string plan) => TimeSpan.FromSeconds(Math.Floor(Scheduling.Jitter.For(plan, Jitter).TotalSeconds));
+
     /// <summary>The next <paramref name="count"/> starts strictly after <paramref name="after"/> of the plan named <paramref name="plan"/> (its jitter is seeded by the name).</summary>
     public IReadOnlyList<ScheduledRun> NextRuns(string plan, DateTimeOffset after, int count)
     {
-        var delay = Scheduling.Jitter.For(plan, Jitter);
+        var delay = DelayFor(plan);
         var runs = new List<ScheduledRun>(count);
         var from = after - delay;
         while (runs.Count < count && Schedule.Next(from) is { } slot)
