@@ -209,4 +209,20 @@ public sealed class PlanFileReaderTests
         plan.Backup.Schedule.Schedule.Next(new DateTimeOffset(2026, 12, 7, 0, 0, 0, TimeSpan.Zero))
             .Should().Be(new DateTimeOffset(2026, 12, 7, 3, 0, 30, TimeSpan.FromHours(-5)));
     }
+
+    [Theory]
+    [InlineData("", "the plan file is empty")]
+    [InlineData("just words", "the plan file must be a mapping of keys to values, not a single value")]
+    [InlineData("repositories:\nsources:\nplans:\n", "'plans' names no plan")]
+    public void A_file_without_plans_says_so(string text, string message) =>
+        Errors(text).Select(e => e.Message).Should().Equal(message);
+
+    [Fact]
+    public void A_key_given_twice_is_an_error_at_the_second()
+    {
+        var error = Errors(PlanFileSamples.WithBackup("schedule: every 6h\nschedule: every 1h")).Single();
+
+        error.Message.Should().Contain("schedule");
+        error.Line.Should().Be(11);
+    }
 }
