@@ -156,5 +156,14 @@ public sealed class ConfigCommandTests : IDisposable
         result.Stderr.Trim().Should().Be($"lifeboat: no plan file at {missing} (no FILE given: $LIFEBOAT_CONFIG, else ./lifeboat.yaml)");
     }
 
+    [Fact]
+    public async Task A_directory_given_as_the_file_is_a_clear_error_not_a_crash()
+    {
+        var result = await _cli.RunAsync("config", "check", _dir);
+
+        result.ExitCode.Should().Be(2, result.ToString());
+        result.Stderr.Should().StartWith($"lifeboat: no plan file at {_dir}");
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

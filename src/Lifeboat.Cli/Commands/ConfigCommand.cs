@@ -41,6 +41,10 @@ internal static class ConfigCommand
             {
                 return Invalid(context, path, e.Errors);
             }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"cannot read the plan file {path}: {e.Message}");
+            }
 
             var now = TimeProvider.System.GetUtcNow();
             if (context.Json)
