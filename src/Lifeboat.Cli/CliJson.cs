@@ -40,4 +40,6 @@ namespace Lifeboat.Cli;
 [JsonSerializable(typeof(IReadOnlyList<AuditListItem>))]
 [JsonSerializable(typeof(StatusOutput))]
 [JsonSerializable(typeof(ComplianceReport))]
+[JsonSerializable(typeof(ConfigCheckOutput))]
+[JsonSerializable(typeof(ConfigErrorOutput))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -106,3 +106,42 @@ internal sealed record AuditListItem(string Sha256, AuditRecord Record);
 
 /// <summary><c>status --json</c>.</summary>
 internal sealed record StatusOutput(string Status, int ExitCode, DateTimeOffset Now, IReadOnlyList<StatusItem> Items);
+
+/// <summary><c>config check --json</c> of an invalid plan file: every error with its position.</summary>
+internal sealed record ConfigErrorOutput(string Error, int ExitCode, IReadOnlyList<Agent.PlanFile.PlanFileError> Errors);
+
+/// <summary>
+/// <c>config check --json</c>: the plans with the next runs of each job, the repositories and the channels. Secrets appear
+/// only as the <c>${NAME}</c> references the file holds, never resolved.
+/// </summary>
+internal sealed record ConfigCheckOutput(
+    string File, bool Ok, IReadOnlyList<ConfigPlanOutput> Plans, IReadOnlyList<ConfigRepositoryOutput> Repositories, IReadOnlyList<ConfigChannelOutput> Channels)
+{
+    public static ConfigCheckOutput Of(Agent.PlanFile.PlanFile file, DateTimeOffset now, int runs) => new(
+        file.Path,
+        true,
+        [.. file.Plans.Select(p => new ConfigPlanOutput(p.Name, p.Source, p.Repository, p.Copies, p.Notify, [.. p.Jobs().Select(j => ConfigJobOutput.Of(p.Name, j.Kind, j.Schedule, now, runs))]))],
+        [.. file.Repositories.Select(r => new ConfigRepositoryOutput(r.Name, r.Url, r.PasswordFile, r.Password?.ToString(), r.QuotaBytes))],
+        [.. file.Channels.Select(c => new ConfigChannelOutput(c.Name, c.Type, c.Events))]);
+}
+
+internal sealed record ConfigPlanOutput(string Name, string Source, string Repository, IReadOnlyList<string> Copies, IReadOnlyList<string> Notify, IReadOnlyList<ConfigJobOutput> Jobs);
+
+/// <summary>One job of a plan: its schedule and its next starts (jitter included) in the plan's time zone and in UTC.</summary>
+internal sealed record ConfigJobOutput(string Kind, string Schedule, string TimeZone, string Missed, string? MaxDelay, string Jitter, IReadOnlyList<ConfigRunOutput> Next)
+{
+    public static ConfigJobOutput Of(string plan, string kind, Agent.Scheduling.JobSchedule job, DateTimeOffset now, int runs) => new(
+        kind,
+        job.Schedule.Text,
+        job.TimeZone.Id,
+        Commands.ConfigCommand.Missed(job.Missed),
+        job.MaxDelay is { } d ? Agent.PlanFile.Units.FormatDuration(d) : null,
+        Agent.PlanFile.Units.FormatDuration(job.Jitter),
+        [.. job.NextRuns(plan, now, runs).Select(r => new ConfigRunOutput(TimeZoneInfo.ConvertTime(r.Start, job.TimeZone), r.Start.ToUniversalTime(), r.Slot.ToUniversalTime()))]);
+}
+
+internal sealed record ConfigRunOutput(DateTimeOffset Local, DateTimeOffset Utc, DateTimeOffset Slot);
+
+internal sealed record ConfigRepositoryOutput(string Name, string Url, string? PasswordFile, string? Password, long? Quota);
+
+internal sealed record ConfigChannelOutput(string Name, string Type, IReadOnlyList<string> Events);

@@ -28,12 +28,14 @@ public static class ExitCodes
     public const int TargetNotEmpty = 25;
     public const int DatabaseFailed = 26;
     public const int DrillFailed = 30;
+    public const int PlanFileInvalid = 40;
     public const int Interrupted = 130;
 
     /// <summary>The exit code for a failure, and whether the message alone says enough.</summary>
     public static int For(Exception exception) => exception switch
     {
         RestoreAbandonedException { InnerException: { } cause } => For(cause),
+        Agent.PlanFile.PlanFileException => PlanFileInvalid,
         OperationCanceledException => Interrupted,
         RepositoryNotFoundException => RepositoryMissing,
         RepositoryExistsException => Usage,

@@ -21,7 +21,7 @@ public sealed class NearestKeyTests
     [Fact]
     public void The_message_names_the_nearest_key_and_lists_the_valid_ones() =>
         NearestKey.UnknownKeyMessage("retension", "plan 'nightly'", ["retention", "tags"])
-            .Should().Be("unknown key 'retension' in plan 'nightly': did you mean 'retention'? (valid keys: retention, tags)");
+            .Should().Be("unknown key 'retension' in plan 'nightly'; did you mean 'retention'? (valid keys: retention, tags)");
 
     [Theory]
     [InlineData("", "abc", 3)]

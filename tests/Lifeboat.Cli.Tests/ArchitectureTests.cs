@@ -17,6 +17,7 @@ public sealed class ArchitectureTests
     [InlineData("Lifeboat.Postgres", new string[] { })]
     [InlineData("Lifeboat.Repository", new[] { "Lifeboat.Storage" })]
     [InlineData("Lifeboat.Operations", new[] { "Lifeboat.Storage", "Lifeboat.Repository", "Lifeboat.Postgres" })]
+    [InlineData("Lifeboat.Agent", new[] { "Lifeboat.Storage", "Lifeboat.Repository", "Lifeboat.Postgres", "Lifeboat.Operations" })]
     public void Each_layer_references_only_the_layers_below_it(string assembly, string[] allowed)
     {
         var ours = References(assembly).Where(r => r.StartsWith("Lifeboat.", StringComparison.Ordinal));
@@ -29,15 +30,27 @@ public sealed class ArchitectureTests
     [InlineData("Lifeboat.Repository")]
     [InlineData("Lifeboat.Postgres")]
     [InlineData("Lifeboat.Operations")]
+    [InlineData("Lifeboat.Agent")]
     public void No_layer_below_the_cli_names_a_storage_backend_sdk(string assembly) =>
         References(assembly).Should().NotIntersectWith(Backends, "only the Lifeboat.Storage.* backend projects know their SDK");
 
     [Theory]
     [InlineData("Lifeboat.Operations")]
     [InlineData("Lifeboat.Repository")]
+    [InlineData("Lifeboat.Agent")]
     [InlineData("lifeboat")]
     public void Only_the_postgres_project_uses_npgsql(string assembly) =>
         References(assembly).Should().NotContain("Npgsql", "SQL and the driver live in Lifeboat.Postgres; the layers above call it through its own types");
+
+    [Fact]
+    public void The_cli_reaches_the_agent_and_nothing_of_ours_references_the_cli()
+    {
+        References("lifeboat").Should().Contain("Lifeboat.Agent", "config check reads the plan file through the agent's parser");
+        foreach (var assembly in new[] { "Lifeboat.Storage", "Lifeboat.Repository", "Lifeboat.Postgres", "Lifeboat.Operations", "Lifeboat.Agent" })
+        {
+            References(assembly).Should().NotContain("lifeboat", $"{assembly} is below the CLI");
+        }
+    }
 
     [Fact]
     public void The_program_ships_no_test_double() =>

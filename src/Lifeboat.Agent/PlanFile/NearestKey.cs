@@ -34,7 +34,7 @@ public static class NearestKey
     public static string UnknownKeyMessage(string unknown, string where, IReadOnlyCollection<string> valid)
     {
         var nearest = Find(unknown, valid);
-        var hint = nearest is null ? string.Empty : $": did you mean '{nearest}'?";
+        var hint = nearest is null ? string.Empty : $"; did you mean '{nearest}'?";
         return $"unknown key '{unknown}' in {where}{hint} (valid keys: {string.Join(", ", valid)})";
     }
 

@@ -21,15 +21,22 @@ public static partial class SecretPolicy
 
     /// <summary>
     /// Why the value of <paramref name="key"/> is a literal secret the file must not hold, or null when it is fine:
-    /// a secret key whose value is not a <c>${ENV}</c> reference, or any URL with a password in its user info.
+    /// a secret key whose value is not a <c>${ENV}</c> reference, or any URL with a password in its user info, or a key=value connection string with password=.
     /// The message never repeats the value.
     /// </summary>
-    public static string? LiteralSecretReason(string key, string value)
+    public static string? LiteralSecretReason(string key, string value) => LiteralSecretReason(key, value, fileTwin: true);
+
+    /// <summary>
+    /// As <see cref="LiteralSecretReason(string, string)"/>; <paramref name="fileTwin"/> says whether the place has a
+    /// <c>KEY_file</c> alternative to suggest.
+    /// </summary>
+    public static string? LiteralSecretReason(string key, string value, bool fileTwin)
     {
         if (IsSecretKey(key) && value.Length > 0 && !IsEnvReference(value))
         {
+            var file = fileTwin ? $" or '{key}_file: /path/to/file'" : string.Empty;
             return $"'{key}' holds a literal secret: secrets are never written in the plan file; use "
-                + $"'{key}: ${{SOME_ENV_VAR}}' or '{key}_file: /path/to/file' instead";
+                + $"'{key}: ${{SOME_ENV_VAR}}'{file} instead";
         }
 
         if (UrlWithPassword().IsMatch(value) && !IsEnvReference(value))
@@ -37,8 +44,16 @@ public static partial class SecretPolicy
             return $"'{key}' is a URL with a password in it: put the password in an environment variable or a file instead";
         }
 
+        if (ConnInfoPassword().IsMatch(value))
+        {
+            return $"'{key}' is a connection string with a password in it: use PGPASSWORD, ~/.pgpass or a password_file instead";
+        }
+
         return null;
     }
+
+    [GeneratedRegex(@"(^|[\s?&])password\s*=", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex ConnInfoPassword();
 
     [GeneratedRegex(@"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$", RegexOptions.CultureInvariant)]
     private static partial Regex EnvReference();

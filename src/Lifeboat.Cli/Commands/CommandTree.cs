@@ -25,6 +25,7 @@ internal static class CommandTree
         ProofCommands.Status(),
         ProofCommands.Report(),
         .. RetentionCommands.All(),
+        ConfigCommand.Create(),
     ];
 
     /// <summary>Sets a command's action: runs it, turns every failure into a message and an exit code.</summary>
