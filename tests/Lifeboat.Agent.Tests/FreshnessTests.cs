@@ -14,8 +14,8 @@ public sealed class FreshnessTests
     {
         var lastSuccess = Day.AddMinutes(2);
 
-        Freshness.Evaluate(SixHours.Next, lastSuccess, Day, Day.AddHours(6).AddMinutes(59), Grace).Overdue.Should().BeFalse();
-        var late = Freshness.Evaluate(SixHours.Next, lastSuccess, Day, Day.AddHours(7).AddMinutes(1), Grace);
+        Freshness.Evaluate(t => SixHours.Next(t), lastSuccess, Day, Day.AddHours(6).AddMinutes(59), Grace).Overdue.Should().BeFalse();
+        var late = Freshness.Evaluate(t => SixHours.Next(t), lastSuccess, Day, Day.AddHours(7).AddMinutes(1), Grace);
 
         late.Overdue.Should().BeTrue();
         late.DueBy.Should().Be(Day.AddHours(7));
@@ -28,14 +28,14 @@ public sealed class FreshnessTests
         var weekly = new IntervalSchedule(TimeSpan.FromDays(7));
         var lastSuccess = weekly.Previous(Day);
 
-        Freshness.Evaluate(weekly.Next, lastSuccess, lastSuccess, lastSuccess.AddHours(25), Grace).Overdue.Should().BeFalse();
-        Freshness.Evaluate(weekly.Next, lastSuccess, lastSuccess, lastSuccess.AddDays(7).AddHours(2), Grace).Overdue.Should().BeTrue();
+        Freshness.Evaluate(t => weekly.Next(t), lastSuccess, lastSuccess, lastSuccess.AddHours(25), Grace).Overdue.Should().BeFalse();
+        Freshness.Evaluate(t => weekly.Next(t), lastSuccess, lastSuccess, lastSuccess.AddDays(7).AddHours(2), Grace).Overdue.Should().BeTrue();
     }
 
     [Fact]
     public void Max_age_overrides_the_schedule()
     {
-        var verdict = Freshness.Evaluate(SixHours.Next, Day, Day, Day.AddHours(26), Grace, maxAge: TimeSpan.FromHours(25));
+        var verdict = Freshness.Evaluate(t => SixHours.Next(t), Day, Day, Day.AddHours(26), Grace, maxAge: TimeSpan.FromHours(25));
 
         verdict.Overdue.Should().BeTrue();
         verdict.Reason.Should().Be("the last successful run started 26 hours ago; the plan allows 25 hours (max_age)");
@@ -46,8 +46,8 @@ public sealed class FreshnessTests
     {
         var watched = Day.AddHours(1);
 
-        Freshness.Evaluate(SixHours.Next, null, watched, Day.AddHours(6).AddMinutes(30), Grace).Overdue.Should().BeFalse();
-        var verdict = Freshness.Evaluate(SixHours.Next, null, watched, Day.AddHours(7).AddMinutes(30), Grace);
+        Freshness.Evaluate(t => SixHours.Next(t), null, watched, Day.AddHours(6).AddMinutes(30), Grace).Overdue.Should().BeFalse();
+        var verdict = Freshness.Evaluate(t => SixHours.Next(t), null, watched, Day.AddHours(7).AddMinutes(30), Grace);
 
         verdict.Overdue.Should().BeTrue();
         verdict.Reason.Should().StartWith("no successful run yet: the run due at 2026-12-07 06:00 UTC");

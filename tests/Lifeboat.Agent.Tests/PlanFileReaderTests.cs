@@ -34,7 +34,7 @@ public sealed class PlanFileReaderTests
         plan.Drill.Should().BeEquivalentTo(new { Scratch = "postgres://drill@staging:5432/postgres", Rto = TimeSpan.FromMinutes(30), Rpo = TimeSpan.FromHours(7) });
         plan.Jobs().Select(j => j.Kind).Should().Equal("backup", "check", "drill", "prune");
         file.Channels.Select(c => c.Type).Should().Equal("email", "slack", "webhook", "pagerduty", "ntfy", "ping");
-        file.Channels.OfType<SlackChannel>().Single().Should().BeEquivalentTo(new { WebhookUrl = new EnvReference("SLACK_WEBHOOK_URL"), Events = new[] { "failure", "recovered" } });
+        file.Channels.OfType<SlackChannelSettings>().Single().Should().BeEquivalentTo(new { WebhookUrl = new EnvReference("SLACK_WEBHOOK_URL"), Events = new[] { "failure", "recovered" } });
     }
 
     [Fact]

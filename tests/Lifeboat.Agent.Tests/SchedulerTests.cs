@@ -116,7 +116,7 @@ public sealed class SchedulerTests : IAsyncDisposable
 
     private void Start(TimeSpan jitter = default)
     {
-        var work = new ScheduledWork("app backup", Hourly.Next, jitter, RunMissed: true, TimeSpan.FromMinutes(15), slot => new Job(
+        var work = new ScheduledWork("app backup", t => Hourly.Next(t), jitter, RunMissed: true, TimeSpan.FromMinutes(15), slot => new Job(
             "app backup", "app backup", JobPriority.ScheduledBackup, ["repository:main"], async ct =>
             {
                 lock (_ran)

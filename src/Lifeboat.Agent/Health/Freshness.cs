@@ -22,7 +22,7 @@ internal static class Freshness
     /// plan's jitter); <paramref name="lastSuccess"/> is when the last successful run started, null if none did.
     /// </summary>
     public static FreshnessVerdict Evaluate(
-        Func<DateTimeOffset, DateTimeOffset> next, DateTimeOffset? lastSuccess, DateTimeOffset watchedSince, DateTimeOffset now,
+        Func<DateTimeOffset, DateTimeOffset?> next, DateTimeOffset? lastSuccess, DateTimeOffset watchedSince, DateTimeOffset now,
         TimeSpan grace, TimeSpan? maxAge = null)
     {
         if (maxAge is { } age)
@@ -33,7 +33,11 @@ internal static class Freshness
                 : $"the last successful run started {Describe(now - lastSuccess.Value)} ago; the plan allows {Describe(age)} (max_age)");
         }
 
-        var due = next(lastSuccess ?? watchedSince);
+        if (next(lastSuccess ?? watchedSince) is not { } due)
+        {
+            return new FreshnessVerdict(false, DateTimeOffset.MaxValue, "the schedule has no later slot: no run is due");
+        }
+
         var dueBy = due + grace;
         var overdue = now > dueBy;
         var reason = (lastSuccess, overdue) switch

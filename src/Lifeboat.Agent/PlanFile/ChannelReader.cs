@@ -40,11 +40,11 @@ internal static class ChannelReader
         return typeName switch
         {
             "email" => Email(name, events, section),
-            "slack" => section.Secret("webhook_url", required: true) is { } hook ? new SlackChannel(name, events, hook) : null,
-            "webhook" => section.String("url", required: true) is { } url ? new WebhookChannel(name, events, url, section.Secret("secret")) : null,
-            "pagerduty" => section.Secret("routing_key", required: true) is { } key ? new PagerDutyChannel(name, events, key, section.String("url")) : null,
-            "ntfy" => section.String("url", required: true) is { } topic ? new NtfyChannel(name, events, topic, section.Secret("token")) : null,
-            _ => section.String("url", required: true) is { } ping ? new PingChannel(name, events, ping) : null,
+            "slack" => section.Secret("webhook_url", required: true) is { } hook ? new SlackChannelSettings(name, events, hook) : null,
+            "webhook" => section.String("url", required: true) is { } url ? new WebhookChannelSettings(name, events, url, section.Secret("secret")) : null,
+            "pagerduty" => section.Secret("routing_key", required: true) is { } key ? new PagerDutyChannelSettings(name, events, key, section.String("url")) : null,
+            "ntfy" => section.String("url", required: true) is { } topic ? new NtfyChannelSettings(name, events, topic, section.Secret("token")) : null,
+            _ => section.String("url", required: true) is { } ping ? new PingChannelSettings(name, events, ping) : null,
         };
     }
 
@@ -67,7 +67,7 @@ internal static class ChannelReader
         return events;
     }
 
-    private static EmailChannel? Email(string name, List<string> events, YamlSection section)
+    private static EmailChannelSettings? Email(string name, List<string> events, YamlSection section)
     {
         var smtp = section.String("smtp", required: true);
         var tls = section.Scalar("tls");
@@ -83,7 +83,7 @@ internal static class ChannelReader
             section.Error("to", $"{section.Path} needs 'to': one or more addresses");
         }
 
-        var channel = new EmailChannel(name, events, smtp!, tls?.Value ?? "starttls", section.String("username"), section.Secret("password"), from!, to);
+        var channel = new EmailChannelSettings(name, events, smtp!, tls?.Value ?? "starttls", section.String("username"), section.Secret("password"), from!, to);
         return smtp is null || from is null || to.Count == 0 ? null : channel;
     }
 }

@@ -107,7 +107,7 @@ public abstract record ChannelSettings(string Name, IReadOnlyList<string> Events
 }
 
 /// <summary><c>type: email</c>: SMTP (<c>Smtp</c> is host:port), <c>Tls</c> one of starttls, tls, none.</summary>
-public sealed record EmailChannel(
+public sealed record EmailChannelSettings(
     string Name, IReadOnlyList<string> Events, string Smtp, string Tls, string? Username, EnvReference? Password, string From, IReadOnlyList<string> To)
     : ChannelSettings(Name, Events)
 {
@@ -115,31 +115,31 @@ public sealed record EmailChannel(
 }
 
 /// <summary><c>type: slack</c>: an incoming webhook (its URL is a secret).</summary>
-public sealed record SlackChannel(string Name, IReadOnlyList<string> Events, EnvReference WebhookUrl) : ChannelSettings(Name, Events)
+public sealed record SlackChannelSettings(string Name, IReadOnlyList<string> Events, EnvReference WebhookUrl) : ChannelSettings(Name, Events)
 {
     public override string Type => "slack";
 }
 
 /// <summary><c>type: webhook</c>: a JSON POST, signed with HMAC-SHA256 when a secret is given.</summary>
-public sealed record WebhookChannel(string Name, IReadOnlyList<string> Events, string Url, EnvReference? Secret) : ChannelSettings(Name, Events)
+public sealed record WebhookChannelSettings(string Name, IReadOnlyList<string> Events, string Url, EnvReference? Secret) : ChannelSettings(Name, Events)
 {
     public override string Type => "webhook";
 }
 
 /// <summary><c>type: pagerduty</c>: Events v2 with a routing key; <c>Url</c> overrides the endpoint (tests).</summary>
-public sealed record PagerDutyChannel(string Name, IReadOnlyList<string> Events, EnvReference RoutingKey, string? Url) : ChannelSettings(Name, Events)
+public sealed record PagerDutyChannelSettings(string Name, IReadOnlyList<string> Events, EnvReference RoutingKey, string? Url) : ChannelSettings(Name, Events)
 {
     public override string Type => "pagerduty";
 }
 
 /// <summary><c>type: ntfy</c>: a topic URL and an optional access token.</summary>
-public sealed record NtfyChannel(string Name, IReadOnlyList<string> Events, string Url, EnvReference? Token) : ChannelSettings(Name, Events)
+public sealed record NtfyChannelSettings(string Name, IReadOnlyList<string> Events, string Url, EnvReference? Token) : ChannelSettings(Name, Events)
 {
     public override string Type => "ntfy";
 }
 
 /// <summary><c>type: ping</c>: a healthchecks-style dead-man URL (start, success, fail pings).</summary>
-public sealed record PingChannel(string Name, IReadOnlyList<string> Events, string Url) : ChannelSettings(Name, Events)
+public sealed record PingChannelSettings(string Name, IReadOnlyList<string> Events, string Url) : ChannelSettings(Name, Events)
 {
     public override string Type => "ping";
 }

@@ -4,10 +4,10 @@ namespace Lifeboat.Agent.Runner;
 /// <param name="RunNow">Start a run now for the slot <paramref name="Slot"/>.</param>
 /// <param name="Slot">The slot the run is for (null when nothing is due).</param>
 /// <param name="Late">The slot was missed by more than the plan's max delay: say so (an alert), whether or not it runs.</param>
-/// <param name="NextSlot">The next slot to wait for after this decision.</param>
+/// <param name="NextSlot">The next slot to wait for after this decision; null when the schedule has no more (a cron date that never comes again).</param>
 /// <param name="Reason">For the journal and the log.</param>
 /// <param name="Missed">How many slots passed without a run.</param>
-internal sealed record SlotDecision(bool RunNow, DateTimeOffset? Slot, bool Late, DateTimeOffset NextSlot, string Reason, int Missed);
+internal sealed record SlotDecision(bool RunNow, DateTimeOffset? Slot, bool Late, DateTimeOffset? NextSlot, string Reason, int Missed);
 
 /// <summary>
 /// Slots missed while the agent was down or busy. The journal says for which slot a plan last ran; every slot after it
@@ -25,21 +25,20 @@ internal static class MissedRuns
     /// missed before <paramref name="watchedSince"/>).
     /// </summary>
     public static SlotDecision Decide(
-        Func<DateTimeOffset, DateTimeOffset> next, DateTimeOffset? lastRunSlot, DateTimeOffset watchedSince, DateTimeOffset now,
+        Func<DateTimeOffset, DateTimeOffset?> next, DateTimeOffset? lastRunSlot, DateTimeOffset watchedSince, DateTimeOffset now,
         bool runMissed, TimeSpan maxDelay)
     {
-        var first = next(lastRunSlot ?? watchedSince);
-        if (first > now)
+        if (next(lastRunSlot ?? watchedSince) is not { } first || first > now)
         {
-            return new SlotDecision(false, null, false, first, "no slot missed", 0);
+            return new SlotDecision(false, null, false, next(lastRunSlot ?? watchedSince), "no slot missed", 0);
         }
 
         // the latest slot at or before now, and how many were missed
         var latest = first;
         var missed = 1;
-        for (var candidate = next(first); candidate <= now; candidate = next(candidate))
+        for (var candidate = next(first); candidate is { } c && c <= now; candidate = next(c))
         {
-            latest = candidate;
+            latest = c;
             missed++;
         }
 
@@ -49,7 +48,7 @@ internal static class MissedRuns
         var what = missed == 1 ? $"the slot of {Time(latest)} was missed" : $"{missed} slots were missed, the latest at {Time(latest)}";
         return runMissed
             ? new SlotDecision(true, latest, late, upcoming, $"{what}: running once now{(late ? $", later than the max delay of {maxDelay}" : "")}", missed)
-            : new SlotDecision(false, null, late, upcoming, $"{what}: skipped (missed: skip); next slot {Time(upcoming)}", missed);
+            : new SlotDecision(false, null, late, upcoming, $"{what}: skipped (missed: skip); {(upcoming is { } u ? $"next slot {Time(u)}" : "the schedule has no later slot")}", missed);
     }
 
     private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);

@@ -6,7 +6,13 @@ namespace Lifeboat.Agent.Runner;
 /// schedule do not all start at once); <paramref name="JobFor"/> makes the job for a slot.
 /// </summary>
 internal sealed record ScheduledWork(
-    string Key, Func<DateTimeOffset, DateTimeOffset> Next, TimeSpan Jitter, bool RunMissed, TimeSpan MaxDelay, Func<DateTimeOffset, Job> JobFor);
+    string Key, Func<DateTimeOffset, DateTimeOffset?> Next, TimeSpan Jitter, bool RunMissed, TimeSpan MaxDelay, Func<DateTimeOffset, Job> JobFor)
+{
+    /// <summary>The work of one job of a plan, as the plan file schedules it (no max_delay: never reported late).</summary>
+    public static ScheduledWork For(string plan, string kind, Scheduling.JobSchedule schedule, Func<DateTimeOffset, Job> jobFor) =>
+        new($"{plan}/{kind}", schedule.Schedule.Next, schedule.DelayFor(plan), schedule.Missed == Scheduling.MissedRunPolicy.RunOnce,
+            schedule.MaxDelay ?? TimeSpan.MaxValue, jobFor);
+}
 
 /// <summary>For which slot each schedule last ran to an end (succeeded or failed): the agent's journal.</summary>
 internal interface ISlotLedger
@@ -57,8 +63,8 @@ internal sealed class Scheduler(JobQueue queue, TimeProvider time, ISlotLedger l
             report(new SlotEvent(work.Key, null, SlotAction.Skipped, decision.Late, decision.Reason));
         }
 
-        var slot = decision.NextSlot;
-        while (true)
+        var next = decision.NextSlot;
+        while (next is { } slot)
         {
             var wait = slot + work.Jitter - time.GetUtcNow();
             try
@@ -85,7 +91,7 @@ internal sealed class Scheduler(JobQueue queue, TimeProvider time, ISlotLedger l
             }
 
             // a slot reached late (the machine slept) is not followed by the slots that passed meanwhile
-            slot = work.Next(slot) > now ? work.Next(slot) : work.Next(now);
+            next = work.Next(slot) is { } following && following > now ? following : work.Next(now);
         }
     }
 
