@@ -437,8 +437,8 @@ public sealed partial class PostgresRestore
 
     /// <summary>
     /// Runs <paramref name="action"/> for every item on up to <paramref name="jobs"/> connections of
-    /// <paramref name="connections"/>; the first failure stops the rest. A connection whose items all
-    /// completed goes back to <paramref name="connections"/> for the next step; one that failed is closed.
+    /// <paramref name="connections"/>; the first failure stops the rest and is the one thrown (see <see cref="WorkerPool"/>).
+    /// A connection whose items all completed goes back to <paramref name="connections"/> for the next step; one that failed is closed.
     /// </summary>
     internal static async Task RunParallelAsync<T>(WorkerConnections connections, IReadOnlyList<T> items, int jobs,
         Func<NpgsqlConnection, T, CancellationToken, Task<long>> action, CancellationToken cancellationToken)
@@ -446,46 +446,23 @@ public sealed partial class PostgresRestore
         if (items.Count == 0)
             return;
         var queue = new ConcurrentQueue<T>(items);
-        using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        // the failure that stopped the others: theirs (cancelled COPYs, broken writes) follow from it
-        Exception? first = null;
-        var workers = Enumerable.Range(0, Math.Min(jobs, items.Count)).Select(async _ =>
+        await WorkerPool.RunAsync(Math.Min(jobs, items.Count), async token =>
         {
+            var connection = await connections.RentAsync(token);
             try
             {
-                var connection = await connections.RentAsync(failure.Token);
-                try
+                while (queue.TryDequeue(out var item))
                 {
-                    while (queue.TryDequeue(out var item))
-                    {
-                        failure.Token.ThrowIfCancellationRequested();
-                        await action(connection, item, failure.Token);
-                    }
+                    token.ThrowIfCancellationRequested();
+                    await action(connection, item, token);
                 }
-                catch
-                {
-                    await connection.DisposeAsync();
-                    throw;
-                }
-                await connections.ReturnAsync(connection);
             }
-            catch (Exception e)
+            catch
             {
-                Interlocked.CompareExchange(ref first, e, null);
-                await failure.CancelAsync();
+                await connection.DisposeAsync();
                 throw;
             }
-        }).ToList();
-        try
-        {
-            await Task.WhenAll(workers);
-        }
-        catch
-        {
-            // report the failure that came first, not one it caused
-            if (first is not null and not OperationCanceledException && !cancellationToken.IsCancellationRequested)
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
-            throw;
-        }
+            await connections.ReturnAsync(connection);
+        }, cancellationToken);
     }
 }
