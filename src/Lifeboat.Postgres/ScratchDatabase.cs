@@ -20,7 +20,7 @@ public sealed class ScratchDatabase
     /// <exception cref="InsufficientPrivilegeException">The role may not create databases.</exception>
     public static async Task<ScratchDatabase> CreateAsync(PgConnectionInfo target, CancellationToken cancellationToken)
     {
-        await using var connection = await PgErrors.OpenAsync(Maintenance(target), cancellationToken);
+        await using var connection = await ServerDatabase.OpenMaintenanceAsync(target, cancellationToken);
         await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
         exists.Parameters.AddWithValue(target.Database);
         if (await exists.ExecuteScalarAsync(cancellationToken) is not null)
@@ -29,16 +29,9 @@ public sealed class ScratchDatabase
                 $"database \"{target.Database}\" exists already on the scratch server: the drill restores only into a database it creates itself; run it again (it picks a new name)");
         }
 
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {Sql.Ident(target.Database)}", connection);
-        try
-        {
-            await create.ExecuteNonQueryAsync(cancellationToken);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
-        {
-            throw new InsufficientPrivilegeException(
-                $"role \"{target.User}\" may not create databases on the scratch server, and the drill restores into a database it creates: ALTER ROLE {target.User} CREATEDB, or give --scratch a role that may", e);
-        }
+        await ServerDatabase.CreateAsync(connection, target.Database,
+            $"role \"{target.User}\" may not create databases on the scratch server, and the drill restores into a database it creates: ALTER ROLE {target.User} CREATEDB, or give --scratch a role that may",
+            cancellationToken);
 
         return new ScratchDatabase(target);
     }
@@ -46,18 +39,7 @@ public sealed class ScratchDatabase
     /// <summary>Drops the database (if it still exists), ending its sessions.</summary>
     public async Task DropAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await PgErrors.OpenAsync(Maintenance(Connection), cancellationToken);
-        var force = connection.PostgreSqlVersion.Major >= 13 ? " WITH (FORCE)" : "";
-        if (force.Length == 0)
-        {
-            await using var terminate = new NpgsqlCommand("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", connection);
-            terminate.Parameters.AddWithValue(Connection.Database);
-            await terminate.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Sql.Ident(Connection.Database)}{force}", connection);
-        await drop.ExecuteNonQueryAsync(cancellationToken);
+        await using var connection = await ServerDatabase.OpenMaintenanceAsync(Connection, cancellationToken);
+        await ServerDatabase.DropAsync(connection, Connection.Database, cancellationToken);
     }
-
-    private static PgConnectionInfo Maintenance(PgConnectionInfo target) => target.WithDatabase(target.Database == "postgres" ? "template1" : "postgres");
 }

@@ -49,7 +49,7 @@ public sealed partial class StagedDatabase
     public static async Task<StagedDatabase> CreateAsync(PgConnectionInfo target, string snapshot, Action<string>? notice, CancellationToken cancellationToken)
     {
         var staged = new StagedDatabase(target, Marker(target.Database, snapshot));
-        await using var connection = await OpenMaintenanceAsync(target, cancellationToken);
+        await using var connection = await ServerDatabase.OpenMaintenanceAsync(target, cancellationToken);
         if (await CommentOfAsync(connection, target.Database, cancellationToken) is not null)
         {
             throw new TargetNotEmptyException(
@@ -68,22 +68,13 @@ public sealed partial class StagedDatabase
                     $"Wait for it, or if it no longer runs, DROP DATABASE \"{staging}\" and restore again.");
             }
 
-            await DropAsync(connection, staging, cancellationToken);
+            await ServerDatabase.DropAsync(connection, staging, cancellationToken);
             notice?.Invoke($"removed database \"{staging}\": an incomplete restore left by process {left.Value.ProcessId}, which ended without finishing");
         }
 
-        await using (var create = new NpgsqlCommand($"CREATE DATABASE {Sql.Ident(staging)}", connection))
-        {
-            try
-            {
-                await create.ExecuteNonQueryAsync(cancellationToken);
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
-            {
-                throw new InsufficientPrivilegeException(
-                    $"role \"{target.User}\" may not create databases: create \"{target.Database}\" first (CREATE DATABASE ... OWNER {target.User}) and leave out --create, or ALTER ROLE {target.User} CREATEDB", e);
-            }
-        }
+        await ServerDatabase.CreateAsync(connection, staging,
+            $"role \"{target.User}\" may not create databases: create \"{target.Database}\" first (CREATE DATABASE ... OWNER {target.User}) and leave out --create, or ALTER ROLE {target.User} CREATEDB",
+            cancellationToken);
 
         try
         {
@@ -91,7 +82,7 @@ public sealed partial class StagedDatabase
         }
         catch
         {
-            await DropAsync(connection, staging, CancellationToken.None);
+            await ServerDatabase.DropAsync(connection, staging, CancellationToken.None);
             throw;
         }
 
@@ -101,7 +92,7 @@ public sealed partial class StagedDatabase
     /// <summary>Renames the staging database to the target and removes its comment, in one transaction.</summary>
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenMaintenanceAsync(Target, cancellationToken);
+        await using var connection = await ServerDatabase.OpenMaintenanceAsync(Target, cancellationToken);
         try
         {
             await CatalogReader.ExecuteAsync(connection,
@@ -121,8 +112,8 @@ public sealed partial class StagedDatabase
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         try
         {
-            await using var connection = await OpenMaintenanceAsync(Target, timeout.Token);
-            await DropAsync(connection, Staging.Database, timeout.Token);
+            await using var connection = await ServerDatabase.OpenMaintenanceAsync(Target, timeout.Token);
+            await ServerDatabase.DropAsync(connection, Staging.Database, timeout.Token);
             return null;
         }
         catch (Exception e) when (e is NpgsqlException or PostgresLifeboatException or OperationCanceledException or IOException)
@@ -141,7 +132,7 @@ public sealed partial class StagedDatabase
         var comment = $"INCOMPLETE: a Lifeboat restore failed here ({why}) and was kept by --keep-failed for inspection. It does not hold the whole snapshot.";
         try
         {
-            await using var connection = await OpenMaintenanceAsync(Target, timeout.Token);
+            await using var connection = await ServerDatabase.OpenMaintenanceAsync(Target, timeout.Token);
             await CatalogReader.ExecuteAsync(connection,
                 $"BEGIN; ALTER DATABASE {Sql.Ident(Staging.Database)} RENAME TO {Sql.Ident(Target.Database)}; COMMENT ON DATABASE {Sql.Ident(Target.Database)} IS {Sql.Literal(comment)}; COMMIT",
                 timeout.Token);
@@ -153,9 +144,6 @@ public sealed partial class StagedDatabase
         }
     }
 
-    private static Task<NpgsqlConnection> OpenMaintenanceAsync(PgConnectionInfo target, CancellationToken cancellationToken) =>
-        PgErrors.OpenAsync(target.WithDatabase(target.Database == "postgres" ? "template1" : "postgres"), cancellationToken);
-
     /// <summary>The database's comment ("" when it has none), or null when it does not exist.</summary>
     private static async Task<string?> CommentOfAsync(NpgsqlConnection connection, string database, CancellationToken cancellationToken)
     {
@@ -163,20 +151,6 @@ public sealed partial class StagedDatabase
             "SELECT coalesce(pg_catalog.shobj_description(oid, 'pg_database'), '') FROM pg_catalog.pg_database WHERE datname = $1", connection);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = database });
         return await command.ExecuteScalarAsync(cancellationToken) as string;
-    }
-
-    private static async Task DropAsync(NpgsqlConnection connection, string database, CancellationToken cancellationToken)
-    {
-        // the sessions of a killed restore may linger until the server notices: FORCE ends them (PostgreSQL 13+)
-        if (connection.PostgreSqlVersion.Major < 13)
-        {
-            await using var terminate = new NpgsqlCommand("SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE datname = $1 AND pid <> pg_catalog.pg_backend_pid()", connection);
-            terminate.Parameters.Add(new NpgsqlParameter<string> { TypedValue = database });
-            await terminate.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        var force = connection.PostgreSqlVersion.Major >= 13 ? " WITH (FORCE)" : "";
-        await CatalogReader.ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {Sql.Ident(database)}{force}", cancellationToken);
     }
 
     private static string Marker(string target, string snapshot)
