@@ -12,12 +12,10 @@ namespace Lifeboat.Operations.Drill;
 /// <c>lifeboat drill</c>: restores a database snapshot into a new database on a scratch server,
 /// proves it (checks 1-7), measures RTO (start to verified database) and RPO (the snapshot's age),
 /// drops the database it created (unless kept), saves the evidence report and audits the run.
+/// <paramref name="observer"/>, when given, sees the restored database before the checks run.
 /// </summary>
-public sealed class DrillRun(BackupRepository repository)
+public sealed class DrillRun(BackupRepository repository, IDrillObserver? observer = null)
 {
-    /// <summary>Test seam: runs after the restore and before the checks (e.g. to tamper with the data).</summary>
-    internal Func<PgConnectionInfo, CancellationToken, Task>? AfterRestore { get; set; }
-
     /// <summary>Runs the drill under a shared lock and appends its audit record.</summary>
     public Task<DrillResult> RunAsync(DrillRequest request, IProgress<DrillProgress>? progress, CancellationToken cancellationToken) =>
         OperationAudit.RunAsync(repository, "drill", ct => RunCoreAsync(request, new Reporter(progress), ct), (result, _) => Task.FromResult(Facts(result)), cancellationToken);
@@ -70,9 +68,9 @@ public sealed class DrillRun(BackupRepository repository)
             timings.Lap("restore");
             if (restored)
             {
-                if (AfterRestore is not null)
+                if (observer is not null)
                 {
-                    await AfterRestore(drilled.Target, cancellationToken);
+                    await observer.RestoredAsync(drilled.Target, cancellationToken);
                 }
 
                 proof.ServerVersion = await RunChecksAsync(drilled.Target, drilled.Manifest, request, proof.Checks, timings.Timings, time, cancellationToken);
