@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Text.RegularExpressions;
 using Npgsql;
 
@@ -60,9 +58,9 @@ public sealed partial class StagedDatabase
         if (await CommentOfAsync(connection, staging, cancellationToken) is { } comment)
         {
             var left = LeftBy(comment);
-            if (left is null || left.Value.Host != Environment.MachineName || IsRunning(left.Value.ProcessId, left.Value.Started))
+            if (left is not { IsGone: true })
             {
-                var who = left is null ? "not by a Lifeboat restore" : $"by process {left.Value.ProcessId} on {left.Value.Host}, which {(left.Value.Host == Environment.MachineName ? "still runs" : "may still run")}";
+                var who = left is null ? "not by a Lifeboat restore" : $"by process {left.Value.ProcessId} on {left.Value.Host}, which {(left.Value.IsHere ? "still runs" : "may still run")}";
                 throw new TargetNotEmptyException(
                     $"database \"{staging}\" exists ({who}): another restore into \"{target.Database}\" is under way, or was left unfinished. " +
                     $"Wait for it, or if it no longer runs, DROP DATABASE \"{staging}\" and restore again.");
@@ -153,34 +151,11 @@ public sealed partial class StagedDatabase
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
-    private static string Marker(string target, string snapshot)
-    {
-        using var self = Process.GetCurrentProcess();
-        var started = new DateTimeOffset(self.StartTime.ToUniversalTime(), TimeSpan.Zero);
-        return $"Lifeboat is restoring snapshot {snapshot} into \"{target}\" here (process {self.Id.ToString(CultureInfo.InvariantCulture)} on {Environment.MachineName}, " +
-            $"started {started.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)}). If that process no longer runs, this is an incomplete restore: drop it.";
-    }
+    private static string Marker(string target, string snapshot) =>
+        $"Lifeboat is restoring snapshot {snapshot} into \"{target}\" here ({ProcessMark.Current()}). If that process no longer runs, this is an incomplete restore: drop it.";
 
-    private static (int ProcessId, string Host, DateTimeOffset Started)? LeftBy(string comment) =>
-        MarkerPattern().Match(comment) is { Success: true } m
-            ? (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), m.Groups[2].Value,
-                DateTimeOffset.ParseExact(m.Groups[3].Value, "yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal))
-            : null;
+    private static ProcessMark? LeftBy(string comment) => MarkerPattern().Match(comment) is { Success: true } m ? ProcessMark.Of(m) : null;
 
-    /// <summary>Whether the process is still the one that started then (a pid may be reused).</summary>
-    private static bool IsRunning(int processId, DateTimeOffset started)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(processId);
-            return !process.HasExited && Math.Abs((process.StartTime.ToUniversalTime() - started.UtcDateTime).TotalSeconds) <= 2;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
-    }
-
-    [GeneratedRegex(@"^Lifeboat is restoring snapshot \S+ into "".*"" here \(process (\d+) on (\S+), started (\S+)\)\.")]
+    [GeneratedRegex(@"^Lifeboat is restoring snapshot \S+ into "".*"" here \(" + ProcessMark.Pattern + @"\)\.")]
     private static partial Regex MarkerPattern();
 }

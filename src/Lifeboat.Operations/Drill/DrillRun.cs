@@ -36,7 +36,7 @@ public sealed class DrillRun(BackupRepository repository, IDrillObserver? observ
         var name = DatabaseName(record, started);
         var drilled = new Drilled(record, source, manifest, name, request.Scratch.WithDatabase(name));
         reporter.Enter($"creating database {name}");
-        var scratch = await ScratchDatabase.CreateAsync(drilled.Target, cancellationToken);
+        var scratch = await ScratchDatabase.CreateAsync(drilled.Target, record.Id.ToString(), repository.Context.Notice, cancellationToken);
         timings.Lap("create database");
 
         var proof = await RestoreAndCheckAsync(request, drilled, scratch, timings, clock, reporter, cancellationToken);
@@ -89,6 +89,10 @@ public sealed class DrillRun(BackupRepository repository, IDrillObserver? observ
                 {
                     proof.Notes.Add($"could not drop the scratch database {drilled.Name}: {dropError}; drop it by hand");
                 }
+            }
+            else if (await TryKeepAsync(scratch, drilled.Record) is { } keepError)
+            {
+                proof.Notes.Add($"could not mark the scratch database {drilled.Name} as kept: {keepError}; a later drill on this host may drop it");
             }
         }
 
@@ -221,6 +225,21 @@ public sealed class DrillRun(BackupRepository repository, IDrillObserver? observ
         try
         {
             await scratch.DropAsync(timeout.Token);
+            return null;
+        }
+        catch (Exception e)
+        {
+            return OperationAudit.ErrorText(e.Message);
+        }
+    }
+
+    /// <summary>Marks the kept database as no drill's leftover (else the next drill would drop it); returns the error text, or null.</summary>
+    private static async Task<string?> TryKeepAsync(ScratchDatabase scratch, SnapshotRecord record)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            await scratch.KeepAsync(record.Id.ToString(), timeout.Token);
             return null;
         }
         catch (Exception e)
