@@ -12,15 +12,22 @@ namespace Lifeboat.Operations.Drill;
 /// <c>lifeboat drill</c>: restores a database snapshot into a new database on a scratch server,
 /// proves it (checks 1-7), measures RTO (start to verified database) and RPO (the snapshot's age),
 /// drops the database it created (unless kept), saves the evidence report and audits the run.
-/// <paramref name="observer"/>, when given, sees the restored database before the checks run.
+/// It opens the repository through <paramref name="opener"/> when it starts; <paramref name="observer"/>, when
+/// given, sees the restored database before the checks run.
 /// </summary>
-public sealed class DrillRun(BackupRepository repository, IDrillObserver? observer = null)
+public sealed class DrillRun(IRepositoryOpener opener, IDrillObserver? observer = null)
 {
     /// <summary>Runs the drill under a shared lock and appends its audit record.</summary>
-    public Task<DrillResult> RunAsync(DrillRequest request, IProgress<DrillProgress>? progress, CancellationToken cancellationToken) =>
-        OperationAudit.RunAsync(repository, "drill", ct => RunCoreAsync(request, new Reporter(progress), ct), (result, _) => Task.FromResult(Facts(result)), cancellationToken);
+    public async Task<DrillResult> RunAsync(DrillRequest request, IProgress<DrillProgress>? progress, CancellationToken cancellationToken)
+    {
+        var reporter = new Reporter(progress);
+        reporter.Enter("opening the snapshot");
+        var repository = await opener.OpenAsync(cancellationToken);
+        return await OperationAudit.RunAsync(
+            repository, "drill", ct => RunCoreAsync(repository, request, reporter, ct), (result, _) => Task.FromResult(Facts(result)), cancellationToken);
+    }
 
-    private async Task<DrillResult> RunCoreAsync(DrillRequest request, Reporter reporter, CancellationToken cancellationToken)
+    private async Task<DrillResult> RunCoreAsync(BackupRepository repository, DrillRequest request, Reporter reporter, CancellationToken cancellationToken)
     {
         var time = repository.Context.Time;
         var started = time.GetUtcNow();
@@ -29,7 +36,7 @@ public sealed class DrillRun(BackupRepository repository, IDrillObserver? observ
 
         await using var held = await Locks.AcquireAsync(repository, exclusive: false, "drill", cancellationToken);
         reporter.Enter("opening the snapshot");
-        var record = await ResolveAsync(request.Snapshot, cancellationToken);
+        var record = await ResolveAsync(repository, request.Snapshot, cancellationToken);
         var (_, source, manifest) = await DatabaseRestore.OpenAsync(repository, record.Id.ToString(), reporter.BytesRead, cancellationToken);
         timings.Lap("open snapshot");
 
@@ -39,7 +46,7 @@ public sealed class DrillRun(BackupRepository repository, IDrillObserver? observ
         var scratch = await ScratchDatabase.CreateAsync(drilled.Target, record.Id.ToString(), repository.Context.Notice, cancellationToken);
         timings.Lap("create database");
 
-        var proof = await RestoreAndCheckAsync(request, drilled, scratch, timings, clock, reporter, cancellationToken);
+        var proof = await RestoreAndCheckAsync(repository.Context.Time, request, drilled, scratch, timings, clock, reporter, cancellationToken);
         if (request.Checks is null)
         {
             proof.Notes.Add("no checks file (--checks): required tables and custom assertions (checks 6 and 7) were not run");
@@ -50,16 +57,15 @@ public sealed class DrillRun(BackupRepository repository, IDrillObserver? observ
         // warnings are the source's state (the restore is exact there): they never fail the drill
         var passed = proof.Checks.All(c => c.Passed) && objectives.All(o => o.Passed);
         reporter.Enter("saving the evidence");
-        var report = Report(request, drilled, proof, objectives, passed, started, timings.Timings, rpo);
+        var report = Report(repository, request, drilled, proof, objectives, passed, started, timings.Timings, rpo);
         var saved = await EvidenceRecorder.SaveAsync(repository, report, cancellationToken);
         return new DrillResult(passed, name, request.Keep, saved);
     }
 
     /// <summary>Restores into the scratch database, runs the checks on it, and drops it (unless kept), also after a failure.</summary>
     private async Task<Proof> RestoreAndCheckAsync(
-        DrillRequest request, Drilled drilled, ScratchDatabase scratch, Laps timings, long clock, Reporter reporter, CancellationToken cancellationToken)
+        TimeProvider time, DrillRequest request, Drilled drilled, ScratchDatabase scratch, Laps timings, long clock, Reporter reporter, CancellationToken cancellationToken)
     {
-        var time = repository.Context.Time;
         var proof = new Proof();
         try
         {
@@ -107,8 +113,8 @@ public sealed class DrillRun(BackupRepository repository, IDrillObserver? observ
         new("RPO", "age of the snapshot when the drill started", request.Rpo?.TotalSeconds, rpo.TotalSeconds, request.Rpo is null || rpo <= request.Rpo),
     ];
 
-    private EvidenceReport Report(
-        DrillRequest request, Drilled drilled, Proof proof, List<EvidenceObjective> objectives, bool passed, DateTimeOffset started,
+    private static EvidenceReport Report(
+        BackupRepository repository, DrillRequest request, Drilled drilled, Proof proof, List<EvidenceObjective> objectives, bool passed, DateTimeOffset started,
         List<EvidenceTiming> timings, TimeSpan rpo)
     {
         var (record, source, manifest) = (drilled.Record, drilled.Source, drilled.Manifest);
@@ -201,7 +207,7 @@ public sealed class DrillRun(BackupRepository repository, IDrillObserver? observ
         return catalog.ServerVersion;
     }
 
-    private async Task<SnapshotRecord> ResolveAsync(string reference, CancellationToken cancellationToken)
+    private static async Task<SnapshotRecord> ResolveAsync(BackupRepository repository, string reference, CancellationToken cancellationToken)
     {
         if (!string.Equals(reference, "latest", StringComparison.OrdinalIgnoreCase))
         {
