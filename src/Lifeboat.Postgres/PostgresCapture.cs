@@ -140,7 +140,7 @@ public sealed class PostgresCapture
         try
         {
             sequenceValues = await ReadSequencesAsync(coordinator, sequences, failure.Token);
-            await WhenAllCancellingOnFailureAsync([schemaTask, globalsTask, .. workers], failure);
+            await WorkerPool.WhenAllAsync([schemaTask, globalsTask, .. workers], failure);
         }
         catch
         {
@@ -398,21 +398,6 @@ public sealed class PostgresCapture
         if (stored.Length != content.BytesRead)
             throw new InvalidOperationException($"stream {name}: {content.BytesRead} bytes were read but {stored.Length} stored");
         return stored;
-    }
-
-    private static async Task WhenAllCancellingOnFailureAsync(List<Task> tasks, CancellationTokenSource failure)
-    {
-        var pending = tasks.ToList();
-        while (pending.Count > 0)
-        {
-            var done = await Task.WhenAny(pending);
-            pending.Remove(done);
-            if (done.IsFaulted || done.IsCanceled)
-            {
-                await failure.CancelAsync();
-                await done; // rethrow the first real failure
-            }
-        }
     }
 
     private sealed record WorkItem(CatalogTable? Table, uint? LargeObject);

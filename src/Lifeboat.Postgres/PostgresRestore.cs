@@ -23,6 +23,48 @@ public sealed partial class PostgresRestore
     public async Task<GlobalsOutcome?> RestoreAsync(IStreamSource source, BackupManifest manifest, PgConnectionInfo target, RestoreOptions options, CancellationToken cancellationToken, EarlyConnection? early = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Jobs, 1);
+        var session = await PrepareTargetAsync(source, manifest, target, options, early, cancellationToken);
+
+        // The loads' connections open while pre-data runs: as many as there are tables to load, up to --jobs
+        // (a big table cut into parts may need more; those open when the loads start).
+        var tables = manifest.Tables.Where(t => t.Stream is not null && !t.DataOnly).ToList();
+        var workers = new WorkerConnections(target);
+        workers.OpenAhead(Math.Min(options.Jobs, tables.Count), cancellationToken);
+
+        await using (session)
+        await using (workers)
+        {
+            GlobalsOutcome? globalsApplied = null;
+            if (options.Globals)
+            {
+                var globals = manifest.RequireGlobals();
+                Ledger.Enter("roles and tablespaces", changesTarget: false);
+                globalsApplied = await GlobalsRestore.ApplyAsync(session.Connection, source, globals, session.Where, cancellationToken);
+                Ledger.GlobalsApplied = true;
+            }
+            var plan = await RestoreDataAsync(session, source, manifest, tables, workers, options, cancellationToken);
+            await RestorePostDataAsync(session, workers, plan, options, cancellationToken);
+            Ledger.Enter("done");
+            return globalsApplied;
+        }
+    }
+
+    /// <summary>The target's connection, the pg_restore to use and the verified schema archive, for one restore.</summary>
+    private sealed record TargetSession(NpgsqlConnection Connection, PgConnectionInfo Target, string Where, PgToolset Tools, SchemaArchive Archive, bool Platform) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Archive.DisposeAsync();
+            await Connection.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Opens (or takes) the target's connection and checks the target while pg_restore is found and the schema
+    /// archive extracted and verified; cleans the target (--clean) once all of that succeeded.
+    /// </summary>
+    private async Task<TargetSession> PrepareTargetAsync(IStreamSource source, BackupManifest manifest, PgConnectionInfo target, RestoreOptions options, EarlyConnection? early, CancellationToken cancellationToken)
+    {
         var where = target.Redact();
         var opened = early is not null ? await early.TakeAsync() : null;
         var connection = opened?.Connection ?? await PgErrors.OpenAsync(target, cancellationToken);
@@ -30,8 +72,6 @@ public sealed partial class PostgresRestore
         // archive touch nothing on the target: they run while the target is checked.
         Task<PgToolset>? toolsForBackup = null;
         Task<SchemaArchive>? extracting = null;
-        SchemaArchive archive;
-        PgToolset tools;
         var platform = manifest.Options.Profile == SupabaseProfile.Name;
         try
         {
@@ -40,16 +80,17 @@ public sealed partial class PostgresRestore
             extracting = SchemaArchive.ExtractAsync(source, manifest, cancellationToken);
             var mustClean = await CheckTargetAsync(connection, manifest, options, platform, where, opened?.UserObjects, cancellationToken);
             var serverMajor = connection.PostgreSqlVersion.Major;
-            tools = serverMajor > backupMajor
+            var tools = serverMajor > backupMajor
                 ? await PgToolset.FindAsync(serverMajor, options.PgBinDirectory, cancellationToken)
                 : await toolsForBackup;
-            archive = await extracting;
+            var archive = await extracting;
             // --clean drops what the target holds only once the restore can go ahead: pg_restore found, schema verified
             if (mustClean)
             {
                 Ledger.Enter("cleaning the target");
                 await TargetDatabase.CleanAsync(connection, platform, cancellationToken);
             }
+            return new TargetSession(connection, target, where, tools, archive, platform);
         }
         catch
         {
@@ -60,106 +101,100 @@ public sealed partial class PostgresRestore
                 await DisposeWhenDoneAsync(extracting);
             throw;
         }
+    }
 
-        // The loads' connections open while pre-data runs: as many as there are tables to load, up to --jobs
-        // (a big table cut into parts may need more; those open when the loads start).
-        var tables = manifest.Tables.Where(t => t.Stream is not null && !t.DataOnly).ToList();
-        var workers = new WorkerConnections(target);
-        workers.OpenAhead(Math.Min(options.Jobs, tables.Count), cancellationToken);
-
-        await using (connection)
-        await using (archive)
-        await using (workers)
+    /// <summary>
+    /// Pre-data (one pg_restore transaction), then the rows: platform tables first, in order, then every other
+    /// table on up to --jobs connections; then sequences and large objects. Returns the index plan made meanwhile.
+    /// </summary>
+    private async Task<IndexBuilds> RestoreDataAsync(TargetSession session, IStreamSource source, BackupManifest manifest, List<TableEntry> tables,
+        WorkerConnections workers, RestoreOptions options, CancellationToken cancellationToken)
+    {
+        // Planning reads only the repository and the archive: the load plan (where the big tables are
+        // cut: a chunk read per cut) is made while pre-data runs, the index plan (two pg_restore runs
+        // over the archive) while the data loads.
+        var planningLoads = Task.Run(() => TableLoadPlan.CreateAsync(source, tables, options.Jobs, options.MinimumPartBytes, cancellationToken), cancellationToken);
+        Task<IndexBuilds> planning = Task.FromResult(IndexBuilds.None);
+        try
         {
-            GlobalsOutcome? globalsApplied = null;
-            if (options.Globals)
+            Ledger.Enter("pre-data");
+            await PgRestoreRunner.RunIntoDatabaseAsync(session.Tools, session.Target, session.Archive, "pre-data", 1, options.NoOwner, options.NoPrivileges, [], cancellationToken, skipExtensions: session.Platform);
+
+            Ledger.Enter("table data");
+            if (options.Jobs > 1)
+                planning = IndexBuildPlan.CreateAsync(session.Tools, session.Archive, manifest, cancellationToken);
+            // Rows of platform tables (which the target has, with their own foreign keys) go first, in order.
+            foreach (var platformTable in manifest.DataOnlyTablesInLoadOrder())
             {
-                var globals = manifest.RequireGlobals();
-                Ledger.Enter("roles and tablespaces", changesTarget: false);
-                globalsApplied = await GlobalsRestore.ApplyAsync(connection, source, globals, where, cancellationToken);
-                Ledger.GlobalsApplied = true;
+                await LoadTableAsync(session.Connection, source, platformTable, platformTable.QualifiedName, cancellationToken);
+                Ledger.PartLoaded(platformTable);
+                if (options.Analyze)
+                    await AnalyzeAsync(session.Connection, platformTable.QualifiedName, cancellationToken);
             }
+            await LoadTablesAsync(workers, await planningLoads, options, cancellationToken);
 
-            // Planning reads only the repository and the archive: the load plan (where the big tables are
-            // cut: a chunk read per cut) is made while pre-data runs, the index plan (two pg_restore runs
-            // over the archive) while the data loads.
-            var planningLoads = Task.Run(() => TableLoadPlan.CreateAsync(source, tables, options.Jobs, options.MinimumPartBytes, cancellationToken), cancellationToken);
-            Task<IndexBuilds> planning = Task.FromResult(IndexBuilds.None);
-            try
-            {
-                Ledger.Enter("pre-data");
-                await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "pre-data", 1, options.NoOwner, options.NoPrivileges, [], cancellationToken, skipExtensions: platform);
+            Ledger.Enter("sequences");
+            await SetSequencesAsync(session.Connection, manifest.Sequences, cancellationToken);
 
-                Ledger.Enter("table data");
-                if (options.Jobs > 1)
-                    planning = IndexBuildPlan.CreateAsync(tools, archive, manifest, cancellationToken);
-                // Rows of platform tables (which the target has, with their own foreign keys) go first, in order.
-                foreach (var platformTable in manifest.DataOnlyTablesInLoadOrder())
-                {
-                    await LoadTableAsync(connection, source, platformTable, platformTable.QualifiedName, cancellationToken);
-                    Ledger.PartLoaded(platformTable);
-                    if (options.Analyze)
-                        await AnalyzeAsync(connection, platformTable.QualifiedName, cancellationToken);
-                }
+            Ledger.Enter("large objects");
+            foreach (var lo in manifest.LargeObjects)
+                await LoadLargeObjectAsync(session.Connection, source, lo, cancellationToken);
+        }
+        catch
+        {
+            // the plans read the archive and the repository, which are closed once this fails
+            await ObserveAsync(planning);
+            await ObserveAsync(planningLoads);
+            throw;
+        }
+        return await planning;
+    }
 
-                // Largest first; a table big enough to hold the others up is loaded in parts, at once, on
-                // several connections (see TableLoadPlan). Each table is analyzed by the worker that loaded
-                // its last part, while the other workers still load.
-                var loads = await planningLoads;
-                foreach (var planned in loads.GroupBy(l => l.Table))
-                    Ledger.Planned(planned.Key, planned.Count());
-                await RunParallelAsync(workers, loads, options.Jobs, async (conn, load, ct) =>
-                {
-                    var rows = await LoadPartAsync(conn, load.Part, load.Table, load.Table.QualifiedName, ct);
-                    Ledger.PartLoaded(load.Table);
-                    if (load.Finish() && options.Analyze)
-                        await AnalyzeAsync(conn, load.Table.QualifiedName, ct);
-                    return rows;
-                }, cancellationToken);
+    /// <summary>
+    /// Largest first; a table big enough to hold the others up is loaded in parts, at once, on
+    /// several connections (see TableLoadPlan). Each table is analyzed by the worker that loaded
+    /// its last part, while the other workers still load.
+    /// </summary>
+    private async Task LoadTablesAsync(WorkerConnections workers, IReadOnlyList<TableLoad> loads, RestoreOptions options, CancellationToken cancellationToken)
+    {
+        foreach (var planned in loads.GroupBy(l => l.Table))
+            Ledger.Planned(planned.Key, planned.Count());
+        await RunParallelAsync(workers, loads, options.Jobs, async (conn, load, ct) =>
+        {
+            var rows = await LoadPartAsync(conn, load.Part, load.Table, load.Table.QualifiedName, ct);
+            Ledger.PartLoaded(load.Table);
+            if (load.Finish() && options.Analyze)
+                await AnalyzeAsync(conn, load.Table.QualifiedName, ct);
+            return rows;
+        }, cancellationToken);
+    }
 
-                Ledger.Enter("sequences");
-                await SetSequencesAsync(connection, manifest.Sequences, cancellationToken);
+    /// <summary>
+    /// With several jobs the indexes (and the constraints built on one) go first, all of a table's
+    /// at once (see IndexBuildPlan); pg_restore restores the rest of post-data. With one job
+    /// pg_restore does all of it in a single transaction. Then ANALYZE of what needs post-data.
+    /// </summary>
+    private async Task RestorePostDataAsync(TargetSession session, WorkerConnections workers, IndexBuilds plan, RestoreOptions options, CancellationToken cancellationToken)
+    {
+        var builds = plan.Builds;
+        if (builds.Count > 0)
+        {
+            Ledger.Enter("indexes");
+            await BuildIndexesAsync(session.Connection, workers, builds, options.Jobs, cancellationToken);
+        }
 
-                Ledger.Enter("large objects");
-                foreach (var lo in manifest.LargeObjects)
-                    await LoadLargeObjectAsync(connection, source, lo, cancellationToken);
-            }
-            catch
-            {
-                // the plans read the archive and the repository, which are closed once this fails
-                await ObserveAsync(planning);
-                await ObserveAsync(planningLoads);
-                throw;
-            }
+        // (when the builds were all of post-data, as with only primary keys, there is nothing left for it)
+        if (plan.LeavesEntries)
+        {
+            Ledger.Enter("post-data");
+            await PgRestoreRunner.RunIntoDatabaseAsync(session.Tools, session.Target, session.Archive, "post-data", options.Jobs, options.NoOwner, options.NoPrivileges, [], cancellationToken,
+                skipExtensions: session.Platform, excludedEntries: builds.Select(b => b.EntryId).ToList(), toc: plan.PostDataToc);
+        }
 
-            // With several jobs the indexes (and the constraints built on one) go first, all of a table's
-            // at once (see IndexBuildPlan); pg_restore restores the rest of post-data. With one job
-            // pg_restore does all of it in a single transaction.
-            var plan = await planning;
-            var builds = plan.Builds;
-            if (builds.Count > 0)
-            {
-                Ledger.Enter("indexes");
-                await BuildIndexesAsync(connection, workers, builds, options.Jobs, cancellationToken);
-            }
-
-            // (when the builds were all of post-data, as with only primary keys, there is nothing left for it)
-            if (plan.LeavesEntries)
-            {
-                Ledger.Enter("post-data");
-                await PgRestoreRunner.RunIntoDatabaseAsync(tools, target, archive, "post-data", options.Jobs, options.NoOwner, options.NoPrivileges, [], cancellationToken,
-                    skipExtensions: platform, excludedEntries: builds.Select(b => b.EntryId).ToList(), toc: plan.PostDataToc);
-            }
-
-            if (options.Analyze)
-            {
-                Ledger.Enter("analyze");
-
-                await AnalyzeAfterPostDataAsync(connection, cancellationToken);
-            }
-
-            Ledger.Enter("done");
-            return globalsApplied;
+        if (options.Analyze)
+        {
+            Ledger.Enter("analyze");
+            await AnalyzeAfterPostDataAsync(session.Connection, cancellationToken);
         }
     }
 
@@ -402,8 +437,8 @@ public sealed partial class PostgresRestore
 
     /// <summary>
     /// Runs <paramref name="action"/> for every item on up to <paramref name="jobs"/> connections of
-    /// <paramref name="connections"/>; the first failure stops the rest. A connection whose items all
-    /// completed goes back to <paramref name="connections"/> for the next step; one that failed is closed.
+    /// <paramref name="connections"/>; the first failure stops the rest and is the one thrown (see <see cref="WorkerPool"/>).
+    /// A connection whose items all completed goes back to <paramref name="connections"/> for the next step; one that failed is closed.
     /// </summary>
     internal static async Task RunParallelAsync<T>(WorkerConnections connections, IReadOnlyList<T> items, int jobs,
         Func<NpgsqlConnection, T, CancellationToken, Task<long>> action, CancellationToken cancellationToken)
@@ -411,46 +446,23 @@ public sealed partial class PostgresRestore
         if (items.Count == 0)
             return;
         var queue = new ConcurrentQueue<T>(items);
-        using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        // the failure that stopped the others: theirs (cancelled COPYs, broken writes) follow from it
-        Exception? first = null;
-        var workers = Enumerable.Range(0, Math.Min(jobs, items.Count)).Select(async _ =>
+        await WorkerPool.RunAsync(Math.Min(jobs, items.Count), async token =>
         {
+            var connection = await connections.RentAsync(token);
             try
             {
-                var connection = await connections.RentAsync(failure.Token);
-                try
+                while (queue.TryDequeue(out var item))
                 {
-                    while (queue.TryDequeue(out var item))
-                    {
-                        failure.Token.ThrowIfCancellationRequested();
-                        await action(connection, item, failure.Token);
-                    }
+                    token.ThrowIfCancellationRequested();
+                    await action(connection, item, token);
                 }
-                catch
-                {
-                    await connection.DisposeAsync();
-                    throw;
-                }
-                await connections.ReturnAsync(connection);
             }
-            catch (Exception e)
+            catch
             {
-                Interlocked.CompareExchange(ref first, e, null);
-                await failure.CancelAsync();
+                await connection.DisposeAsync();
                 throw;
             }
-        }).ToList();
-        try
-        {
-            await Task.WhenAll(workers);
-        }
-        catch
-        {
-            // report the failure that came first, not one it caused
-            if (first is not null and not OperationCanceledException && !cancellationToken.IsCancellationRequested)
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
-            throw;
-        }
+            await connections.ReturnAsync(connection);
+        }, cancellationToken);
     }
 }

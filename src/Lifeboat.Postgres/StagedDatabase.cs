@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Text.RegularExpressions;
 using Npgsql;
 
@@ -49,7 +47,7 @@ public sealed partial class StagedDatabase
     public static async Task<StagedDatabase> CreateAsync(PgConnectionInfo target, string snapshot, Action<string>? notice, CancellationToken cancellationToken)
     {
         var staged = new StagedDatabase(target, Marker(target.Database, snapshot));
-        await using var connection = await OpenMaintenanceAsync(target, cancellationToken);
+        await using var connection = await ServerDatabase.OpenMaintenanceAsync(target, cancellationToken);
         if (await CommentOfAsync(connection, target.Database, cancellationToken) is not null)
         {
             throw new TargetNotEmptyException(
@@ -60,30 +58,21 @@ public sealed partial class StagedDatabase
         if (await CommentOfAsync(connection, staging, cancellationToken) is { } comment)
         {
             var left = LeftBy(comment);
-            if (left is null || left.Value.Host != Environment.MachineName || IsRunning(left.Value.ProcessId, left.Value.Started))
+            if (left is not { IsGone: true })
             {
-                var who = left is null ? "not by a Lifeboat restore" : $"by process {left.Value.ProcessId} on {left.Value.Host}, which {(left.Value.Host == Environment.MachineName ? "still runs" : "may still run")}";
+                var who = left is null ? "not by a Lifeboat restore" : $"by process {left.Value.ProcessId} on {left.Value.Host}, which {(left.Value.IsHere ? "still runs" : "may still run")}";
                 throw new TargetNotEmptyException(
                     $"database \"{staging}\" exists ({who}): another restore into \"{target.Database}\" is under way, or was left unfinished. " +
                     $"Wait for it, or if it no longer runs, DROP DATABASE \"{staging}\" and restore again.");
             }
 
-            await DropAsync(connection, staging, cancellationToken);
+            await ServerDatabase.DropAsync(connection, staging, cancellationToken);
             notice?.Invoke($"removed database \"{staging}\": an incomplete restore left by process {left.Value.ProcessId}, which ended without finishing");
         }
 
-        await using (var create = new NpgsqlCommand($"CREATE DATABASE {Sql.Ident(staging)}", connection))
-        {
-            try
-            {
-                await create.ExecuteNonQueryAsync(cancellationToken);
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
-            {
-                throw new InsufficientPrivilegeException(
-                    $"role \"{target.User}\" may not create databases: create \"{target.Database}\" first (CREATE DATABASE ... OWNER {target.User}) and leave out --create, or ALTER ROLE {target.User} CREATEDB", e);
-            }
-        }
+        await ServerDatabase.CreateAsync(connection, staging,
+            $"role \"{target.User}\" may not create databases: create \"{target.Database}\" first (CREATE DATABASE ... OWNER {target.User}) and leave out --create, or ALTER ROLE {target.User} CREATEDB",
+            cancellationToken);
 
         try
         {
@@ -91,7 +80,7 @@ public sealed partial class StagedDatabase
         }
         catch
         {
-            await DropAsync(connection, staging, CancellationToken.None);
+            await ServerDatabase.DropAsync(connection, staging, CancellationToken.None);
             throw;
         }
 
@@ -101,7 +90,7 @@ public sealed partial class StagedDatabase
     /// <summary>Renames the staging database to the target and removes its comment, in one transaction.</summary>
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenMaintenanceAsync(Target, cancellationToken);
+        await using var connection = await ServerDatabase.OpenMaintenanceAsync(Target, cancellationToken);
         try
         {
             await CatalogReader.ExecuteAsync(connection,
@@ -121,8 +110,8 @@ public sealed partial class StagedDatabase
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         try
         {
-            await using var connection = await OpenMaintenanceAsync(Target, timeout.Token);
-            await DropAsync(connection, Staging.Database, timeout.Token);
+            await using var connection = await ServerDatabase.OpenMaintenanceAsync(Target, timeout.Token);
+            await ServerDatabase.DropAsync(connection, Staging.Database, timeout.Token);
             return null;
         }
         catch (Exception e) when (e is NpgsqlException or PostgresLifeboatException or OperationCanceledException or IOException)
@@ -141,7 +130,7 @@ public sealed partial class StagedDatabase
         var comment = $"INCOMPLETE: a Lifeboat restore failed here ({why}) and was kept by --keep-failed for inspection. It does not hold the whole snapshot.";
         try
         {
-            await using var connection = await OpenMaintenanceAsync(Target, timeout.Token);
+            await using var connection = await ServerDatabase.OpenMaintenanceAsync(Target, timeout.Token);
             await CatalogReader.ExecuteAsync(connection,
                 $"BEGIN; ALTER DATABASE {Sql.Ident(Staging.Database)} RENAME TO {Sql.Ident(Target.Database)}; COMMENT ON DATABASE {Sql.Ident(Target.Database)} IS {Sql.Literal(comment)}; COMMIT",
                 timeout.Token);
@@ -153,9 +142,6 @@ public sealed partial class StagedDatabase
         }
     }
 
-    private static Task<NpgsqlConnection> OpenMaintenanceAsync(PgConnectionInfo target, CancellationToken cancellationToken) =>
-        PgErrors.OpenAsync(target.WithDatabase(target.Database == "postgres" ? "template1" : "postgres"), cancellationToken);
-
     /// <summary>The database's comment ("" when it has none), or null when it does not exist.</summary>
     private static async Task<string?> CommentOfAsync(NpgsqlConnection connection, string database, CancellationToken cancellationToken)
     {
@@ -165,48 +151,11 @@ public sealed partial class StagedDatabase
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
-    private static async Task DropAsync(NpgsqlConnection connection, string database, CancellationToken cancellationToken)
-    {
-        // the sessions of a killed restore may linger until the server notices: FORCE ends them (PostgreSQL 13+)
-        if (connection.PostgreSqlVersion.Major < 13)
-        {
-            await using var terminate = new NpgsqlCommand("SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE datname = $1 AND pid <> pg_catalog.pg_backend_pid()", connection);
-            terminate.Parameters.Add(new NpgsqlParameter<string> { TypedValue = database });
-            await terminate.ExecuteNonQueryAsync(cancellationToken);
-        }
+    private static string Marker(string target, string snapshot) =>
+        $"Lifeboat is restoring snapshot {snapshot} into \"{target}\" here ({ProcessMark.Current()}). If that process no longer runs, this is an incomplete restore: drop it.";
 
-        var force = connection.PostgreSqlVersion.Major >= 13 ? " WITH (FORCE)" : "";
-        await CatalogReader.ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {Sql.Ident(database)}{force}", cancellationToken);
-    }
+    private static ProcessMark? LeftBy(string comment) => MarkerPattern().Match(comment) is { Success: true } m ? ProcessMark.Of(m) : null;
 
-    private static string Marker(string target, string snapshot)
-    {
-        using var self = Process.GetCurrentProcess();
-        var started = new DateTimeOffset(self.StartTime.ToUniversalTime(), TimeSpan.Zero);
-        return $"Lifeboat is restoring snapshot {snapshot} into \"{target}\" here (process {self.Id.ToString(CultureInfo.InvariantCulture)} on {Environment.MachineName}, " +
-            $"started {started.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)}). If that process no longer runs, this is an incomplete restore: drop it.";
-    }
-
-    private static (int ProcessId, string Host, DateTimeOffset Started)? LeftBy(string comment) =>
-        MarkerPattern().Match(comment) is { Success: true } m
-            ? (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), m.Groups[2].Value,
-                DateTimeOffset.ParseExact(m.Groups[3].Value, "yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal))
-            : null;
-
-    /// <summary>Whether the process is still the one that started then (a pid may be reused).</summary>
-    private static bool IsRunning(int processId, DateTimeOffset started)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(processId);
-            return !process.HasExited && Math.Abs((process.StartTime.ToUniversalTime() - started.UtcDateTime).TotalSeconds) <= 2;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
-    }
-
-    [GeneratedRegex(@"^Lifeboat is restoring snapshot \S+ into "".*"" here \(process (\d+) on (\S+), started (\S+)\)\.")]
+    [GeneratedRegex(@"^Lifeboat is restoring snapshot \S+ into "".*"" here \(" + ProcessMark.Pattern + @"\)\.")]
     private static partial Regex MarkerPattern();
 }

@@ -43,7 +43,8 @@ public sealed class BigDatabaseFixture : IAsyncLifetime
 
 /// <summary>
 /// A restore that fails, is interrupted or is killed never leaves a database that looks restored:
-/// the exit code says why, the message says what is left, and the next restore cleans up after a killed one.
+/// the exit code says why, the message says what is left, and the next restore cleans up after a killed one
+/// (as the next drill does after a killed drill).
 /// </summary>
 public sealed class FailedRestoreCommandTests : IClassFixture<BigDatabaseFixture>, IDisposable
 {
@@ -125,6 +126,30 @@ public sealed class FailedRestoreCommandTests : IClassFixture<BigDatabaseFixture
         (await _db.Cluster.ScalarAsync<long>($"SELECT count(*) FROM pg_catalog.pg_database WHERE datname = '{staging}'")).Should().Be(0);
     }
 
+    [Fact]
+    public async Task A_drill_killed_while_it_restores_leaves_its_marked_scratch_database_which_the_next_drill_removes()
+    {
+        await BackupAsync();
+        string scratch;
+
+        using (var drill = _repo.Cli.Start("drill", "--scratch", _db.Url("postgres"), "--jobs", "1"))
+        {
+            scratch = await WhileDrillLoadsAsync(drill);
+            drill.Kill(entireProcessTree: true);
+            await drill.WaitForExitAsync();
+        }
+
+        (await _db.Cluster.ScalarAsync<string>($"SELECT pg_catalog.shobj_description(oid, 'pg_database') FROM pg_catalog.pg_database WHERE datname = '{scratch}'"))
+            .Should().StartWith("Lifeboat drill of snapshot").And.Contain("this is an incomplete drill: drop it");
+
+        var again = await _repo.Cli.RunAsync("drill", "--scratch", _db.Url("postgres"), "--jobs", "2");
+
+        again.ExitCode.Should().Be(0, again.ToString());
+        again.Stderr.Should().Contain($"removed database \"{scratch}\": an incomplete drill left by process");
+        (await _db.Cluster.ScalarAsync<long>("SELECT count(*) FROM pg_catalog.pg_database WHERE datname LIKE 'lifeboat\\_drill\\_%'"))
+            .Should().Be(0, "the leftover is gone and the second drill dropped its own");
+    }
+
     private async Task BackupAsync()
     {
         await _repo.InitAsync();
@@ -149,6 +174,29 @@ public sealed class FailedRestoreCommandTests : IClassFixture<BigDatabaseFixture
             }
 
             clock.Elapsed.Should().BeLessThan(TimeSpan.FromMinutes(2), "the restore should begin loading");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Waits until <paramref name="drill"/> loads rows into its scratch database (a COPY that runs now); returns that database's name.</summary>
+    private async Task<string> WhileDrillLoadsAsync(Process drill)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var loading = await _db.Cluster.ScalarAsync<string>(
+                "SELECT coalesce(max(datname::text), '') FROM pg_catalog.pg_stat_activity WHERE datname LIKE 'lifeboat\\_drill\\_%' AND state = 'active' AND query LIKE 'COPY %'");
+            if (loading.Length > 0)
+            {
+                return loading;
+            }
+
+            if (drill.HasExited)
+            {
+                throw new InvalidOperationException($"the drill ended (exit {drill.ExitCode}) before it was seen loading: {await drill.StandardError.ReadToEndAsync()}");
+            }
+
+            clock.Elapsed.Should().BeLessThan(TimeSpan.FromMinutes(2), "the drill should begin loading");
             await Task.Delay(20);
         }
     }

@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using Lifeboat.Operations.Drill;
 using Lifeboat.Operations.Evidence;
 using Lifeboat.Operations.Tests.Support;
+using Lifeboat.Postgres;
+using Lifeboat.Repository;
 using Lifeboat.Repository.Audit;
 using Lifeboat.Repository.Evidence;
 using Lifeboat.Repository.Format;
@@ -31,11 +33,7 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
 
     private Task<DrillResult> DrillAsync(string? tamper = null, TimeSpan? rto = null, DrillChecksFile? checks = null)
     {
-        var drill = new DrillRun(fixture.Repository);
-        if (tamper is not null)
-        {
-            drill.AfterRestore = (target, _) => fixture.Cluster.ExecuteAsync(tamper, target.Database);
-        }
+        var drill = new DrillRun(Opener(fixture.Repository), tamper is null ? null : new Tampering(fixture, tamper));
 
         return drill.RunAsync(new DrillRequest { Scratch = fixture.Scratch, Rto = rto, Rpo = TimeSpan.FromHours(1), Checks = checks ?? Checks, Jobs = 2 }, null, CancellationToken.None);
     }
@@ -170,7 +168,7 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
     public async Task Keep_leaves_the_scratch_database_and_a_name_clash_never_drops_what_the_drill_did_not_create()
     {
         var progress = new RecordingProgress<DrillProgress>();
-        var kept = await new DrillRun(fixture.Repository).RunAsync(new DrillRequest { Scratch = fixture.Scratch, Keep = true, Jobs = 2 }, progress, CancellationToken.None);
+        var kept = await new DrillRun(Opener(fixture.Repository)).RunAsync(new DrillRequest { Scratch = fixture.Scratch, Keep = true, Jobs = 2 }, progress, CancellationToken.None);
 
         kept.Passed.Should().BeTrue();
         progress.Reports.Select(p => p.Step).Distinct().Should().Equal("opening the snapshot", $"creating database {kept.Database}", "restoring", "saving the evidence");
@@ -221,14 +219,18 @@ public sealed class DrillTests(DrillFixture fixture) : IClassFixture<DrillFixtur
 
     private Task<DrillResult> HazardDrillAsync(string? tamper = null)
     {
-        var drill = new DrillRun(fixture.HazardRepository);
-        if (tamper is not null)
-        {
-            drill.AfterRestore = (target, _) => fixture.Cluster.ExecuteAsync(tamper, target.Database);
-        }
+        var drill = new DrillRun(Opener(fixture.HazardRepository), tamper is null ? null : new Tampering(fixture, tamper));
 
         return drill.RunAsync(new DrillRequest { Scratch = fixture.Scratch, Jobs = 2 }, null, CancellationToken.None);
     }
 
     private static IEnumerable<string> Passing(DrillResult result) => result.Report.Checks.Where(c => c.Passed).Select(c => c.Name);
+
+    private static OpenedRepository Opener(BackupRepository repository) => new(repository, "test repository");
+
+    /// <summary>Changes the restored database before the drill's checks run.</summary>
+    private sealed class Tampering(DrillFixture fixture, string sql) : IDrillObserver
+    {
+        public Task RestoredAsync(PgConnectionInfo scratch, CancellationToken cancellationToken) => fixture.Cluster.ExecuteAsync(sql, scratch.Database);
+    }
 }

@@ -39,14 +39,13 @@ internal static class DrillCommand
                 NoPrivileges = context.Get(noPrivileges),
                 PgBinDirectory = context.Get(DatabaseOptions.PgBin),
             };
-            var repository = await context.OpenRepositoryAsync();
             var progress = new LatestProgress<DrillProgress>();
             DrillResult result;
             await using (Progress.Start(context.ShowProgress, elapsed => progress.Value is { BytesExpected: { } expected } p
                 ? $"drill: {p.Step}, {Progress.Transfer(p.BytesRead, expected, elapsed)}"
                 : $"drill: {progress.Value?.Step ?? "starting"}"))
             {
-                result = await new DrillRun(repository).RunAsync(request, progress, context.CancellationToken);
+                result = await new DrillRun(context.RepositoryOpener).RunAsync(request, progress, context.CancellationToken);
             }
 
             var files = context.Get(evidenceDir) is { } dir

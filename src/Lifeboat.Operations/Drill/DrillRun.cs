@@ -12,17 +12,22 @@ namespace Lifeboat.Operations.Drill;
 /// <c>lifeboat drill</c>: restores a database snapshot into a new database on a scratch server,
 /// proves it (checks 1-7), measures RTO (start to verified database) and RPO (the snapshot's age),
 /// drops the database it created (unless kept), saves the evidence report and audits the run.
+/// It opens the repository through <paramref name="opener"/> when it starts; <paramref name="observer"/>, when
+/// given, sees the restored database before the checks run.
 /// </summary>
-public sealed class DrillRun(BackupRepository repository)
+public sealed class DrillRun(IRepositoryOpener opener, IDrillObserver? observer = null)
 {
-    /// <summary>Test seam: runs after the restore and before the checks (e.g. to tamper with the data).</summary>
-    internal Func<PgConnectionInfo, CancellationToken, Task>? AfterRestore { get; set; }
-
     /// <summary>Runs the drill under a shared lock and appends its audit record.</summary>
-    public Task<DrillResult> RunAsync(DrillRequest request, IProgress<DrillProgress>? progress, CancellationToken cancellationToken) =>
-        OperationAudit.RunAsync(repository, "drill", ct => RunCoreAsync(request, new Reporter(progress), ct), (result, _) => Task.FromResult(Facts(result)), cancellationToken);
+    public async Task<DrillResult> RunAsync(DrillRequest request, IProgress<DrillProgress>? progress, CancellationToken cancellationToken)
+    {
+        var reporter = new Reporter(progress);
+        reporter.Enter("opening the snapshot");
+        var repository = await opener.OpenAsync(cancellationToken);
+        return await OperationAudit.RunAsync(
+            repository, "drill", ct => RunCoreAsync(repository, request, reporter, ct), (result, _) => Task.FromResult(Facts(result)), cancellationToken);
+    }
 
-    private async Task<DrillResult> RunCoreAsync(DrillRequest request, Reporter reporter, CancellationToken cancellationToken)
+    private async Task<DrillResult> RunCoreAsync(BackupRepository repository, DrillRequest request, Reporter reporter, CancellationToken cancellationToken)
     {
         var time = repository.Context.Time;
         var started = time.GetUtcNow();
@@ -31,17 +36,17 @@ public sealed class DrillRun(BackupRepository repository)
 
         await using var held = await Locks.AcquireAsync(repository, exclusive: false, "drill", cancellationToken);
         reporter.Enter("opening the snapshot");
-        var record = await ResolveAsync(request.Snapshot, cancellationToken);
+        var record = await ResolveAsync(repository, request.Snapshot, cancellationToken);
         var (_, source, manifest) = await DatabaseRestore.OpenAsync(repository, record.Id.ToString(), reporter.BytesRead, cancellationToken);
         timings.Lap("open snapshot");
 
         var name = DatabaseName(record, started);
         var drilled = new Drilled(record, source, manifest, name, request.Scratch.WithDatabase(name));
         reporter.Enter($"creating database {name}");
-        var scratch = await ScratchDatabase.CreateAsync(drilled.Target, cancellationToken);
+        var scratch = await ScratchDatabase.CreateAsync(drilled.Target, record.Id.ToString(), repository.Context.Notice, cancellationToken);
         timings.Lap("create database");
 
-        var proof = await RestoreAndCheckAsync(request, drilled, scratch, timings, clock, reporter, cancellationToken);
+        var proof = await RestoreAndCheckAsync(repository.Context.Time, request, drilled, scratch, timings, clock, reporter, cancellationToken);
         if (request.Checks is null)
         {
             proof.Notes.Add("no checks file (--checks): required tables and custom assertions (checks 6 and 7) were not run");
@@ -52,16 +57,15 @@ public sealed class DrillRun(BackupRepository repository)
         // warnings are the source's state (the restore is exact there): they never fail the drill
         var passed = proof.Checks.All(c => c.Passed) && objectives.All(o => o.Passed);
         reporter.Enter("saving the evidence");
-        var report = Report(request, drilled, proof, objectives, passed, started, timings.Timings, rpo);
+        var report = Report(repository, request, drilled, proof, objectives, passed, started, timings.Timings, rpo);
         var saved = await EvidenceRecorder.SaveAsync(repository, report, cancellationToken);
         return new DrillResult(passed, name, request.Keep, saved);
     }
 
     /// <summary>Restores into the scratch database, runs the checks on it, and drops it (unless kept), also after a failure.</summary>
     private async Task<Proof> RestoreAndCheckAsync(
-        DrillRequest request, Drilled drilled, ScratchDatabase scratch, Laps timings, long clock, Reporter reporter, CancellationToken cancellationToken)
+        TimeProvider time, DrillRequest request, Drilled drilled, ScratchDatabase scratch, Laps timings, long clock, Reporter reporter, CancellationToken cancellationToken)
     {
-        var time = repository.Context.Time;
         var proof = new Proof();
         try
         {
@@ -70,9 +74,9 @@ public sealed class DrillRun(BackupRepository repository)
             timings.Lap("restore");
             if (restored)
             {
-                if (AfterRestore is not null)
+                if (observer is not null)
                 {
-                    await AfterRestore(drilled.Target, cancellationToken);
+                    await observer.RestoredAsync(drilled.Target, cancellationToken);
                 }
 
                 proof.ServerVersion = await RunChecksAsync(drilled.Target, drilled.Manifest, request, proof.Checks, timings.Timings, time, cancellationToken);
@@ -92,6 +96,10 @@ public sealed class DrillRun(BackupRepository repository)
                     proof.Notes.Add($"could not drop the scratch database {drilled.Name}: {dropError}; drop it by hand");
                 }
             }
+            else if (await TryKeepAsync(scratch, drilled.Record) is { } keepError)
+            {
+                proof.Notes.Add($"could not mark the scratch database {drilled.Name} as kept: {keepError}; a later drill on this host may drop it");
+            }
         }
 
         return proof;
@@ -105,8 +113,8 @@ public sealed class DrillRun(BackupRepository repository)
         new("RPO", "age of the snapshot when the drill started", request.Rpo?.TotalSeconds, rpo.TotalSeconds, request.Rpo is null || rpo <= request.Rpo),
     ];
 
-    private EvidenceReport Report(
-        DrillRequest request, Drilled drilled, Proof proof, List<EvidenceObjective> objectives, bool passed, DateTimeOffset started,
+    private static EvidenceReport Report(
+        BackupRepository repository, DrillRequest request, Drilled drilled, Proof proof, List<EvidenceObjective> objectives, bool passed, DateTimeOffset started,
         List<EvidenceTiming> timings, TimeSpan rpo)
     {
         var (record, source, manifest) = (drilled.Record, drilled.Source, drilled.Manifest);
@@ -199,7 +207,7 @@ public sealed class DrillRun(BackupRepository repository)
         return catalog.ServerVersion;
     }
 
-    private async Task<SnapshotRecord> ResolveAsync(string reference, CancellationToken cancellationToken)
+    private static async Task<SnapshotRecord> ResolveAsync(BackupRepository repository, string reference, CancellationToken cancellationToken)
     {
         if (!string.Equals(reference, "latest", StringComparison.OrdinalIgnoreCase))
         {
@@ -223,6 +231,21 @@ public sealed class DrillRun(BackupRepository repository)
         try
         {
             await scratch.DropAsync(timeout.Token);
+            return null;
+        }
+        catch (Exception e)
+        {
+            return OperationAudit.ErrorText(e.Message);
+        }
+    }
+
+    /// <summary>Marks the kept database as no drill's leftover (else the next drill would drop it); returns the error text, or null.</summary>
+    private static async Task<string?> TryKeepAsync(ScratchDatabase scratch, SnapshotRecord record)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            await scratch.KeepAsync(record.Id.ToString(), timeout.Token);
             return null;
         }
         catch (Exception e)
