@@ -139,7 +139,18 @@ internal sealed class CliContext(ParseResult parseResult, CancellationToken canc
     {
         public string Location => location;
 
-        public Task<BackupRepository> OpenAsync(CancellationToken cancellationToken) => context.OpenRepositoryAsync(location, password());
+        /// <summary>Opens; a usage error of the location or the options is an <see cref="InvalidRequestException"/> (same message and exit code) to the use case.</summary>
+        public async Task<BackupRepository> OpenAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await context.OpenRepositoryAsync(location, password());
+            }
+            catch (UsageException e)
+            {
+                throw new InvalidRequestException(e.Message);
+            }
+        }
     }
 
     /// <summary>Opens the repository at <paramref name="location"/> with the global storage settings.</summary>

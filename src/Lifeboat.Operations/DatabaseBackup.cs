@@ -7,82 +7,117 @@ using Lifeboat.Repository.Backup;
 
 namespace Lifeboat.Operations;
 
+/// <summary>What <see cref="DatabaseBackup"/> backs up: the database, how, and the snapshot's labels.</summary>
+/// <param name="Source">The database to back up (its password never reaches a snapshot, a log or an error).</param>
+/// <param name="Options">What of it to capture, and with how many jobs.</param>
+public sealed record DatabaseBackupRequest(PgConnectionInfo Source, CaptureOptions Options)
+{
+    /// <summary>Tags of the snapshot.</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>The time to record instead of now (e.g. importing old dumps).</summary>
+    public DateTimeOffset? Time { get; init; }
+
+    /// <summary>Further repositories the new snapshot is copied to (<see cref="SnapshotCopies"/>): opened while the database side is prepared.</summary>
+    public IReadOnlyList<IRepositoryOpener> AlsoTo { get; init; } = [];
+}
+
+/// <summary>How far a backup is: tables (zero for a stream), bytes read of the estimate, bytes stored (compressed, encrypted) so far.</summary>
+public sealed record BackupProgress(int TablesDone, int TablesTotal, long BytesDone, long? BytesEstimated, long StoredBytes);
+
+/// <summary>The outcome of a database backup.</summary>
+/// <param name="Record">The snapshot, committed.</param>
+/// <param name="Manifest">What was captured.</param>
+/// <param name="Warnings">E.g. that it is far smaller than the previous one of the same database and selection (<see cref="SizeDrop"/>).</param>
+/// <param name="Copies">The copies to the <see cref="DatabaseBackupRequest.AlsoTo"/> repositories, still to be made.</param>
+public sealed record DatabaseBackupResult(SnapshotRecord Record, BackupManifest Manifest, IReadOnlyList<string> Warnings, SnapshotCopies Copies);
+
 /// <summary>
 /// Backs up a live PostgreSQL database into a snapshot: one consistent exported snapshot, tables
 /// copied in parallel straight into the repository, schema via pg_dump, manifest with per-table
-/// hashes. The snapshot is committed only when everything was captured.
+/// hashes. The snapshot is committed only when everything was captured. The database side
+/// (connect, find pg_dump, export the snapshot, read the catalog) is prepared while the repository
+/// opens (a key derivation): both take a few hundred milliseconds.
 /// </summary>
-public sealed class DatabaseBackup(BackupRepository repository, BackupWriterOptions writerOptions)
+public sealed class DatabaseBackup(IRepositoryOpener repository, BackupWriterOptions writerOptions)
 {
     public const string Kind = "postgres";
 
-    /// <summary>Created when the capture starts; poll it for bytes stored.</summary>
-    public BackupWriter? Writer { get; private set; }
-
-    /// <summary>The latest progress the capture reported.</summary>
-    public CaptureProgress? LastProgress { get; private set; }
-
-    /// <summary>Set once the capture completed: what was captured.</summary>
-    public BackupManifest? Manifest { get; private set; }
-
-    /// <summary>Set once the snapshot is committed: e.g. that it is far smaller than the previous one of the same database and selection (<see cref="SizeDrop"/>).</summary>
-    public IReadOnlyList<string> Warnings { get; private set; } = [];
-
     /// <summary>
-    /// Backs up, then records evidence and an audit record (a failure is audited too).
-    /// <paramref name="preparing"/>: the capture's first half (<see cref="PostgresCapture.PrepareAsync"/>)
-    /// if the caller started it already, e.g. while the repository was being opened; this backup then owns it.
+    /// Opens the repository (and the <see cref="DatabaseBackupRequest.AlsoTo"/> ones) while preparing the
+    /// capture, backs up, then records evidence and an audit record (a failure is audited too). A
+    /// preparation that is not used (the repository did not open, the lock was refused, ...) is discarded:
+    /// its transaction ends and its connection closes.
     /// </summary>
-    public Task<SnapshotRecord> RunAsync(
-        PgConnectionInfo source, CaptureOptions options, IReadOnlyList<string> tags, DateTimeOffset? time, CancellationToken cancellationToken,
-        Task<PreparedCapture>? preparing = null)
+    public async Task<DatabaseBackupResult> RunAsync(
+        DatabaseBackupRequest request, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
-        var started = repository.Context.Time.GetUtcNow();
-        return OperationAudit.RunAsync(repository, "backup", ct => RunCoreAsync(source, options, tags, time, preparing, ct),
-            (record, ct) => OperationEvidence.ForBackupAsync(repository, record, Manifest, Warnings, started, ct), cancellationToken, SourceName(source));
+        // pg_dump's version is read while the repository opens
+        PgToolset.Prefetch(request.Options.PgBinDirectory);
+        var capture = new PostgresCapture();
+        var preparing = capture.PrepareAsync(request.Source, request.Options, cancellationToken);
+        BackupRepository opened;
+        IReadOnlyList<SnapshotCopies.Target> targets;
+        try
+        {
+            opened = await repository.OpenAsync(cancellationToken);
+            targets = await SnapshotCopies.OpenAsync(request.AlsoTo, cancellationToken);
+        }
+        catch
+        {
+            await PreparedCapture.DiscardAsync(preparing);
+            throw;
+        }
+
+        opened.Context.Notice?.Invoke($"backing up {request.Source.Redact()} with {request.Options.Jobs} job(s)");
+        var started = opened.Context.Time.GetUtcNow();
+        var (record, manifest, warnings) = await OperationAudit.RunAsync(
+            opened, "backup", ct => BackupAsync(opened, capture, preparing, request, progress, ct),
+            (done, ct) => OperationEvidence.ForBackupAsync(opened, done.Record, done.Manifest, done.Warnings, started, ct),
+            cancellationToken, SourceName(request.Source));
+        return new DatabaseBackupResult(record, manifest, warnings, new SnapshotCopies(opened, record, targets));
     }
 
-    private async Task<SnapshotRecord> RunCoreAsync(
-        PgConnectionInfo source, CaptureOptions options, IReadOnlyList<string> tags, DateTimeOffset? time, Task<PreparedCapture>? preparing,
-        CancellationToken cancellationToken)
+    private async Task<(SnapshotRecord Record, BackupManifest Manifest, IReadOnlyList<string> Warnings)> BackupAsync(
+        BackupRepository repository, PostgresCapture capture, Task<PreparedCapture> preparing, DatabaseBackupRequest request,
+        IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
-        var capture = new PostgresCapture();
+        Task<PreparedCapture>? unused = preparing;
         try
         {
             await using var held = await Locks.AcquireAsync(repository, exclusive: false, "backup", cancellationToken);
             var index = await MasterIndex.LoadAsync(repository, cancellationToken);
-            Writer = new BackupWriter(repository, index, writerOptions with { Lock = held });
-            var selection = Selection(options);
+            var reporter = new ProgressReporter(progress);
+            var writer = new BackupWriter(repository, index, writerOptions with { Lock = held, Progress = progress is null ? null : reporter });
+            var selection = Selection(request.Options);
             var sizeDrop = SizeDrop.Start(
-                repository, Kind, SourceName(source), previous => previous.Manifest?["selection"] is JsonValue v && v.TryGetValue<string>(out var s) && s == selection,
+                repository, Kind, SourceName(request.Source), previous => previous.Manifest?["selection"] is JsonValue v && v.TryGetValue<string>(out var s) && s == selection,
                 cancellationToken);
-            var owned = preparing ?? capture.PrepareAsync(source, options, cancellationToken);
-            preparing = null;
-            await using (var prepared = await owned)
+            unused = null;
+            BackupManifest manifest;
+            await using (var prepared = await preparing)
             {
-                Manifest = await capture.CaptureAsync(
-                    prepared, new RepositoryStreamSink(Writer), new SynchronousProgress(p => LastProgress = p), cancellationToken);
+                manifest = await capture.CaptureAsync(prepared, new RepositoryStreamSink(writer), reporter.For(writer.Stats), cancellationToken);
             }
 
-            var record = await Writer.CommitAsync(
-                new SnapshotDescription(Kind, SourceName(source), tags, ProgramInfo.Name)
+            var record = await writer.CommitAsync(
+                new SnapshotDescription(Kind, SourceName(request.Source), request.Tags, ProgramInfo.Name)
                 {
-                    Time = time,
-                    Manifest = Summarize(Manifest, selection),
+                    Time = request.Time,
+                    Manifest = Summarize(manifest, selection),
                 },
                 cancellationToken);
             var warnings = await sizeDrop.WarningsAsync(
                 record, "the database holds far less than at that backup: check that no data was deleted or truncated by mistake, and that the filters are the ones meant");
-            Warnings = Manifest.GlobalsNotSaved is { } why
+            return (record, manifest, manifest.GlobalsNotSaved is { } why
                 ? [.. warnings, $"--globals: roles and tablespaces were NOT saved ({why}); the database itself is backed up, and 'restore --globals' of this snapshot will refuse. Save them another way (the host's dashboard or an owner's pg_dumpall), or back up with a role allowed to run pg_dumpall"]
-                : warnings;
-            return record;
+                : warnings);
         }
         finally
         {
-            if (preparing is not null)
+            if (unused is not null)
             {
-                await PreparedCapture.DiscardAsync(preparing);
+                await PreparedCapture.DiscardAsync(unused);
             }
         }
     }
@@ -119,9 +154,40 @@ public sealed class DatabaseBackup(BackupRepository repository, BackupWriterOpti
             ("profile", options.Profile is null ? [] : (IReadOnlyList<string>)[options.Profile]),
         }.SelectMany(f => f.Item2.Select(pattern => $"--{f.Item1}={pattern}")));
 
-    /// <summary>Reports on the calling thread (the capture's workers), so the latest value is always visible.</summary>
-    private sealed class SynchronousProgress(Action<CaptureProgress> report) : IProgress<CaptureProgress>
+    /// <summary>
+    /// Joins the capture's reports (tables, bytes read) with the writer's (bytes stored) into
+    /// <see cref="BackupProgress"/>, on the calling threads (the capture's workers): nothing before the
+    /// capture's first report, then one record per report of either.
+    /// </summary>
+    private sealed class ProgressReporter(IProgress<BackupProgress>? progress) : IProgress<BackupStats>
     {
-        public void Report(CaptureProgress value) => report(value);
+        private volatile CaptureProgress? _capture;
+        private BackupStats? _stats;
+
+        public IProgress<CaptureProgress>? For(BackupStats stats)
+        {
+            _stats = stats;
+            return progress is null ? null : new Capture(this);
+        }
+
+        public void Report(BackupStats value)
+        {
+            if (_capture is { } capture)
+            {
+                Send(capture, value.StoredBytes);
+            }
+        }
+
+        private void Send(CaptureProgress capture, long stored) =>
+            progress?.Report(new BackupProgress(capture.TablesDone, capture.TablesTotal, capture.BytesDone, capture.BytesEstimated, stored));
+
+        private sealed class Capture(ProgressReporter owner) : IProgress<CaptureProgress>
+        {
+            public void Report(CaptureProgress value)
+            {
+                owner._capture = value;
+                owner.Send(value, owner._stats?.StoredBytes ?? 0);
+            }
+        }
     }
 }

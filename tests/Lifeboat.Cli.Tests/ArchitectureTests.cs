@@ -56,6 +56,18 @@ public sealed class ArchitectureTests
     public void The_program_ships_no_test_double() =>
         References("lifeboat").Should().NotContain("Lifeboat.Storage.Testing", "FaultInjectingStorage and InMemoryStorage are for tests only");
 
+    [Fact]
+    public void The_program_leaves_the_capture_to_the_backup_use_case() =>
+        TypeReferences("lifeboat").Should().NotContain(["Lifeboat.Postgres.PostgresCapture", "Lifeboat.Postgres.PreparedCapture"],
+            "DatabaseBackup prepares, runs and discards the capture; the CLI passes a request (issue 18)");
+
+    private static IEnumerable<string> TypeReferences(string assembly)
+    {
+        using var pe = new PEReader(File.OpenRead(Path.Combine(AppContext.BaseDirectory, assembly + ".dll")));
+        var reader = pe.GetMetadataReader();
+        return [.. reader.TypeReferences.Select(h => reader.GetTypeReference(h)).Select(t => reader.GetString(t.Namespace) + "." + reader.GetString(t.Name))];
+    }
+
     private static IEnumerable<string> References(string assembly)
     {
         var path = Path.Combine(AppContext.BaseDirectory, assembly + ".dll");

@@ -134,6 +134,30 @@ public sealed class DatabaseCommandTests : IClassFixture<DatabaseFixture>, IDisp
     }
 
     [Fact]
+    public async Task A_database_backup_says_what_it_backs_up_then_saves_then_copies_and_an_unusable_also_to_location_stops_it_before_anything()
+    {
+        await _repo.InitAsync();
+        var second = Path.Combine(_repo.Root, "second");
+        (await _repo.Cli.RunAsync("-r", second, "init", "--kdf-memory", "8")).ExitCode.Should().Be(0);
+
+        var unusable = await _repo.Cli.RunAsync("backup", "--db", _db.Url("app"), "--also-to", "nosuch:place");
+        var snapshotsAfterUnusable = (await _repo.Cli.RunAsync("snapshots", "--json")).Out.Trim();
+        var backup = await _repo.Cli.RunAsync("backup", "--db", _db.Url("app"), "--jobs", "2", "--also-to", second);
+
+        unusable.ExitCode.Should().Be(2, unusable.ToString());
+        unusable.Stderr.Should().Contain("unknown repository scheme 'nosuch:'").And.NotContain("backing up");
+        snapshotsAfterUnusable.Should().Be("[]", "a usage error stops the backup before it starts");
+        backup.ExitCode.Should().Be(0, backup.ToString());
+        var lines = backup.Stderr.Split('\n');
+        var announced = Array.FindIndex(lines, l => l.StartsWith("backing up ", StringComparison.Ordinal) && l.EndsWith(" with 2 job(s)", StringComparison.Ordinal));
+        var saved = Array.FindIndex(lines, l => l.StartsWith("snapshot ", StringComparison.Ordinal) && l.Contains(" saved: ", StringComparison.Ordinal));
+        var copied = Array.FindIndex(lines, l => l.StartsWith("copied ", StringComparison.Ordinal));
+        announced.Should().BeGreaterThanOrEqualTo(0, backup.Stderr);
+        saved.Should().BeGreaterThan(announced, backup.Stderr);
+        copied.Should().BeGreaterThan(saved, backup.Stderr);
+    }
+
+    [Fact]
     public async Task Database_failures_have_their_own_exit_codes_and_never_show_the_password()
     {
         await _repo.InitAsync();

@@ -29,13 +29,13 @@ public sealed class DrillFixture : IAsyncLifetime
         await _cluster.CreateDatabaseAsync("app");
         await _cluster.ExecuteAsync(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "supabase_like.sql")), "app");
         Repository = await ProofRepositories.InitAsync();
-        Snapshot = await new DatabaseBackup(Repository, new BackupWriterOptions())
-            .RunAsync(PgConnectionInfo.Parse(_cluster.Url("app")), new CaptureOptions { Jobs = 2 }, [], null, CancellationToken.None);
+        Snapshot = (await new DatabaseBackup(new OpenedRepository(Repository, "test"), new BackupWriterOptions())
+            .RunAsync(new DatabaseBackupRequest(PgConnectionInfo.Parse(_cluster.Url("app")), new CaptureOptions { Jobs = 2 }), null, CancellationToken.None)).Record;
         await _cluster.CreateDatabaseAsync("hazards");
         await _cluster.ExecuteAsync(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "source_hazards.sql")), "hazards");
         HazardRepository = await ProofRepositories.InitAsync();
-        await new DatabaseBackup(HazardRepository, new BackupWriterOptions())
-            .RunAsync(PgConnectionInfo.Parse(_cluster.Url("hazards")), new CaptureOptions { Jobs = 2 }, [], null, CancellationToken.None);
+        await new DatabaseBackup(new OpenedRepository(HazardRepository, "test"), new BackupWriterOptions())
+            .RunAsync(new DatabaseBackupRequest(PgConnectionInfo.Parse(_cluster.Url("hazards")), new CaptureOptions { Jobs = 2 }), null, CancellationToken.None);
     }
 
     /// <summary>Databases on the cluster whose name starts with lifeboat_drill_.</summary>

@@ -176,8 +176,8 @@ public sealed class FailedRestoreTests(DatabaseFixture db) : IDisposable
     private async Task<(BackupRepository Repository, SnapshotRecord Record)> BackupAsync()
     {
         var repository = await TestRepositories.InitAsync(new LocalFileStorage(_directory));
-        var record = await new DatabaseBackup(repository, new BackupWriterOptions { UploadConcurrency = 2 })
-            .RunAsync(db.Connection("app"), new CaptureOptions { Jobs = 2 }, [], null, default);
+        var record = (await new DatabaseBackup(new OpenedRepository(repository, "test"), new BackupWriterOptions { UploadConcurrency = 2 })
+            .RunAsync(new DatabaseBackupRequest(db.Connection("app"), new CaptureOptions { Jobs = 2 }), null, default)).Record;
         return (repository, record);
     }
 

@@ -82,9 +82,9 @@ public sealed class FaultInjectionTests(DatabaseFixture db) : IDisposable
         (await RestoreAsync(repository, first)).Verification!.Ok.Should().BeTrue("the previous snapshot still restores");
     }
 
-    private Task<SnapshotRecord> BackupAsync(BackupRepository repository, string database) =>
-        new DatabaseBackup(repository, new BackupWriterOptions { UploadConcurrency = 2 })
-            .RunAsync(db.Connection(database), new CaptureOptions { Jobs = 2 }, [], null, default);
+    private async Task<SnapshotRecord> BackupAsync(BackupRepository repository, string database) =>
+        (await new DatabaseBackup(new OpenedRepository(repository, "test"), new BackupWriterOptions { UploadConcurrency = 2 })
+            .RunAsync(new DatabaseBackupRequest(db.Connection(database), new CaptureOptions { Jobs = 2 }), null, default)).Record;
 
     private Task<DatabaseRestoreResult> RestoreAsync(BackupRepository repository, SnapshotRecord record) =>
         new DatabaseRestore(new OpenedRepository(repository, "test")).RunAsync(

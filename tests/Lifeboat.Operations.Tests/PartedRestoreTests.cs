@@ -71,9 +71,9 @@ public sealed class PartedRestoreTests(DatabaseFixture db) : IDisposable
     private Task DamageChunksAsync(BackupRepository repository, SnapshotRecord record, Func<IReadOnlyList<ChunkRef>, IEnumerable<ChunkRef>> choose) =>
         RepositoryDamage.FlipChunksAsync(_directory, repository, record, "data/public.bulk_events", choose);
 
-    private Task<SnapshotRecord> BackupAsync(BackupRepository repository) =>
-        new DatabaseBackup(repository, new BackupWriterOptions { UploadConcurrency = 2 })
-            .RunAsync(db.Connection("app"), new CaptureOptions { Jobs = 2 }, [], null, default);
+    private async Task<SnapshotRecord> BackupAsync(BackupRepository repository) =>
+        (await new DatabaseBackup(new OpenedRepository(repository, "test"), new BackupWriterOptions { UploadConcurrency = 2 })
+            .RunAsync(new DatabaseBackupRequest(db.Connection("app"), new CaptureOptions { Jobs = 2 }), null, default)).Record;
 
     private Task<DatabaseRestoreResult> RestoreAsync(BackupRepository repository, SnapshotRecord record, string database, IProgress<RestoreProgress>? progress = null) =>
         new DatabaseRestore(new OpenedRepository(repository, "test")).RunAsync(

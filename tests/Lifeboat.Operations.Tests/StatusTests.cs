@@ -14,8 +14,8 @@ public sealed class StatusTests
     private async Task<BackupRepository> RepositoryWithHistoryAsync()
     {
         var repository = await ProofRepositories.InitAsync(new RepositoryContext(_clock, Identity.Current));
-        await new StreamBackup(repository, new Repository.Backup.BackupWriterOptions())
-            .RunAsync("app.dump", new MemoryStream([1, 2, 3]), [], null, CancellationToken.None);
+        await new StreamBackup(new OpenedRepository(repository, "test"), new Repository.Backup.BackupWriterOptions())
+            .RunAsync(new StreamBackupRequest("app.dump", new MemoryStream([1, 2, 3])), null, CancellationToken.None);
         await OperationAudit.AppendAsync(repository, "check", _clock.GetUtcNow(), new AuditFacts(), CancellationToken.None);
         return repository;
     }
@@ -69,7 +69,8 @@ public sealed class StatusTests
         var repository = await RepositoryWithHistoryAsync();
         _clock.Advance(TimeSpan.FromDays(2));
         await OperationAudit.AppendAsync(repository, "check", _clock.GetUtcNow(), new AuditFacts { Failed = true, Error = "1 error(s): pack damaged" }, CancellationToken.None);
-        await new StreamBackup(repository, new Repository.Backup.BackupWriterOptions()).RunAsync("app.dump", new MemoryStream([4]), [], null, CancellationToken.None);
+        await new StreamBackup(new OpenedRepository(repository, "test"), new Repository.Backup.BackupWriterOptions())
+            .RunAsync(new StreamBackupRequest("app.dump", new MemoryStream([4])), null, CancellationToken.None);
 
         var failedCheck = await StatusAsync(repository);
         _clock.Advance(TimeSpan.FromDays(8));

@@ -31,7 +31,7 @@ internal static class BackupCommand
         var command = new Command("backup", "Make a snapshot of a database (--db) or of standard input (--stdin)")
         {
             db, jobs, schema, excludeSchema, table, excludeTable, excludeData, profile, physicalOrder, globals, DatabaseOptions.PgBin, stdin, name, allowEmpty, tags, time,
-            SecondaryRepositories.AlsoToOption, SecondaryRepositories.AlsoToPasswordFileOption,
+            AlsoTo.Option, AlsoTo.PasswordFileOption,
         };
         return command.WithAction(async context =>
         {
@@ -45,8 +45,6 @@ internal static class BackupCommand
                 }
 
                 var source = DatabaseOptions.Connection(connection, "--db");
-                // pg_dump's version is read while the repository opens
-                PgToolset.Prefetch(context.Get(DatabaseOptions.PgBin));
                 var options = new CaptureOptions
                 {
                     Jobs = DatabaseOptions.ValidJobs(context.Get(jobs)),
@@ -89,55 +87,54 @@ internal static class BackupCommand
 
     private static async Task<int> BackupDatabaseAsync(CliContext context, PgConnectionInfo source, CaptureOptions options, string[] tags, DateTimeOffset? when)
     {
-        // the database side (connect, find pg_dump, export the snapshot, read the catalog) runs while the
-        // repository opens (key derivation): both take a few hundred milliseconds
-        var preparing = new PostgresCapture().PrepareAsync(source, options, context.CancellationToken);
-        BackupRepository repository;
-        SecondaryRepositories secondaries;
-        try
-        {
-            repository = await context.OpenRepositoryAsync();
-            secondaries = await SecondaryRepositories.OpenAsync(context);
-        }
-        catch
-        {
-            await PreparedCapture.DiscardAsync(preparing);
-            throw;
-        }
-
+        var (repository, alsoTo) = Repositories(context);
         var backup = new DatabaseBackup(repository, new BackupWriterOptions { UploadConcurrency = context.Connections });
-        context.Info($"backing up {source.Redact()} with {options.Jobs} job(s)");
-        SnapshotRecord record;
-        await using (Progress.Start(context.ShowProgress, elapsed => backup.LastProgress is { } p
-            ? $"backup: tables {p.TablesDone}/{p.TablesTotal}, {Progress.Transfer(p.BytesDone, p.BytesEstimated, elapsed)}, {Bytes.Format(backup.Writer?.Stats.StoredBytes ?? 0)} new stored"
+        var progress = new LatestProgress<BackupProgress>();
+        DatabaseBackupResult result;
+        await using (Progress.Start(context.ShowProgress, elapsed => progress.Value is { } p
+            ? $"backup: tables {p.TablesDone}/{p.TablesTotal}, {Progress.Transfer(p.BytesDone, p.BytesEstimated, elapsed)}, {Bytes.Format(p.StoredBytes)} new stored"
             : "backup: reading the catalog and the schema"))
         {
-            record = await backup.RunAsync(source, options, tags, when, context.CancellationToken, preparing);
+            // "backing up ... with N job(s)" comes through the repository's notices once it is open
+            result = await backup.RunAsync(
+                new DatabaseBackupRequest(source, options) { Tags = tags, Time = when, AlsoTo = alsoTo }, progress, context.CancellationToken);
         }
 
-        return await ReportAsync(context, repository, record, backup.Warnings, secondaries);
+        return await ReportAsync(context, result.Record, result.Warnings, result.Copies);
     }
 
     private static async Task<int> BackupStdinAsync(CliContext context, string streamName, string[] tags, DateTimeOffset? when, bool allowEmpty)
     {
-        var repository = await context.OpenRepositoryAsync();
-        var secondaries = await SecondaryRepositories.OpenAsync(context);
-        var backup = new StreamBackup(repository, new BackupWriterOptions { UploadConcurrency = context.Connections }) { AllowEmpty = allowEmpty };
+        var (repository, alsoTo) = Repositories(context);
+        var backup = new StreamBackup(repository, new BackupWriterOptions { UploadConcurrency = context.Connections });
         await using var input = Console.OpenStandardInput();
-        SnapshotRecord record;
-        await using (Progress.Start(context.ShowProgress, elapsed => backup.Writer is { } w
-            ? $"backup: {Progress.Transfer(w.Stats.BytesRead, null, elapsed)}, {Bytes.Format(w.Stats.StoredBytes)} new stored"
+        var progress = new LatestProgress<BackupProgress>();
+        StreamBackupResult result;
+        await using (Progress.Start(context.ShowProgress, elapsed => progress.Value is { } p
+            ? $"backup: {Progress.Transfer(p.BytesDone, null, elapsed)}, {Bytes.Format(p.StoredBytes)} new stored"
             : "backup: starting"))
         {
-            record = await backup.RunAsync(streamName, input, tags, when, context.CancellationToken);
+            result = await backup.RunAsync(
+                new StreamBackupRequest(streamName, input) { Tags = tags, Time = when, AllowEmpty = allowEmpty, AlsoTo = alsoTo }, progress, context.CancellationToken);
         }
 
-        return await ReportAsync(context, repository, record, backup.Warnings, secondaries);
+        return await ReportAsync(context, result.Record, result.Warnings, result.Copies);
+    }
+
+    /// <summary>
+    /// The repository of --repo and the --also-to ones, to be opened by the backup; the passwords are read
+    /// (or asked for) now, before a progress line is drawn.
+    /// </summary>
+    private static (IRepositoryOpener Repository, IReadOnlyList<IRepositoryOpener> AlsoTo) Repositories(CliContext context)
+    {
+        var repository = context.RepositoryOpener;
+        _ = context.Password;
+        return (repository, AlsoTo.Openers(context));
     }
 
     /// <summary>Reports the snapshot, then copies it to the --also-to repositories (reporting each).</summary>
     private static async Task<int> ReportAsync(
-        CliContext context, BackupRepository repository, SnapshotRecord record, IReadOnlyList<string> warnings, SecondaryRepositories secondaries)
+        CliContext context, SnapshotRecord record, IReadOnlyList<string> warnings, SnapshotCopies copies)
     {
         foreach (var warning in warnings)
         {
@@ -150,10 +147,10 @@ internal static class BackupCommand
             Report(context, record, warnings, null);
         }
 
-        var (copies, exitCode) = secondaries.Any ? await secondaries.CopyAsync(context, repository, record) : ([], ExitCodes.Ok);
+        var (outcomes, exitCode) = copies.Any ? await AlsoTo.CopyAsync(context, copies) : ([], ExitCodes.Ok);
         if (context.Json)
         {
-            Report(context, record, warnings, secondaries.Any ? copies : null);
+            Report(context, record, warnings, copies.Any ? outcomes : null);
         }
 
         return exitCode;

@@ -50,26 +50,39 @@ internal static class CopyCommand
     }
 
     /// <summary>Copies (with progress and one line per snapshot) and returns the result.</summary>
-    internal static async Task<CopyResult> RunAsync(
+    private static async Task<CopyResult> RunAsync(
         CliContext context, BackupRepository source, BackupRepository target, IReadOnlyList<string> snapshots)
     {
-        var copy = new RepositoryCopy(source, target, new CopyOptions
-        {
-            Snapshots = snapshots,
-            ReadAhead = Math.Max(4, context.Connections * 2),
-            Writer = new BackupWriterOptions { UploadConcurrency = context.Connections },
-        });
+        var copy = new RepositoryCopy(source, target, Options(context, snapshots));
         CopyResult result;
-        await using (Progress.Start(context.ShowProgress, elapsed =>
-            $"copy: snapshot {Math.Min(copy.SnapshotsDone + 1, Math.Max(1, copy.SnapshotsTotal))}/{copy.SnapshotsTotal}, {Progress.Transfer(copy.BytesRead, null, elapsed)} read"))
+        await using (Progress.Start(context.ShowProgress, elapsed => Render(copy, elapsed)))
         {
             result = await copy.RunAsync(context.CancellationToken);
         }
 
+        Report(context, result);
+        return result;
+    }
+
+    /// <summary>How a copy runs with the global options (connections).</summary>
+    internal static CopyOptions Options(CliContext context, IReadOnlyList<string> snapshots) => new()
+    {
+        Snapshots = snapshots,
+        ReadAhead = Math.Max(4, context.Connections * 2),
+        Writer = new BackupWriterOptions { UploadConcurrency = context.Connections },
+    };
+
+    /// <summary>The progress line of a running copy.</summary>
+    internal static string Render(RepositoryCopy copy, TimeSpan elapsed) =>
+        $"copy: snapshot {Math.Min(copy.SnapshotsDone + 1, Math.Max(1, copy.SnapshotsTotal))}/{copy.SnapshotsTotal}, {Progress.Transfer(copy.BytesRead, null, elapsed)} read";
+
+    /// <summary>One line per snapshot copied or skipped, the totals, and the damaged snapshots.</summary>
+    internal static void Report(CliContext context, CopyResult result)
+    {
         foreach (var s in result.Snapshots)
         {
             context.Info(s.Skipped
-                ? $"skipped {s.Source[..8]}: {target.Storage.Location} has it already (as {s.Target[..8]})"
+                ? $"skipped {s.Source[..8]}: {result.To} has it already (as {s.Target[..8]})"
                 : $"copied {s.Source[..8]} -> {s.Target[..8]} ({s.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss}): {Bytes.Format(s.BytesRead)} read, " +
                   $"{Bytes.Format(s.BytesReused)} already there, {Bytes.Format(s.NewBytes)} new ({Bytes.Format(s.StoredBytes)} uploaded), {s.Seconds:0.0} s");
         }
@@ -78,7 +91,6 @@ internal static class CopyCommand
             (result.Damaged.Count > 0 ? $", {result.Damaged.Count} damaged not copied" : "") + $", from {result.From} to {result.To}: " +
             $"{Bytes.Format(result.BytesRead)} read, {Bytes.Format(result.NewBytes)} new, {Bytes.Format(result.StoredBytes)} uploaded in {result.Seconds:0.0} s");
         WriteDamaged(result);
-        return result;
     }
 
     /// <summary>Names the damaged snapshots of either side (always, also with --json or --quiet), and what to do.</summary>

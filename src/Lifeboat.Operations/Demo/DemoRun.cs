@@ -63,12 +63,14 @@ public sealed class DemoRun(TextWriter log)
             new LocalFileStorage(repositoryPath), password, new RepositoryInitOptions(), RepositoryContext.Default, cancellationToken);
         log.WriteLine($"2. created an encrypted repository at {repositoryPath}");
 
-        var first = await new DatabaseBackup(repository, new BackupWriterOptions()).RunAsync(source, new CaptureOptions { Jobs = 2 }, ["demo"], null, cancellationToken);
+        var first = (await new DatabaseBackup(new OpenedRepository(repository, repositoryPath), new BackupWriterOptions())
+            .RunAsync(new DatabaseBackupRequest(source, new CaptureOptions { Jobs = 2 }) { Tags = ["demo"] }, null, cancellationToken)).Record;
         var summary = first.Snapshot.Summary;
         log.WriteLine($"3. backed up {source.Redact()} as snapshot {first.ShortId}: {first.Snapshot.Manifest?["tables"]} tables, " +
             $"{first.Snapshot.Manifest?["rows"]} rows, {Size(summary.BytesRead)} read, {Size(summary.StoredBytes)} stored (compressed, encrypted) in {summary.Seconds:0.0} s");
 
-        var second = await new DatabaseBackup(repository, new BackupWriterOptions()).RunAsync(source, new CaptureOptions { Jobs = 2 }, ["demo"], null, cancellationToken);
+        var second = (await new DatabaseBackup(new OpenedRepository(repository, repositoryPath), new BackupWriterOptions())
+            .RunAsync(new DatabaseBackupRequest(source, new CaptureOptions { Jobs = 2 }) { Tags = ["demo"] }, null, cancellationToken)).Record;
         log.WriteLine($"4. backed up again, unchanged: snapshot {second.ShortId} added {Size(second.Snapshot.Summary.StoredBytes)} (deduplicated)");
 
         var target = source.WithDatabase("shop_restored");

@@ -15,6 +15,9 @@ public sealed record BackupWriterOptions
 
     /// <summary>The lock the backup holds; checked right before the snapshot is written (see <see cref="RepositoryLock.ThrowIfLost"/>).</summary>
     public RepositoryLock? Lock { get; init; }
+
+    /// <summary>Told after each chunk of a stream is stored (on the stream's reading thread): the backup's counters so far.</summary>
+    public IProgress<BackupStats>? Progress { get; init; }
 }
 
 /// <summary>
@@ -68,6 +71,7 @@ public sealed class BackupWriter
                 while (window.Count >= _options.ChunkConcurrency || (window.Count > 0 && window.Peek().IsCompleted))
                 {
                     chunks.Add(await window.Dequeue());
+                    _options.Progress?.Report(Stats);
                 }
             }
 
