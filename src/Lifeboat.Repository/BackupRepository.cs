@@ -10,13 +10,16 @@ namespace Lifeboat.Repository;
 /// <summary>
 /// An opened repository: its storage, config and master key. Everything else (index,
 /// snapshots, locks, backup, restore, check) works through this. The repository alone is
-/// always enough; nothing is cached locally.
+/// always enough; nothing is cached locally. The repository owns its storage from the moment
+/// <see cref="InitAsync"/> or <see cref="OpenAsync(IStorage, byte[], string, RepositoryContext, CancellationToken)"/>
+/// returns it (when they throw, the storage stays the caller's): disposing the repository disposes the storage.
 /// </summary>
-public sealed class BackupRepository
+public sealed class BackupRepository : IAsyncDisposable
 {
     public const string ConfigName = "config";
 
     private readonly byte[] _configBytes;
+    private int _disposed;
 
     private BackupRepository(IStorage storage, RepositoryConfig config, byte[] configBytes, MasterKey key, BlobId keyId, RepositoryContext context)
     {
@@ -277,6 +280,15 @@ public sealed class BackupRepository
     }
 
     internal byte[] ConfigBytes => _configBytes;
+
+    /// <summary>Disposes the storage (once: a second call does nothing).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await Storage.DisposeAsync();
+        }
+    }
 
     internal static void ValidatePassword(string password)
     {
