@@ -44,9 +44,9 @@ public sealed class BackupRepository : IAsyncDisposable
 
     public RepositoryContext Context { get; }
 
-    public BlobCodec Codec { get; }
+    internal BlobCodec Codec { get; }
 
-    public Chunker Chunker { get; }
+    internal Chunker Chunker { get; }
 
     /// <summary>Creates a new repository: config and a first key. Refuses a non-empty location.</summary>
     public static async Task<BackupRepository> InitAsync(
