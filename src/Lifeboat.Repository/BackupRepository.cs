@@ -35,6 +35,9 @@ public sealed class BackupRepository : IAsyncDisposable
 
     public IStorage Storage { get; }
 
+    /// <summary>Where the repository is (its storage's location), for messages and audit records; never holds a secret.</summary>
+    public string Location => Storage.Location;
+
     public RepositoryConfig Config { get; }
 
     public MasterKey Key { get; }

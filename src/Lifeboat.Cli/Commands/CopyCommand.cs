@@ -69,7 +69,7 @@ internal static class CopyCommand
         foreach (var s in result.Snapshots)
         {
             context.Info(s.Skipped
-                ? $"skipped {s.Source[..8]}: {target.Storage.Location} has it already (as {s.Target[..8]})"
+                ? $"skipped {s.Source[..8]}: {target.Location} has it already (as {s.Target[..8]})"
                 : $"copied {s.Source[..8]} -> {s.Target[..8]} ({s.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss}): {Bytes.Format(s.BytesRead)} read, " +
                   $"{Bytes.Format(s.BytesReused)} already there, {Bytes.Format(s.NewBytes)} new ({Bytes.Format(s.StoredBytes)} uploaded), {s.Seconds:0.0} s");
         }
