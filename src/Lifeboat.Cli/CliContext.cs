@@ -6,9 +6,13 @@ using Lifeboat.Repository;
 
 namespace Lifeboat.Cli;
 
-/// <summary>Options every command accepts, and what a running command needs from the console.</summary>
-internal sealed class CliContext(ParseResult parseResult, CancellationToken cancellationToken)
+/// <summary>
+/// Options every command accepts, and what a running command needs from the console. Disposing it
+/// disposes every repository it opened (and so their storages), after the command has run.
+/// </summary>
+internal sealed class CliContext(ParseResult parseResult, CancellationToken cancellationToken) : IAsyncDisposable
 {
+    private readonly List<BackupRepository> _opened = [];
     private string? _password;
 
     public static readonly Option<string?> RepoOption = new("--repo", "-r")
@@ -157,8 +161,20 @@ internal sealed class CliContext(ParseResult parseResult, CancellationToken canc
     public async Task<BackupRepository> OpenRepositoryAsync(string location, string password)
     {
         var storage = StorageFactory.Create(location, StorageSettings);
-        var (config, configBytes) = await BackupRepository.ReadConfigAsync(storage, CancellationToken);
-        var settings = StorageSetup.WithRemembered(StorageSettings, config.Storage, storage.Location);
+        RepositoryConfig config;
+        byte[] configBytes;
+        StorageSettings settings;
+        try
+        {
+            (config, configBytes) = await BackupRepository.ReadConfigAsync(storage, CancellationToken);
+            settings = StorageSetup.WithRemembered(StorageSettings, config.Storage, storage.Location);
+        }
+        catch
+        {
+            await storage.DisposeAsync();
+            throw;
+        }
+
         if (!ReferenceEquals(settings, StorageSettings))
         {
             // the store needs settings init found out (e.g. s3.checksum=when_required): reopen with them
@@ -166,7 +182,54 @@ internal sealed class CliContext(ParseResult parseResult, CancellationToken canc
             storage = StorageFactory.Create(location, settings);
         }
 
-        return await BackupRepository.OpenAsync(storage, configBytes, password, RepositoryContext, CancellationToken);
+        BackupRepository repository;
+        try
+        {
+            repository = await BackupRepository.OpenAsync(storage, configBytes, password, RepositoryContext, CancellationToken);
+        }
+        catch
+        {
+            await storage.DisposeAsync();
+            throw;
+        }
+
+        Own(repository);
+        return repository;
+    }
+
+    /// <summary>Disposes <paramref name="repository"/> (and its storage) with this context, after the command.</summary>
+    public void Own(BackupRepository repository)
+    {
+        lock (_opened)
+        {
+            _opened.Add(repository);
+        }
+    }
+
+    /// <summary>
+    /// Disposes the repositories opened for the command, newest first. The command's outcome is printed and its
+    /// exit code chosen already: a storage that fails to close (a connection already gone) changes neither.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        BackupRepository[] opened;
+        lock (_opened)
+        {
+            opened = [.. _opened];
+            _opened.Clear();
+        }
+
+        foreach (var repository in opened.Reverse())
+        {
+            try
+            {
+                await repository.DisposeAsync();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // nothing to tell: everything the command wrote was written (or reported) before this
+            }
+        }
     }
 
     /// <summary>The clock and identity of this run; the repository's notices go to <see cref="Info"/>.</summary>

@@ -5,8 +5,9 @@ namespace Lifeboat.Operations;
 /// <summary>
 /// How a use case opens a repository it was given: the CLI opens from <c>--repo</c> and the password,
 /// the agent from its plan file. A use case calls it when it is ready (so that opening, a key
-/// derivation of a few hundred milliseconds, can overlap with its own setup), owns what it gets and
-/// disposes it.
+/// derivation of a few hundred milliseconds, can overlap with its own setup). The repository stays the
+/// opener's to dispose (the CLI's disposes every repository it opened when the command ends): a use case
+/// does not dispose what it gets.
 /// </summary>
 public interface IRepositoryOpener
 {

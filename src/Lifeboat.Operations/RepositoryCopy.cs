@@ -93,13 +93,13 @@ public sealed class RepositoryCopy(BackupRepository source, BackupRepository tar
             RunCoreAsync,
             (result, _) => Task.FromResult(new Audit.AuditFacts
             {
-                Source = source.Storage.Location,
+                Source = source.Location,
                 Snapshots = [.. result.Snapshots.Where(s => !s.Skipped).Select(s => s.Target)],
                 Bytes = result.Snapshots.Sum(s => s.StoredBytes),
                 Details = Details(result),
             }),
             cancellationToken,
-            source.Storage.Location);
+            source.Location);
 
     /// <summary>The audit details: counts, and the damaged snapshots (source's and target's) when there are any.</summary>
     private static Dictionary<string, string> Details(CopyResult result)
@@ -127,7 +127,7 @@ public sealed class RepositoryCopy(BackupRepository source, BackupRepository tar
         if (source.Config.Id == target.Config.Id)
         {
             throw new InvalidRequestException(
-                $"{source.Storage.Location} and {target.Storage.Location} are the same repository (id {source.Config.Id}): copy needs two different ones");
+                $"{source.Location} and {target.Location} are the same repository (id {source.Config.Id}): copy needs two different ones");
         }
 
         var started = target.Context.Time.GetTimestamp();
@@ -167,7 +167,7 @@ public sealed class RepositoryCopy(BackupRepository source, BackupRepository tar
         }
 
         return new CopyResult(
-            source.Storage.Location, target.Storage.Location, results, target.Context.Time.GetElapsedTime(started).TotalSeconds,
+            source.Location, target.Location, results, target.Context.Time.GetElapsedTime(started).TotalSeconds,
             DamagedSnapshot.From(damaged), DamagedSnapshot.From(targetDamaged));
     }
 

@@ -19,13 +19,11 @@ public sealed record NamedForgetResult(IReadOnlyList<NamedSnapshot> Snapshots, b
 /// <c>forget</c>: deletes snapshot objects (data goes only with prune), chosen by a retention
 /// policy or named by id. Takes the exclusive lock, like prune: a hold written, or a snapshot read
 /// by check, while forget decides could otherwise be missed or vanish half-read. A dry run takes a
-/// shared lock and changes nothing. Both are audited (a dry run is not).
+/// shared lock and changes nothing. Both are audited (a dry run is not). A prune that follows reports
+/// its progress to <paramref name="pruneProgress"/>.
 /// </summary>
-public sealed class ForgetOperation(BackupRepository repository)
+public sealed class ForgetOperation(BackupRepository repository, IProgress<PruneProgress>? pruneProgress = null)
 {
-    /// <summary>Set when a prune runs after forget; poll it for progress.</summary>
-    public Pruner? Pruner { get; private set; }
-
     /// <summary>Applies a retention policy.</summary>
     public Task<ForgetResult> RunAsync(ForgetOptions options, bool dryRun, PruneOptions? prune, CancellationToken cancellationToken) =>
         AuditedAsync(
@@ -122,8 +120,7 @@ public sealed class ForgetOperation(BackupRepository repository)
         PruneReport? pruneReport = null;
         if (prune is not null)
         {
-            Pruner = new Pruner(repository);
-            pruneReport = await Pruner.RunAsync(
+            pruneReport = await new Pruner(repository, pruneProgress).RunAsync(
                 prune with { DryRun = dryRun, Lock = held, IgnoreSnapshots = dryRun ? ids.ToHashSet() : new HashSet<BlobId>() },
                 cancellationToken);
         }
@@ -143,11 +140,9 @@ public sealed class ForgetOperation(BackupRepository repository)
     private static string Number(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
-/// <summary><c>prune</c> under the exclusive lock (a dry run: shared).</summary>
-public sealed class PruneOperation(BackupRepository repository)
+/// <summary><c>prune</c> under the exclusive lock (a dry run: shared), reporting its progress to <paramref name="progress"/>.</summary>
+public sealed class PruneOperation(BackupRepository repository, IProgress<PruneProgress>? progress = null)
 {
-    public Pruner Pruner { get; } = new(repository);
-
     public Task<PruneReport> RunAsync(PruneOptions options, CancellationToken cancellationToken) =>
         options.DryRun
             ? RunCoreAsync(options, cancellationToken)
@@ -170,7 +165,7 @@ public sealed class PruneOperation(BackupRepository repository)
     private async Task<PruneReport> RunCoreAsync(PruneOptions options, CancellationToken cancellationToken)
     {
         await using var held = await Locks.AcquireAsync(repository, exclusive: !options.DryRun, "prune", cancellationToken);
-        return await Pruner.RunAsync(options with { Lock = held }, cancellationToken);
+        return await new Pruner(repository, progress).RunAsync(options with { Lock = held }, cancellationToken);
     }
 }
 

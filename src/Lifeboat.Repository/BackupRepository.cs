@@ -10,13 +10,16 @@ namespace Lifeboat.Repository;
 /// <summary>
 /// An opened repository: its storage, config and master key. Everything else (index,
 /// snapshots, locks, backup, restore, check) works through this. The repository alone is
-/// always enough; nothing is cached locally.
+/// always enough; nothing is cached locally. The repository owns its storage from the moment
+/// <see cref="InitAsync"/> or <see cref="OpenAsync(IStorage, byte[], string, RepositoryContext, CancellationToken)"/>
+/// returns it (when they throw, the storage stays the caller's): disposing the repository disposes the storage.
 /// </summary>
-public sealed class BackupRepository
+public sealed class BackupRepository : IAsyncDisposable
 {
     public const string ConfigName = "config";
 
     private readonly byte[] _configBytes;
+    private int _disposed;
 
     private BackupRepository(IStorage storage, RepositoryConfig config, byte[] configBytes, MasterKey key, BlobId keyId, RepositoryContext context)
     {
@@ -32,6 +35,9 @@ public sealed class BackupRepository
 
     public IStorage Storage { get; }
 
+    /// <summary>Where the repository is (its storage's location), for messages and audit records; never holds a secret.</summary>
+    public string Location => Storage.Location;
+
     public RepositoryConfig Config { get; }
 
     public MasterKey Key { get; }
@@ -41,9 +47,9 @@ public sealed class BackupRepository
 
     public RepositoryContext Context { get; }
 
-    public BlobCodec Codec { get; }
+    internal BlobCodec Codec { get; }
 
-    public Chunker Chunker { get; }
+    internal Chunker Chunker { get; }
 
     /// <summary>Creates a new repository: config and a first key. Refuses a non-empty location.</summary>
     public static async Task<BackupRepository> InitAsync(
@@ -277,6 +283,15 @@ public sealed class BackupRepository
     }
 
     internal byte[] ConfigBytes => _configBytes;
+
+    /// <summary>Disposes the storage (once: a second call does nothing).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await Storage.DisposeAsync();
+        }
+    }
 
     internal static void ValidatePassword(string password)
     {

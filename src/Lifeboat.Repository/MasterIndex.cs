@@ -35,7 +35,7 @@ public sealed class MasterIndex
     /// Adds a pack's entries. A pack listed again (by another index file) is ignored: packs are
     /// content-addressed, so every listing of one names the same entries.
     /// </summary>
-    public void Add(IndexedPack pack)
+    internal void Add(IndexedPack pack)
     {
         if (_packNumbers.ContainsKey(pack.PackId))
         {

@@ -6,7 +6,7 @@ namespace Lifeboat.Repository;
 /// The one message for a store that returns other bytes than were written to it: an integrity
 /// error naming the object and the setting that usually causes it, never a concurrency story.
 /// </summary>
-public static class StoredBytesMismatch
+internal static class StoredBytesMismatch
 {
     /// <summary>The setting that fixes the usual cause (S3-compatible stores that keep aws-chunked framing).</summary>
     public const string LikelySetting = "-o s3.checksum=when_required";

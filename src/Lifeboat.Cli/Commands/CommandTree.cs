@@ -33,7 +33,7 @@ internal static class CommandTree
     {
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var context = new CliContext(parseResult, cancellationToken);
+            await using var context = new CliContext(parseResult, cancellationToken);
             try
             {
                 return await action(context);

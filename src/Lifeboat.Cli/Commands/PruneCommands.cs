@@ -24,9 +24,10 @@ internal static class PruneCommands
         {
             var options = new PruneOptions { MaxUnused = PruneOptions.ParseMaxUnused(context.Get(maxUnused)!), DryRun = context.Get(dryRun) };
             var repository = await context.OpenRepositoryAsync();
-            var operation = new PruneOperation(repository);
+            var progress = new LatestProgress<PruneProgress>();
+            var operation = new PruneOperation(repository, progress);
             PruneReport report;
-            await using (Progress.Start(context.ShowProgress, _ => Describe(operation.Pruner)))
+            await using (Progress.Start(context.ShowProgress, _ => Describe(progress.Value ?? new PruneProgress("starting"))))
             {
                 report = await operation.RunAsync(options, context.CancellationToken);
             }
@@ -99,10 +100,11 @@ internal static class PruneCommands
         }
     }
 
-    public static string Describe(Pruner pruner) => pruner.Phase switch
+    /// <summary>The progress line of a prune (also of the one after <c>forget --prune</c>).</summary>
+    public static string Describe(PruneProgress progress) => progress.Phase switch
     {
-        "repacking" => $"prune: repacking {pruner.PacksRepacked}/{pruner.PacksToRepack} packs",
-        "removing packs" => $"prune: removing packs {pruner.PacksDeleted}/{pruner.PacksToDelete}",
+        "repacking" => $"prune: repacking {progress.Done}/{progress.Total} packs",
+        "removing packs" => $"prune: removing packs {progress.Done}/{progress.Total}",
         var phase => $"prune: {phase}",
     };
 

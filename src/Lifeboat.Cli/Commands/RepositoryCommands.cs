@@ -46,8 +46,19 @@ internal static class RepositoryCommands
             };
             var started = RepositoryContext.Default.Time.GetUtcNow();
             var (storage, chosen) = await StorageSetup.PrepareForInitAsync(location, context.StorageSettings, context.Info, context.CancellationToken);
-            var repository = await BackupRepository.InitAsync(
-                storage, password, options with { StorageSettings = chosen }, RepositoryContext.Default, context.CancellationToken);
+            BackupRepository repository;
+            try
+            {
+                repository = await BackupRepository.InitAsync(
+                    storage, password, options with { StorageSettings = chosen }, RepositoryContext.Default, context.CancellationToken);
+            }
+            catch
+            {
+                await storage.DisposeAsync();
+                throw;
+            }
+
+            context.Own(repository);
             try
             {
                 await OperationAudit.AppendAsync(repository, "init", started, new AuditFacts(), context.CancellationToken);

@@ -85,11 +85,12 @@ internal static class RetentionCommands
                 MinKeep = context.Get(minKeep),
             };
             var repository = await context.OpenRepositoryAsync();
-            var operation = new ForgetOperation(repository);
+            var progress = new LatestProgress<PruneProgress>();
+            var operation = new ForgetOperation(repository, progress);
             ForgetResult result;
             try
             {
-                await using (Progress.Start(context.ShowProgress, _ => operation.Pruner is { } p ? PruneCommands.Describe(p) : "forget: reading snapshots"))
+                await using (Progress.Start(context.ShowProgress, _ => ForgetProgress(progress)))
                 {
                     result = await operation.RunAsync(options, context.Get(dryRun), pruneOptions, context.CancellationToken);
                 }
@@ -118,13 +119,18 @@ internal static class RetentionCommands
         });
     }
 
+    /// <summary>Forget's progress line: reading snapshots until the prune after it reports.</summary>
+    private static string ForgetProgress(LatestProgress<PruneProgress> prune) =>
+        prune.Value is { } p ? PruneCommands.Describe(p) : "forget: reading snapshots";
+
     /// <summary><c>forget ID...</c>: the snapshots named, also those whose object cannot be read.</summary>
     private static async Task<int> ForgetNamedAsync(CliContext context, string[] references, bool dryRun, PruneOptions? pruneOptions)
     {
         var repository = await context.OpenRepositoryAsync();
-        var operation = new ForgetOperation(repository);
+        var progress = new LatestProgress<PruneProgress>();
+        var operation = new ForgetOperation(repository, progress);
         NamedForgetResult result;
-        await using (Progress.Start(context.ShowProgress, _ => operation.Pruner is { } p ? PruneCommands.Describe(p) : "forget: reading snapshots"))
+        await using (Progress.Start(context.ShowProgress, _ => ForgetProgress(progress)))
         {
             result = await operation.RunNamedAsync(references, dryRun, pruneOptions, context.CancellationToken);
         }

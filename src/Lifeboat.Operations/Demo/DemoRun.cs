@@ -59,7 +59,7 @@ public sealed class DemoRun(TextWriter log)
 
         var repositoryPath = Path.Combine(workDirectory, "repo");
         var password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
-        var repository = await BackupRepository.InitAsync(
+        await using var repository = await BackupRepository.InitAsync(
             new LocalFileStorage(repositoryPath), password, new RepositoryInitOptions(), RepositoryContext.Default, cancellationToken);
         log.WriteLine($"2. created an encrypted repository at {repositoryPath}");
 

@@ -7,7 +7,7 @@ namespace Lifeboat.Repository.Chunking;
 /// rented from <see cref="ArrayPool{T}.Shared"/>; the receiver returns it. Memory: one window
 /// of twice the maximum chunk size.
 /// </summary>
-public sealed class ChunkReader : IDisposable
+internal sealed class ChunkReader : IDisposable
 {
     private readonly Stream _source;
     private readonly Chunker _chunker;
@@ -68,7 +68,7 @@ public sealed class ChunkReader : IDisposable
 }
 
 /// <summary>A chunk in a pooled buffer; <see cref="Return"/> gives the buffer back.</summary>
-public sealed class RentedChunk(byte[] buffer, int length)
+internal sealed class RentedChunk(byte[] buffer, int length)
 {
     private byte[]? _buffer = buffer;
 

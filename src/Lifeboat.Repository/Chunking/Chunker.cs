@@ -11,7 +11,7 @@ namespace Lifeboat.Repository.Chunking;
 /// mask before the average size, an easier one after). The gear table is derived from a
 /// secret key, so chunk boundaries do not reveal content to someone who knows the algorithm.
 /// </summary>
-public sealed class Chunker
+internal sealed class Chunker
 {
     private readonly ulong[] _gear;
     private readonly ulong _maskHard;

@@ -12,7 +12,7 @@ namespace Lifeboat.Repository.Crypto;
 /// password. The sealed payload also binds the repository id and the SHA-256 of the config
 /// object, so a key from another repository or an altered config is detected on open.
 /// </summary>
-public sealed class KeyFile
+internal sealed class KeyFile
 {
     private const int SaltSize = 16;
     private const int PayloadSize = MasterKey.KeySize * 2 + 32;

@@ -9,7 +9,7 @@ namespace Lifeboat.Repository.Format;
 /// zstd (kept only when it shrinks the blob), then AES-256-GCM with the blob id as associated data.
 /// Opening verifies the authentication tag and then that HMAC(id key, plaintext) equals the id.
 /// </summary>
-public sealed class BlobCodec(MasterKey key, int compressionLevel, bool columns = false)
+internal sealed class BlobCodec(MasterKey key, int compressionLevel, bool columns = false)
 {
     public MasterKey Key { get; } = key;
 
@@ -246,7 +246,7 @@ public sealed class BlobCodec(MasterKey key, int compressionLevel, bool columns 
 }
 
 /// <summary>A sealed blob in a pooled buffer; <see cref="Return"/> gives the buffer back.</summary>
-public sealed class SealedBlob(BlobType type, BlobId id, byte[] buffer, int length, uint rawLength, BlobEncoding encoding)
+internal sealed class SealedBlob(BlobType type, BlobId id, byte[] buffer, int length, uint rawLength, BlobEncoding encoding)
 {
     public BlobType Type { get; } = type;
 
@@ -264,7 +264,7 @@ public sealed class SealedBlob(BlobType type, BlobId id, byte[] buffer, int leng
 }
 
 /// <summary>A blob's plaintext in a buffer rented from the shared pool; disposing gives it back (once).</summary>
-public sealed class PooledBlob(byte[] buffer, int length) : IDisposable
+internal sealed class PooledBlob(byte[] buffer, int length) : IDisposable
 {
     private byte[]? _buffer = buffer;
 

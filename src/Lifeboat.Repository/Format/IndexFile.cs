@@ -9,7 +9,7 @@ namespace Lifeboat.Repository.Format;
 /// entry count, entries), zstd-compressed, sealed. Index files may overlap; any pack listed
 /// must exist. Named by the SHA-256 of the stored bytes.
 /// </summary>
-public static class IndexFile
+internal static class IndexFile
 {
     private static readonly byte[] Magic = "LBIX"u8.ToArray();
     private static readonly byte[] Aad = Encoding.ASCII.GetBytes("lifeboat index v1");
@@ -97,7 +97,7 @@ public static class IndexFile
 }
 
 /// <summary>A pack and the blobs it holds, as listed in an index file.</summary>
-public sealed record IndexedPack(BlobId PackId, IReadOnlyList<PackEntry> Entries)
+internal sealed record IndexedPack(BlobId PackId, IReadOnlyList<PackEntry> Entries)
 {
     public long DataSize => Entries.Sum(e => (long)e.Length);
 }

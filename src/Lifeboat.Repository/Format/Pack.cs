@@ -85,7 +85,7 @@ public static class Pack
 /// Accumulates sealed blobs into one pack in a reusable buffer (large buffers are recycled by
 /// the caller rather than left to the garbage collector, which keeps peak memory flat).
 /// </summary>
-public sealed class PackBuilder
+internal sealed class PackBuilder
 {
     private readonly List<PackEntry> _entries = [];
     private byte[] _buffer;
@@ -132,4 +132,4 @@ public sealed class PackBuilder
 }
 
 /// <summary>A pack ready to upload.</summary>
-public sealed record FinishedPack(BlobId Id, ReadOnlyMemory<byte> Bytes, IReadOnlyList<PackEntry> Entries);
+internal sealed record FinishedPack(BlobId Id, ReadOnlyMemory<byte> Bytes, IReadOnlyList<PackEntry> Entries);

@@ -5,7 +5,7 @@ namespace Lifeboat.Repository.Format;
 /// count, then per chunk its id and plaintext length. A stream's content is the concatenation
 /// of its tree blobs' chunks. Unchanged streams produce identical tree blobs, so they dedup.
 /// </summary>
-public static class TreeBlob
+internal static class TreeBlob
 {
     /// <summary>Chunks per tree blob: 16,384 chunks of about 1 MiB, ~600 KiB of list.</summary>
     public const int MaxEntries = 16384;

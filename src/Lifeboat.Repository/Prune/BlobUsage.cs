@@ -7,7 +7,7 @@ namespace Lifeboat.Repository.Prune;
 /// The blobs snapshots reference: their tree blobs and the chunks those list. Each distinct
 /// tree is read once (unchanged streams share trees). Memory: one set of blob ids.
 /// </summary>
-public static class BlobUsage
+internal static class BlobUsage
 {
     /// <summary>
     /// Every blob the snapshots need. Throws <see cref="IntegrityException"/> when one is in no

@@ -3,7 +3,7 @@ using Lifeboat.Repository.Format;
 namespace Lifeboat.Repository.Prune;
 
 /// <summary>What prune does with a pack.</summary>
-public enum PackFate
+internal enum PackFate
 {
     /// <summary>Stays as it is and is listed in the new index.</summary>
     Keep,
@@ -16,7 +16,7 @@ public enum PackFate
 }
 
 /// <summary>One pack as prune sees it.</summary>
-public sealed class PrunePack(BlobId id, int number, IReadOnlyList<PackEntry> entries, long storedSize)
+internal sealed class PrunePack(BlobId id, int number, IReadOnlyList<PackEntry> entries, long storedSize)
 {
     private readonly long _dataBytes = entries.Sum(e => (long)e.Length);
 
@@ -47,7 +47,7 @@ public sealed class PrunePack(BlobId id, int number, IReadOnlyList<PackEntry> en
 /// The decisions of a prune, made before anything changes: which pack holds the copy of each
 /// used blob that survives, and what happens to every pack.
 /// </summary>
-public sealed class PrunePlan
+internal sealed class PrunePlan
 {
     private readonly Dictionary<BlobId, int> _owner;
 

@@ -17,7 +17,7 @@ public sealed class BlobReader(BackupRepository repository, MasterIndex index)
     }
 
     /// <summary>As <see cref="ReadAsync"/>, into a pooled buffer the caller disposes.</summary>
-    public async Task<PooledBlob> ReadPooledAsync(BlobId id, CancellationToken cancellationToken)
+    internal async Task<PooledBlob> ReadPooledAsync(BlobId id, CancellationToken cancellationToken)
     {
         var (location, packName, stored) = await ReadStoredAsync(id, cancellationToken);
         return Repository.Codec.OpenPooled(location.Entry, stored, $"pack '{packName}'");

@@ -150,4 +150,66 @@ public class PrunerTests
         names.Sort(StringComparer.Ordinal);
         return names;
     }
+
+    [Fact]
+    public async Task Prune_reports_each_phase_in_order_and_counts_the_packs_it_repacks_and_removes_up_to_their_total()
+    {
+        var repository = await TestRepository.InitAsync(new InMemoryStorage());
+        var snapshots = await PruneTestData.FillAsync(repository, 4, seed: 3);
+        await PruneTestData.ForgetAsync(repository, snapshots[1].Record);
+        await PruneTestData.ForgetAsync(repository, snapshots[2].Record);
+        var progress = new RecordedProgress();
+
+        var report = await new Pruner(repository, progress).RunAsync(new PruneOptions { MaxUnused = 0 }, CancellationToken.None);
+
+        progress.Reports.Select(r => r.Phase).Distinct().Should().Equal(
+            "reading index", "reading snapshots", "finding used data", "repacking", "writing the new index",
+            "removing the old index", "removing packs", "removing temporary files", "done");
+        var repacking = progress.Reports.Where(r => r.Phase == "repacking").ToList();
+        repacking.Should().OnlyContain(r => r.Total == report.PacksRepacked);
+        repacking.Select(r => r.Done).Should().Equal(Enumerable.Range(0, report.PacksRepacked + 1));
+        var removing = progress.Reports.Where(r => r.Phase == "removing packs").ToList();
+        var removed = report.PacksRepacked + report.UnusedPacksDeleted + report.UnreferencedPacksDeleted;
+        removing.Should().OnlyContain(r => r.Total == removed);
+        removing.Select(r => r.Done).Should().Equal(Enumerable.Range(0, removed + 1));
+        report.PacksRepacked.Should().BePositive();
+    }
+
+    [Fact]
+    public async Task A_dry_run_reports_only_the_phases_that_decide()
+    {
+        var repository = await TestRepository.InitAsync(new InMemoryStorage());
+        var snapshots = await PruneTestData.FillAsync(repository, 3, seed: 4);
+        await PruneTestData.ForgetAsync(repository, snapshots[1].Record);
+        var progress = new RecordedProgress();
+
+        await new Pruner(repository, progress).RunAsync(new PruneOptions { MaxUnused = 0, DryRun = true }, CancellationToken.None);
+
+        progress.Reports.Select(r => r.Phase).Should().Equal("reading index", "reading snapshots", "finding used data", "done");
+    }
+
+    /// <summary>Keeps every report, in the order they came (a <see cref="Progress{T}"/> would post them to the thread pool).</summary>
+    private sealed class RecordedProgress : IProgress<PruneProgress>
+    {
+        private readonly List<PruneProgress> _reports = [];
+
+        public IReadOnlyList<PruneProgress> Reports
+        {
+            get
+            {
+                lock (_reports)
+                {
+                    return [.. _reports];
+                }
+            }
+        }
+
+        public void Report(PruneProgress value)
+        {
+            lock (_reports)
+            {
+                _reports.Add(value);
+            }
+        }
+    }
 }
