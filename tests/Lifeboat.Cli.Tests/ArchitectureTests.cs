@@ -56,10 +56,16 @@ public sealed class ArchitectureTests
     public void The_program_ships_no_test_double() =>
         References("lifeboat").Should().NotContain("Lifeboat.Storage.Testing", "FaultInjectingStorage and InMemoryStorage are for tests only");
 
-    [Fact]
-    public void The_program_leaves_the_capture_to_the_backup_use_case() =>
-        TypeReferences("lifeboat").Should().NotContain(["Lifeboat.Postgres.PostgresCapture", "Lifeboat.Postgres.PreparedCapture"],
-            "DatabaseBackup prepares, runs and discards the capture; the CLI passes a request (issue 18)");
+    [Theory]
+    [InlineData("PostgresCapture", "DatabaseBackup prepares, runs and discards the capture")]
+    [InlineData("PreparedCapture", "DatabaseBackup prepares, runs and discards the capture")]
+    [InlineData("PostgresRestore", "DatabaseRestore and DrillRun load the snapshot")]
+    [InlineData("EarlyConnection", "DatabaseRestore connects to the target while the repository opens")]
+    [InlineData("PgToolset", "the use cases find pg_dump and pg_restore (and read their versions early)")]
+    [InlineData("StagedDatabase", "DatabaseRestore creates and commits the staging database")]
+    [InlineData("ScratchDatabase", "DrillRun creates and drops the scratch database")]
+    public void The_program_leaves_the_database_machinery_to_the_use_cases(string type, string because) =>
+        TypeReferences("lifeboat").Should().NotContain("Lifeboat.Postgres." + type, because + "; the CLI passes a request, so the agent reuses it all (issue 18)");
 
     private static IEnumerable<string> TypeReferences(string assembly)
     {
