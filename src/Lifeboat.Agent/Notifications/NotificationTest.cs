@@ -4,12 +4,12 @@ using Lifeboat.Agent.PlanFile;
 namespace Lifeboat.Agent.Notifications;
 
 /// <summary>What a test message did on one channel (<c>lifeboat notify test</c>).</summary>
-/// <param name="Channel">The channel's name in the plan file.</param>
+/// <param name="Name">The channel's name in the plan file.</param>
 /// <param name="Type">Its <c>type:</c>.</param>
 /// <param name="Delivered">Whether the channel accepted the message.</param>
 /// <param name="Attempts">How many times it was tried (0 when the channel could not be set up).</param>
 /// <param name="Error">Why not, naming no secret; null when delivered.</param>
-public sealed record ChannelTestResult(string Channel, string Type, bool Delivered, int Attempts, string? Error);
+public sealed record ChannelTestResult(string Name, string Type, bool Delivered, int Attempts, string? Error);
 
 /// <summary>
 /// Sends one test message, marked as a test and naming the plan file and the host, through channels of a plan file,
