@@ -4,35 +4,11 @@ namespace Lifeboat.Agent.Notifications;
 /// A plan-file channel that cannot be made: a <c>${NAME}</c> secret whose variable is not set, or a URL that is not
 /// one. The message names the channel and the key or variable, never a value (a URL may hold the secret).
 /// </summary>
-public sealed class ChannelConfigurationException : Exception
+public sealed class ChannelConfigurationException(string channel, string reason) : Exception($"channel {channel}: {reason}")
 {
-    public ChannelConfigurationException(string channel, string reason)
-        : base($"channel {channel}: {reason}")
-    {
-        Channel = channel;
-        Reason = reason;
-    }
-
-    public ChannelConfigurationException()
-        : this("?", "cannot be set up")
-    {
-    }
-
-    public ChannelConfigurationException(string message)
-        : this("?", message)
-    {
-    }
-
-    public ChannelConfigurationException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-        Channel = "?";
-        Reason = message;
-    }
-
     /// <summary>The channel's name in the plan file.</summary>
-    public string Channel { get; } = "?";
+    public string Channel { get; } = channel;
 
     /// <summary>What is wrong, without the channel's name (<c>the environment variable X named by the plan file is not set</c>).</summary>
-    public string Reason { get; } = string.Empty;
+    public string Reason { get; } = reason;
 }
