@@ -42,4 +42,5 @@ namespace Lifeboat.Cli;
 [JsonSerializable(typeof(ComplianceReport))]
 [JsonSerializable(typeof(ConfigCheckOutput))]
 [JsonSerializable(typeof(ConfigErrorOutput))]
+[JsonSerializable(typeof(NotifyTestOutput))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -145,3 +145,6 @@ internal sealed record ConfigRunOutput(DateTimeOffset Local, DateTimeOffset Utc,
 internal sealed record ConfigRepositoryOutput(string Name, string Url, string? PasswordFile, string? Password, long? Quota);
 
 internal sealed record ConfigChannelOutput(string Name, string Type, IReadOnlyList<string> Events);
+
+/// <summary><c>notify test --json</c>: the plan file, the host named in the message, the exit code and each channel's result.</summary>
+internal sealed record NotifyTestOutput(string File, string Host, int ExitCode, IReadOnlyList<Agent.Notifications.ChannelTestResult> Channels);

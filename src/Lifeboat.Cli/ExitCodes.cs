@@ -29,6 +29,7 @@ public static class ExitCodes
     public const int DatabaseFailed = 26;
     public const int DrillFailed = 30;
     public const int PlanFileInvalid = 40;
+    public const int NotificationFailed = 41;
     public const int Interrupted = 130;
 
     /// <summary>The exit code for a failure, and whether the message alone says enough.</summary>

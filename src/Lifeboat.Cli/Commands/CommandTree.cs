@@ -26,6 +26,7 @@ internal static class CommandTree
         ProofCommands.Report(),
         .. RetentionCommands.All(),
         ConfigCommand.Create(),
+        NotifyCommand.Create(),
     ];
 
     /// <summary>Sets a command's action: runs it, turns every failure into a message and an exit code.</summary>

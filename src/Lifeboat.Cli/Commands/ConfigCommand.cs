@@ -25,25 +25,9 @@ internal static class ConfigCommand
         var config = new Command("config", "The agent's plan file (docs/agent.md)");
         config.Subcommands.Add(check.WithAction(async context =>
         {
-            var path = context.Get(file) ?? (Environment.GetEnvironmentVariable(ConfigVariable) is { Length: > 0 } v ? v : DefaultFile);
-            if (!File.Exists(path))
+            if (await LoadAsync(context, context.Get(file)) is not { } plans)
             {
-                var origin = context.Get(file) is not null ? "" : $" (no FILE given: ${ConfigVariable}, else ./{DefaultFile})";
-                throw new UsageException($"no plan file at {path}{origin}");
-            }
-
-            PlanFile plans;
-            try
-            {
-                plans = await PlanFileReader.LoadAsync(path, context.CancellationToken);
-            }
-            catch (PlanFileException e)
-            {
-                return Invalid(context, path, e.Errors);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new UsageException($"cannot read the plan file {path}: {e.Message}");
+                return ExitCodes.PlanFileInvalid;
             }
 
             var now = TimeProvider.System.GetUtcNow();
@@ -61,7 +45,36 @@ internal static class ConfigCommand
         return config;
     }
 
-    private static int Invalid(CliContext context, string path, IReadOnlyList<PlanFileError> errors)
+    /// <summary>
+    /// The plan file at <paramref name="given"/>, else <c>$LIFEBOAT_CONFIG</c>, else <c>./lifeboat.yaml</c>; null when it is
+    /// invalid, after its errors were printed (exit <see cref="ExitCodes.PlanFileInvalid"/>). A missing or unreadable file
+    /// is a <see cref="UsageException"/>.
+    /// </summary>
+    internal static async Task<PlanFile?> LoadAsync(CliContext context, string? given)
+    {
+        var path = given ?? (Environment.GetEnvironmentVariable(ConfigVariable) is { Length: > 0 } v ? v : DefaultFile);
+        if (!File.Exists(path))
+        {
+            var origin = given is not null ? "" : $" (no FILE given: ${ConfigVariable}, else ./{DefaultFile})";
+            throw new UsageException($"no plan file at {path}{origin}");
+        }
+
+        try
+        {
+            return await PlanFileReader.LoadAsync(path, context.CancellationToken);
+        }
+        catch (PlanFileException e)
+        {
+            Invalid(context, path, e.Errors);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot read the plan file {path}: {e.Message}");
+        }
+    }
+
+    private static void Invalid(CliContext context, string path, IReadOnlyList<PlanFileError> errors)
     {
         foreach (var error in errors)
         {
@@ -75,7 +88,6 @@ internal static class ConfigCommand
         }
 
         Console.Error.WriteLine($"lifeboat: {summary}");
-        return ExitCodes.PlanFileInvalid;
     }
 
     private static void Print(PlanFile plans, DateTimeOffset now)
