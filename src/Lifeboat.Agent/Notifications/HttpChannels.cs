@@ -72,8 +72,18 @@ internal sealed class PagerDutyChannel(PagerDutyChannelOptions options, HttpClie
         }
 
         var url = new Uri(options.Url ?? PagerDutyChannelOptions.DefaultUrl, "/v2/enqueue");
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = SlackChannel.JsonContent(Body(options.RoutingKey, notification)) };
-        await HttpDelivery.SendAsync(http, request, options.ToString(), cancellationToken);
+        using (var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = SlackChannel.JsonContent(Body(options.RoutingKey, notification)) })
+        {
+            await HttpDelivery.SendAsync(http, request, options.ToString(), cancellationToken);
+        }
+
+        if (notification.Kind == NotificationKind.Test)
+        {
+            // a test proves the routing key by opening an incident: close it again, or the on-call is left with one
+            var resolve = notification with { Kind = NotificationKind.Recovered };
+            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = SlackChannel.JsonContent(Body(options.RoutingKey, resolve)) };
+            await HttpDelivery.SendAsync(http, request, options.ToString(), cancellationToken);
+        }
     }
 
     /// <summary>The event: <c>routing_key</c>, <c>event_action</c> (trigger or resolve), <c>dedup_key</c> and, to trigger, <c>payload</c>.</summary>

@@ -161,6 +161,22 @@ public sealed class HttpChannelTests : IDisposable
     }
 
     [Fact]
+    public async Task A_PagerDuty_test_opens_an_incident_and_resolves_it_so_no_one_is_left_paged()
+    {
+        await using var receiver = LoopbackReceiver.Start(202);
+        var channel = new PagerDutyChannel(new PagerDutyChannelOptions("R0UTINGKEY", receiver.BaseUrl), _http);
+
+        await channel.SendAsync(NotificationTest.Message("lifeboat.yaml", "backup-host", new DateTimeOffset(2026, 12, 7, 9, 30, 0, TimeSpan.Zero)), CancellationToken.None);
+
+        var actions = receiver.Requests.Select(r =>
+        {
+            using var json = JsonDocument.Parse(r.Body);
+            return (json.RootElement.GetProperty("event_action").GetString(), json.RootElement.GetProperty("dedup_key").GetString());
+        });
+        actions.Should().Equal(("trigger", "notify-test/run"), ("resolve", "notify-test/run"));
+    }
+
+    [Fact]
     public async Task A_PagerDuty_error_names_no_routing_key()
     {
         await using var receiver = LoopbackReceiver.Start(400);
