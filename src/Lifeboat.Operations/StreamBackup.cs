@@ -6,7 +6,7 @@ using Lifeboat.Repository.Backup;
 namespace Lifeboat.Operations;
 
 /// <summary>What <see cref="StreamBackup"/> backs up: a byte stream, its name in the snapshot, and the snapshot's labels.</summary>
-/// <param name="Name">The stream's name in the snapshot (<see cref="StreamNames"/>).</param>
+/// <param name="Name">The stream's name in the snapshot (1 to 1024 printable characters).</param>
 /// <param name="Input">The bytes, read to the end.</param>
 public sealed record StreamBackupRequest(string Name, Stream Input)
 {
@@ -57,7 +57,7 @@ public sealed class StreamBackup(IRepositoryOpener repository, BackupWriterOptio
     private async Task<(SnapshotRecord Record, IReadOnlyList<string> Warnings)> BackupAsync(
         BackupRepository repository, StreamBackupRequest request, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
-        StreamNames.Validate(request.Name);
+        ValidateName(request.Name);
         var input = request.AllowEmpty ? request.Input : await NonEmptyInput.OpenAsync(request.Input, cancellationToken);
         await using var held = await Locks.AcquireAsync(repository, exclusive: false, "backup", cancellationToken);
         var sizeDrop = SizeDrop.Start(repository, Kind, request.Name, null, cancellationToken);
@@ -72,30 +72,18 @@ public sealed class StreamBackup(IRepositoryOpener repository, BackupWriterOptio
         return (record, await sizeDrop.WarningsAsync(record, SizeDropAdvice));
     }
 
-    /// <summary>Turns the writer's counters into <see cref="BackupProgress"/> records.</summary>
-    private sealed class Reporter(IProgress<BackupProgress> progress) : IProgress<BackupStats>
-    {
-        public void Report(BackupStats value) => progress.Report(new BackupProgress(0, 0, value.BytesRead, null, value.StoredBytes));
-    }
-}
-
-/// <summary>Rules for stream names inside a snapshot.</summary>
-public static class StreamNames
-{
-    public static void Validate(string name)
+    /// <summary>A stream name the user gives (<c>--name</c>): 1 to 1024 printable characters.</summary>
+    private static void ValidateName(string name)
     {
         if (string.IsNullOrWhiteSpace(name) || name.Length > 1024 || name.Any(char.IsControl))
         {
             throw new InvalidRequestException($"'{name}' is not a usable stream name: use 1 to 1024 printable characters, e.g. --name db.dump");
         }
     }
-}
 
-/// <summary>The program's name and version, as recorded in snapshots and reports.</summary>
-public static class ProgramInfo
-{
-    public static string Version { get; } =
-        typeof(ProgramInfo).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
-
-    public static string Name { get; } = "lifeboat " + Version;
+    /// <summary>Turns the writer's counters into <see cref="BackupProgress"/> records.</summary>
+    private sealed class Reporter(IProgress<BackupProgress> progress) : IProgress<BackupStats>
+    {
+        public void Report(BackupStats value) => progress.Report(new BackupProgress(0, 0, value.BytesRead, null, value.StoredBytes));
+    }
 }

@@ -84,39 +84,45 @@ internal static class RetentionCommands
                 TimeZone = CalendarBuckets.FindTimeZone(context.Get(timeZone)),
                 MinKeep = context.Get(minKeep),
             };
-            var repository = await context.OpenRepositoryAsync();
-            var progress = new LatestProgress<PruneProgress>();
-            var operation = new ForgetOperation(repository, progress);
-            ForgetResult result;
-            try
-            {
-                await using (Progress.Start(context.ShowProgress, _ => ForgetProgress(progress)))
-                {
-                    result = await operation.RunAsync(options, context.Get(dryRun), pruneOptions, context.CancellationToken);
-                }
-            }
-            catch (RetentionGuardException refused) when (!context.Json)
-            {
-                RetentionOutput.WriteTable(refused.Plan, dryRun: true);
-                throw;
-            }
-
-            if (context.Json)
-            {
-                context.WriteJson(RetentionOutput.ToJson(result, policy));
-                return ExitCodes.Ok;
-            }
-
-            if (!context.Quiet)
-            {
-                RetentionOutput.WriteTable(result.Plan, result.DryRun);
-            }
-
-            var verb = result.DryRun ? "would remove" : "removed";
-            context.Info($"{verb} {result.Removed} snapshot(s), kept {result.Plan.ToKeep.Count()} ({policy.Describe()}; buckets in {result.Plan.TimeZone.Id})");
-            WritePruneOrHint(context, result.Prune, result.Removed, result.DryRun);
-            return ExitCodes.Ok;
+            return await ForgetByPolicyAsync(context, options, context.Get(dryRun), pruneOptions);
         });
+    }
+
+    /// <summary><c>forget</c> with a policy: applies it (refusing past --min-keep), reports, and prunes when asked.</summary>
+    private static async Task<int> ForgetByPolicyAsync(CliContext context, ForgetOptions options, bool dryRun, PruneOptions? pruneOptions)
+    {
+        var repository = await context.OpenRepositoryAsync();
+        var progress = new LatestProgress<PruneProgress>();
+        var operation = new ForgetOperation(repository, progress);
+        ForgetResult result;
+        try
+        {
+            await using (Progress.Start(context.ShowProgress, _ => ForgetProgress(progress)))
+            {
+                result = await operation.RunAsync(options, dryRun, pruneOptions, context.CancellationToken);
+            }
+        }
+        catch (RetentionGuardException refused) when (!context.Json)
+        {
+            RetentionOutput.WriteTable(refused.Plan, dryRun: true);
+            throw;
+        }
+
+        if (context.Json)
+        {
+            context.WriteJson(RetentionOutput.ToJson(result, options.Policy));
+            return ExitCodes.Ok;
+        }
+
+        if (!context.Quiet)
+        {
+            RetentionOutput.WriteTable(result.Plan, result.DryRun);
+        }
+
+        var verb = result.DryRun ? "would remove" : "removed";
+        context.Info($"{verb} {result.Removed} snapshot(s), kept {result.Plan.ToKeep.Count()} ({options.Policy.Describe()}; buckets in {result.Plan.TimeZone.Id})");
+        WritePruneOrHint(context, result.Prune, result.Removed, result.DryRun);
+        return ExitCodes.Ok;
     }
 
     /// <summary>Forget's progress line: reading snapshots until the prune after it reports.</summary>
