@@ -32,6 +32,9 @@ public sealed record CopyOptions
 public sealed record CopiedSnapshot(
     string Source, string Target, DateTimeOffset Time, bool Skipped, long BytesRead, long BytesReused, long NewBytes, long StoredBytes, double Seconds);
 
+/// <summary>How far a copy is: into which repository, snapshots done of those to consider, bytes read from the source.</summary>
+public sealed record CopyProgress(string Target, int SnapshotsDone, int SnapshotsTotal, long BytesRead);
+
 /// <summary>The outcome of a copy.</summary>
 /// <param name="Damaged">Snapshots of the source that cannot be read, so were not copied.</param>
 /// <param name="TargetDamaged">
@@ -69,21 +72,13 @@ public sealed record CopyResult(
 /// cannot be read hides which original it copies, so what has no readable copy is copied. Both are
 /// named in the result (<see cref="CopyResult.Damaged"/>, <see cref="CopyResult.TargetDamaged"/>).
 /// </summary>
-public sealed class RepositoryCopy(BackupRepository source, BackupRepository target, CopyOptions options)
+/// <param name="progress">Told of the snapshots done and the bytes read, as the copy goes (on the thread that read).</param>
+public sealed class RepositoryCopy(BackupRepository source, BackupRepository target, CopyOptions options, IProgress<CopyProgress>? progress = null)
 {
     private readonly StoredStreams _targetStreams = new();
     private long _bytesDone;
-    private BackupWriter? _writer;
     private int _snapshotsDone;
-
-    /// <summary>Snapshots to consider (known once the source is read).</summary>
-    public int SnapshotsTotal { get; private set; }
-
-    /// <summary>Snapshots copied or skipped so far.</summary>
-    public int SnapshotsDone => Volatile.Read(ref _snapshotsDone);
-
-    /// <summary>Bytes read from the source so far, for progress displays.</summary>
-    public long BytesRead => Interlocked.Read(ref _bytesDone) + (Volatile.Read(ref _writer)?.Stats.BytesRead ?? 0);
+    private int _snapshotsTotal;
 
     /// <summary>Copies, and records a <c>copy</c> audit record in the target naming the new snapshots.</summary>
     public Task<CopyResult> RunAsync(CancellationToken cancellationToken) =>
@@ -134,7 +129,8 @@ public sealed class RepositoryCopy(BackupRepository source, BackupRepository tar
         await using var sourceLock = await Locks.AcquireAsync(source, exclusive: false, "copy", cancellationToken);
         await using var targetLock = await Locks.AcquireAsync(target, exclusive: false, "copy", cancellationToken);
         var (selected, damaged) = await SelectAsync(cancellationToken);
-        SnapshotsTotal = selected.Count;
+        _snapshotsTotal = selected.Count;
+        Report(0);
         var (existing, targetDamaged) = await SnapshotStore.LoadReadableAsync(target, cancellationToken);
         var copies = new Dictionary<string, SnapshotRecord>(StringComparer.Ordinal);
         foreach (var record in existing)
@@ -164,6 +160,7 @@ public sealed class RepositoryCopy(BackupRepository source, BackupRepository tar
             }
 
             Interlocked.Increment(ref _snapshotsDone);
+            Report(0);
         }
 
         return new CopyResult(
@@ -213,8 +210,11 @@ public sealed class RepositoryCopy(BackupRepository source, BackupRepository tar
         SnapshotRecord record, MasterIndex sourceIndex, MasterIndex targetIndex, RepositoryLock targetLock, CancellationToken cancellationToken)
     {
         var started = target.Context.Time.GetTimestamp();
-        var writer = new BackupWriter(target, targetIndex, options.Writer with { Lock = targetLock });
-        Volatile.Write(ref _writer, writer);
+        var writer = new BackupWriter(target, targetIndex, options.Writer with
+        {
+            Lock = targetLock,
+            Progress = progress is null ? options.Writer.Progress : new WriterProgress(this, options.Writer.Progress),
+        });
         var reader = new BlobReader(source, sourceIndex);
         var targetReader = new BlobReader(target, targetIndex);
         long reused = 0;
@@ -247,7 +247,6 @@ public sealed class RepositoryCopy(BackupRepository source, BackupRepository tar
             cancellationToken);
         var stats = writer.Stats;
         Interlocked.Add(ref _bytesDone, stats.BytesRead);
-        Volatile.Write(ref _writer, null);
         var result = new CopiedSnapshot(
             record.Id.ToString(), copy.Id.ToString(), snapshot.Time, false, stats.BytesRead, reused, stats.NewBytes, stats.StoredBytes,
             target.Context.Time.GetElapsedTime(started).TotalSeconds);
@@ -273,6 +272,21 @@ public sealed class RepositoryCopy(BackupRepository source, BackupRepository tar
         {
             throw new IntegrityException(
                 $"stream '{stream.Name}' was copied as {written.Size} bytes with SHA-256 {written.Sha256}, but the source recorded {stream.Size} bytes and {stream.Sha256}");
+        }
+    }
+
+    /// <summary>Reports the counts, with <paramref name="current"/> bytes read of the snapshot being copied.</summary>
+    private void Report(long current) =>
+        progress?.Report(new CopyProgress(
+            target.Location, Volatile.Read(ref _snapshotsDone), Volatile.Read(ref _snapshotsTotal), Interlocked.Read(ref _bytesDone) + current));
+
+    /// <summary>The writer's counters of the snapshot being copied, passed on as <see cref="CopyProgress"/>.</summary>
+    private sealed class WriterProgress(RepositoryCopy copy, IProgress<BackupStats>? next) : IProgress<BackupStats>
+    {
+        public void Report(BackupStats value)
+        {
+            next?.Report(value);
+            copy.Report(value.BytesRead);
         }
     }
 }

@@ -61,11 +61,11 @@ public sealed class SnapshotCopies
 
     /// <summary>
     /// Copies the snapshot to every repository, one after the other, and returns one outcome each, in
-    /// order. <paramref name="copying"/> is told of each copy as it starts (for a progress display);
+    /// order. <paramref name="copying"/> is told how each copy goes (for a progress display);
     /// <see cref="CopyOptions.Snapshots"/> is replaced by the new snapshot.
     /// </summary>
     public async Task<IReadOnlyList<SnapshotCopyOutcome>> RunAsync(
-        CopyOptions options, IProgress<RepositoryCopy>? copying, CancellationToken cancellationToken)
+        CopyOptions options, IProgress<CopyProgress>? copying, CancellationToken cancellationToken)
     {
         var outcomes = new List<SnapshotCopyOutcome>();
         foreach (var target in _targets)
@@ -77,8 +77,7 @@ public sealed class SnapshotCopies
             {
                 try
                 {
-                    var copy = new RepositoryCopy(_primary, repository, options with { Snapshots = [_record.Id.ToString()] });
-                    copying?.Report(copy);
+                    var copy = new RepositoryCopy(_primary, repository, options with { Snapshots = [_record.Id.ToString()] }, copying);
                     result = await copy.RunAsync(cancellationToken);
 
                     // a damaged snapshot in the other repository is named in the result; it does not stop this copy

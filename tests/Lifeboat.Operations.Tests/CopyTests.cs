@@ -150,6 +150,25 @@ public sealed class CopyTests
         await FluentActions.Awaiting(() => CopyAsync(repository, again)).Should().ThrowAsync<InvalidRequestException>().WithMessage("*same repository*");
     }
 
+    [Fact]
+    public async Task A_copy_reports_its_snapshots_and_bytes_as_it_goes_up_to_the_totals_of_its_result()
+    {
+        var source = await TestRepositories.InitAsync(new InMemoryStorage("memory:source"), "source password");
+        var target = await TestRepositories.InitAsync(new InMemoryStorage("memory:target"), "target password");
+        await TestRepositories.BackupAsync(source, new Dictionary<string, byte[]> { ["big"] = Big });
+        await TestRepositories.BackupAsync(source, new Dictionary<string, byte[]> { ["small"] = SmallA });
+        var progress = new RecordingProgress<CopyProgress>();
+
+        var result = await new RepositoryCopy(source, target, new CopyOptions(), progress).RunAsync(default);
+
+        var reports = progress.Reports;
+        reports.Should().OnlyContain(r => r.Target == "memory:target" && r.SnapshotsTotal == 2);
+        reports.Select(r => r.BytesRead).Should().BeInAscendingOrder();
+        reports.Select(r => r.SnapshotsDone).Should().BeInAscendingOrder().And.StartWith(0);
+        reports.Count(r => r.SnapshotsDone == 0 && r.BytesRead > 0).Should().BeGreaterThan(0, "the first snapshot's bytes are reported while it is copied");
+        reports[^1].Should().Be(new CopyProgress("memory:target", 2, 2, result.BytesRead));
+    }
+
     private static Task<CopyResult> CopyAsync(BackupRepository source, BackupRepository target, params string[] snapshots) =>
         new RepositoryCopy(source, target, new CopyOptions { Snapshots = snapshots }).RunAsync(default);
 

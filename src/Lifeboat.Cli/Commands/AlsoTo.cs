@@ -46,19 +46,24 @@ internal static class AlsoTo
     /// <summary>Copies the new snapshot to every other repository (with progress); returns the outcomes and the exit code.</summary>
     public static async Task<(IReadOnlyList<CopyOutcome> Copies, int ExitCode)> CopyAsync(CliContext context, SnapshotCopies copies)
     {
-        var copying = new LatestProgress<RepositoryCopy>();
-        RepositoryCopy? shown = null;
+        var copying = new LatestProgress<CopyProgress>();
+        string? shown = null;
         var since = TimeSpan.Zero;
         IReadOnlyList<SnapshotCopyOutcome> outcomes;
         await using (Progress.Start(context.ShowProgress, elapsed =>
         {
             // each copy's rate counts from its own start, as when each had its own line
-            if (!ReferenceEquals(copying.Value, shown))
+            if (copying.Value is not { } copy)
             {
-                (shown, since) = (copying.Value, elapsed);
+                return "copy: starting";
             }
 
-            return shown is null ? "copy: starting" : CopyCommand.Render(shown, elapsed - since);
+            if (copy.Target != shown)
+            {
+                (shown, since) = (copy.Target, elapsed);
+            }
+
+            return CopyCommand.Render(copy, elapsed - since);
         }))
         {
             outcomes = await copies.RunAsync(CopyCommand.Options(context, []), copying, context.CancellationToken);

@@ -53,9 +53,10 @@ internal static class CopyCommand
     private static async Task<CopyResult> RunAsync(
         CliContext context, BackupRepository source, BackupRepository target, IReadOnlyList<string> snapshots)
     {
-        var copy = new RepositoryCopy(source, target, Options(context, snapshots));
+        var progress = new LatestProgress<CopyProgress>();
+        var copy = new RepositoryCopy(source, target, Options(context, snapshots), progress);
         CopyResult result;
-        await using (Progress.Start(context.ShowProgress, elapsed => Render(copy, elapsed)))
+        await using (Progress.Start(context.ShowProgress, elapsed => progress.Value is { } p ? Render(p, elapsed) : "copy: reading the snapshots"))
         {
             result = await copy.RunAsync(context.CancellationToken);
         }
@@ -73,7 +74,7 @@ internal static class CopyCommand
     };
 
     /// <summary>The progress line of a running copy.</summary>
-    internal static string Render(RepositoryCopy copy, TimeSpan elapsed) =>
+    internal static string Render(CopyProgress copy, TimeSpan elapsed) =>
         $"copy: snapshot {Math.Min(copy.SnapshotsDone + 1, Math.Max(1, copy.SnapshotsTotal))}/{copy.SnapshotsTotal}, {Progress.Transfer(copy.BytesRead, null, elapsed)} read";
 
     /// <summary>One line per snapshot copied or skipped, the totals, and the damaged snapshots.</summary>
