@@ -6,9 +6,9 @@ using Lifeboat.Repository.Check;
 namespace Lifeboat.Operations;
 
 /// <summary>Runs <c>check</c> under a shared lock.</summary>
-public sealed class RepositoryCheck(BackupRepository repository)
+/// <param name="progress">Told of the packs read with read-data (<see cref="CheckProgress"/>).</param>
+public sealed class RepositoryCheck(BackupRepository repository, IProgress<CheckProgress>? progress = null)
 {
-    public Checker Checker { get; } = new(repository);
 
     /// <summary>Checks, then records evidence and an audit record (failed when problems were found).</summary>
     public Task<CheckReport> RunAsync(CheckOptions options, CancellationToken cancellationToken)
@@ -21,6 +21,6 @@ public sealed class RepositoryCheck(BackupRepository repository)
     private async Task<CheckReport> RunCoreAsync(CheckOptions options, CancellationToken cancellationToken)
     {
         await using var held = await Locks.AcquireAsync(repository, exclusive: false, "check", cancellationToken);
-        return await Checker.RunAsync(options, cancellationToken);
+        return await new Checker(repository, progress).RunAsync(options, cancellationToken);
     }
 }

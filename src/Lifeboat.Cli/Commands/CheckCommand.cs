@@ -17,10 +17,11 @@ internal static class CheckCommand
         {
             var percent = context.Get(readData) ? 100 : ParsePercent(context.Get(subset));
             var repository = await context.OpenRepositoryAsync();
-            var check = new RepositoryCheck(repository);
+            var progress = new LatestProgress<CheckProgress>();
+            var check = new RepositoryCheck(repository, progress);
             CheckReport report;
-            await using (Progress.Start(context.ShowProgress, elapsed => check.Checker.PacksToRead > 0
-                ? $"check: {check.Checker.PacksRead}/{check.Checker.PacksToRead} packs, {Progress.Transfer(check.Checker.BytesRead, null, elapsed)}"
+            await using (Progress.Start(context.ShowProgress, elapsed => progress.Value is { PacksToRead: > 0 } p
+                ? $"check: {p.PacksRead}/{p.PacksToRead} packs, {Progress.Transfer(p.BytesRead, null, elapsed)}"
                 : "check: reading index and snapshots"))
             {
                 report = await check.RunAsync(new CheckOptions { ReadDataPercent = percent }, context.CancellationToken);

@@ -14,17 +14,14 @@ namespace Lifeboat.Repository.Check;
 /// the expected size; with read-data, every byte of the chosen packs is downloaded, hashed, and
 /// every blob decrypted and checked against its id.
 /// </summary>
-public sealed class Checker(BackupRepository repository)
+/// <param name="progress">Told of the packs read (with read-data), on the thread that read.</param>
+public sealed class Checker(BackupRepository repository, IProgress<CheckProgress>? progress = null)
 {
     private long _bytesRead;
     private int _packsRead;
+    private int _packsToRead;
 
-    public long BytesRead => Interlocked.Read(ref _bytesRead);
-
-    public int PacksRead => Volatile.Read(ref _packsRead);
-
-    public int PacksToRead { get; private set; }
-
+    /// <summary>Checks; problems are in the report, never thrown (but cancellation and an unreadable repository are).</summary>
     public async Task<CheckReport> RunAsync(CheckOptions options, CancellationToken cancellationToken)
     {
         var report = new CheckReport();
@@ -57,8 +54,8 @@ public sealed class Checker(BackupRepository repository)
             }
         }
 
-        report.PacksRead = PacksRead;
-        report.BytesRead = BytesRead;
+        report.PacksRead = Volatile.Read(ref _packsRead);
+        report.BytesRead = Interlocked.Read(ref _bytesRead);
         return report;
     }
 
@@ -194,7 +191,8 @@ public sealed class Checker(BackupRepository repository)
             packs = [.. packs.OrderBy(_ => Random.Shared.Next()).Take(count)];
         }
 
-        PacksToRead = packs.Count;
+        _packsToRead = packs.Count;
+        Report();
         var bad = new ConcurrentDictionary<BlobId, string>();
         await Parallel.ForEachAsync(
             packs,
@@ -218,6 +216,7 @@ public sealed class Checker(BackupRepository repository)
                 }
 
                 Interlocked.Increment(ref _packsRead);
+                Report();
             });
         foreach (var (packId, message) in bad)
         {
@@ -325,4 +324,10 @@ public sealed class Checker(BackupRepository repository)
             report.Notes.Add($"{what}: {notes.Count - Most} more like these");
         }
     }
+
+    private void Report() =>
+        progress?.Report(new CheckProgress(Volatile.Read(ref _packsRead), Volatile.Read(ref _packsToRead), Interlocked.Read(ref _bytesRead)));
 }
+
+/// <summary>How far a check's read of the data is: packs read of those chosen, and their bytes.</summary>
+public sealed record CheckProgress(int PacksRead, int PacksToRead, long BytesRead);
