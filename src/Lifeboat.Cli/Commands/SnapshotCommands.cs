@@ -104,13 +104,14 @@ internal static class SnapshotCommands
             }
 
             var repository = await context.OpenRepositoryAsync();
-            var dump = new StreamDump(repository, context.Connections * 2);
+            var progress = new LatestProgress<DumpProgress>();
+            var dump = new StreamDump(repository, context.Connections * 2, progress);
             Func<Stream, Task> write = sql
                 ? target => new SqlDump(repository).RunAsync(context.Get(SnapshotArgument)!, target, context.Get(DatabaseOptions.PgBin), context.CancellationToken)
                 : target => dump.RunAsync(context.Get(SnapshotArgument)!, streamName!, target, context.CancellationToken);
 
             await using (Progress.Start(context.ShowProgress, elapsed =>
-                $"dump: {Progress.Transfer(dump.Restorer?.BytesWritten ?? 0, dump.Stream?.Size, elapsed)}"))
+                $"dump: {Progress.Transfer(progress.Value?.BytesWritten ?? 0, progress.Value?.Size, elapsed)}"))
             {
                 if (path is null)
                 {

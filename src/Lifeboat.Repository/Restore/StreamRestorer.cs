@@ -9,11 +9,10 @@ namespace Lifeboat.Repository.Restore;
 /// chunk is authenticated before any of its bytes are written (AES-GCM, then its keyed id), and a
 /// whole stream's SHA-256 and size are compared with the snapshot's at the end.
 /// </summary>
-public sealed class StreamRestorer(BlobReader reader, int readAhead)
+/// <param name="progress">Told of the bytes written so far after each chunk, on the writing thread.</param>
+public sealed class StreamRestorer(BlobReader reader, int readAhead, IProgress<long>? progress = null)
 {
     private long _bytesWritten;
-
-    public long BytesWritten => Interlocked.Read(ref _bytesWritten);
 
     public async Task WriteToAsync(SnapshotStream stream, Stream output, CancellationToken cancellationToken)
     {
@@ -25,7 +24,7 @@ public sealed class StreamRestorer(BlobReader reader, int readAhead)
             hash.AppendData(data.Span);
             size += data.Length;
             await output.WriteAsync(data, cancellationToken);
-            Interlocked.Add(ref _bytesWritten, data.Length);
+            progress?.Report(Interlocked.Add(ref _bytesWritten, data.Length));
         }, cancellationToken);
 
         await output.FlushAsync(cancellationToken);
@@ -102,7 +101,7 @@ public sealed class StreamRestorer(BlobReader reader, int readAhead)
             var slice = data[from..to];
             await output.WriteAsync(slice, cancellationToken);
             written += slice.Length;
-            Interlocked.Add(ref _bytesWritten, slice.Length);
+            progress?.Report(Interlocked.Add(ref _bytesWritten, slice.Length));
         }, cancellationToken);
 
         await output.FlushAsync(cancellationToken);
