@@ -50,6 +50,13 @@ internal static class JournalSchema
             error TEXT
         );
         """,
+        """
+        CREATE TABLE slots (
+            key TEXT PRIMARY KEY,
+            slot TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        );
+        """,
     ];
 
     /// <summary>Brings the open file at <paramref name="path"/> to <see cref="RunJournal.SchemaVersion"/>.</summary>

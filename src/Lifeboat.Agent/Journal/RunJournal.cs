@@ -11,10 +11,10 @@ namespace Lifeboat.Agent.Journal;
 /// truth for snapshots, audit and evidence, and losing this file loses no backup. On open, a run still marked running
 /// by a previous process is marked failed (<see cref="InterruptedMessage"/>). One connection, calls serialized.
 /// </summary>
-internal sealed class RunJournal : IAsyncDisposable
+internal sealed class RunJournal : IAsyncDisposable, Runner.ISlotLedger
 {
     /// <summary>The schema version this code writes (SQLite's <c>user_version</c>).</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     /// <summary>The error of a run that was still running when the agent stopped.</summary>
     public const string InterruptedMessage = "interrupted: the agent stopped during the run";
@@ -108,6 +108,26 @@ internal sealed class RunJournal : IAsyncDisposable
             return true;
         }, cancellationToken);
     }
+
+    /// <inheritdoc />
+    public Task<DateTimeOffset?> LastRunSlotAsync(string key, CancellationToken cancellationToken) =>
+        LockedAsync(async () =>
+        {
+            await using var command = Command("SELECT slot FROM slots WHERE key = $key", ("$key", key));
+            return await command.ExecuteScalarAsync(cancellationToken) is string slot ? Parse(slot) : (DateTimeOffset?)null;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>A slot older than the one recorded never replaces it (two runs that end out of order).</remarks>
+    public Task RecordAsync(string key, DateTimeOffset slot, CancellationToken cancellationToken) =>
+        LockedAsync(async () =>
+        {
+            await using var command = Command(
+                "INSERT INTO slots (key, slot, recorded_at) VALUES ($key, $slot, $at) " +
+                "ON CONFLICT (key) DO UPDATE SET slot = excluded.slot, recorded_at = excluded.recorded_at WHERE excluded.slot > slots.slot",
+                ("$key", key), ("$slot", Stamp(slot)), ("$at", Stamp(_time.GetUtcNow())));
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
 
     /// <summary>The last <paramref name="limit"/> runs of a plan (of one kind, or all kinds when null), newest first.</summary>
     public Task<IReadOnlyList<RunRecord>> RecentRunsAsync(string plan, RunKind? kind, int limit, CancellationToken cancellationToken) =>

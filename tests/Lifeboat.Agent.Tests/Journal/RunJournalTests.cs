@@ -119,6 +119,51 @@ public sealed class RunJournalTests : IDisposable
     }
 
     [Fact]
+    public async Task The_slot_a_schedule_last_ran_for_survives_a_restart_and_never_goes_back()
+    {
+        var eleven = new DateTimeOffset(2026, 12, 7, 11, 0, 0, TimeSpan.Zero);
+        await using (var journal = await OpenAsync())
+        {
+            (await journal.LastRunSlotAsync("app-6h/backup", CancellationToken.None)).Should().BeNull();
+            await journal.RecordAsync("app-6h/backup", eleven, CancellationToken.None);
+            await journal.RecordAsync("app-6h/backup", eleven.AddHours(-6), CancellationToken.None);
+        }
+
+        await using var reopened = await OpenAsync();
+
+        (await reopened.LastRunSlotAsync("app-6h/backup", CancellationToken.None)).Should().Be(eleven);
+        (await reopened.LastRunSlotAsync("app-6h/check", CancellationToken.None)).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task A_journal_of_the_first_schema_is_upgraded_and_keeps_its_runs()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(File)!);
+        await using (var raw = new SqliteConnection($"Data Source={File};Pooling=False"))
+        {
+            await raw.OpenAsync();
+            await using var command = raw.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, plan TEXT NOT NULL, kind TEXT NOT NULL, started_at TEXT NOT NULL,
+                    ended_at TEXT, result TEXT NOT NULL, error TEXT);
+                CREATE TABLE run_figures (run_id INTEGER NOT NULL, name TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (run_id, name));
+                CREATE TABLE alerts (key TEXT PRIMARY KEY, plan TEXT NOT NULL, condition TEXT NOT NULL, status TEXT NOT NULL, since TEXT NOT NULL,
+                    last_notified_at TEXT NOT NULL, reminders INTEGER NOT NULL, detail TEXT);
+                CREATE TABLE deliveries (id INTEGER PRIMARY KEY AUTOINCREMENT, channel TEXT NOT NULL, kind TEXT NOT NULL, dedup_key TEXT NOT NULL,
+                    at TEXT NOT NULL, attempts INTEGER NOT NULL, succeeded INTEGER NOT NULL, error TEXT);
+                INSERT INTO runs (plan, kind, started_at, ended_at, result) VALUES ('app-6h', 'backup', '2026-12-07T06:00:00.0000000Z', '2026-12-07T06:01:00.0000000Z', 'succeeded');
+                PRAGMA user_version = 1;
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using var journal = await OpenAsync();
+
+        (await journal.RecentRunsAsync("app-6h", null, 10, CancellationToken.None)).Should().ContainSingle();
+        await journal.RecordAsync("app-6h/backup", new DateTimeOffset(2026, 12, 7, 6, 0, 0, TimeSpan.Zero), CancellationToken.None);
+    }
+
+    [Fact]
     public async Task The_schema_is_versioned_and_a_newer_file_is_refused_untouched()
     {
         await using (var journal = await OpenAsync())
