@@ -120,14 +120,11 @@ internal sealed class RunJournal : IAsyncDisposable, Runner.ISlotLedger
     /// <inheritdoc />
     /// <remarks>A slot older than the one recorded never replaces it (two runs that end out of order).</remarks>
     public Task RecordAsync(string key, DateTimeOffset slot, CancellationToken cancellationToken) =>
-        LockedAsync(async () =>
-        {
-            await using var command = Command(
-                "INSERT INTO slots (key, slot, recorded_at) VALUES ($key, $slot, $at) " +
-                "ON CONFLICT (key) DO UPDATE SET slot = excluded.slot, recorded_at = excluded.recorded_at WHERE excluded.slot > slots.slot",
-                ("$key", key), ("$slot", Stamp(slot)), ("$at", Stamp(_time.GetUtcNow())));
-            return await command.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
+        ExecuteAsync(
+            "INSERT INTO slots (key, slot, recorded_at) VALUES ($key, $slot, $at) " +
+            "ON CONFLICT (key) DO UPDATE SET slot = excluded.slot, recorded_at = excluded.recorded_at WHERE excluded.slot > slots.slot",
+            cancellationToken,
+            ("$key", key), ("$slot", Stamp(slot)), ("$at", Stamp(_time.GetUtcNow())));
 
     /// <summary>The last <paramref name="limit"/> runs of a plan (of one kind, or all kinds when null), newest first.</summary>
     public Task<IReadOnlyList<RunRecord>> RecentRunsAsync(string plan, RunKind? kind, int limit, CancellationToken cancellationToken) =>
@@ -141,25 +138,18 @@ internal sealed class RunJournal : IAsyncDisposable, Runner.ISlotLedger
     public Task SaveAlertAsync(AlertState state, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return LockedAsync(async () =>
-        {
-            await using var command = Command(
-                "INSERT OR REPLACE INTO alerts (key, plan, condition, status, since, last_notified_at, reminders, detail) " +
-                "VALUES ($key, $plan, $condition, $status, $since, $last, $reminders, $detail)",
-                ("$key", state.Key), ("$plan", state.Plan), ("$condition", state.Condition.Name()),
-                ("$status", state.Status == AlertStatus.Firing ? "firing" : "reminded"), ("$since", Stamp(state.Since)),
-                ("$last", Stamp(state.LastNotifiedAt)), ("$reminders", state.Reminders), ("$detail", state.Detail));
-            return await command.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
+        return ExecuteAsync(
+            "INSERT OR REPLACE INTO alerts (key, plan, condition, status, since, last_notified_at, reminders, detail) " +
+            "VALUES ($key, $plan, $condition, $status, $since, $last, $reminders, $detail)",
+            cancellationToken,
+            ("$key", state.Key), ("$plan", state.Plan), ("$condition", state.Condition.Name()),
+            ("$status", state.Status == AlertStatus.Firing ? "firing" : "reminded"), ("$since", Stamp(state.Since)),
+            ("$last", Stamp(state.LastNotifiedAt)), ("$reminders", state.Reminders), ("$detail", state.Detail));
     }
 
     /// <summary>Forgets a resolved alert.</summary>
     public Task ResolveAlertAsync(string key, CancellationToken cancellationToken) =>
-        LockedAsync(async () =>
-        {
-            await using var command = Command("DELETE FROM alerts WHERE key = $key", ("$key", key));
-            return await command.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
+        ExecuteAsync("DELETE FROM alerts WHERE key = $key", cancellationToken, ("$key", key));
 
     /// <summary>The alerts that were not resolved, to give <see cref="AlertTracker"/> after a restart.</summary>
     public Task<IReadOnlyList<AlertState>> LoadAlertsAsync(CancellationToken cancellationToken) =>
@@ -187,15 +177,12 @@ internal sealed class RunJournal : IAsyncDisposable, Runner.ISlotLedger
     public Task RecordDeliveryAsync(DeliveryRecord delivery, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        return LockedAsync(async () =>
-        {
-            await using var command = Command(
-                "INSERT INTO deliveries (channel, kind, dedup_key, at, attempts, succeeded, error) " +
-                "VALUES ($channel, $kind, $key, $at, $attempts, $succeeded, $error)",
-                ("$channel", delivery.Channel), ("$kind", Name(delivery.Kind)), ("$key", delivery.DedupKey), ("$at", Stamp(delivery.At)),
-                ("$attempts", delivery.Attempts), ("$succeeded", delivery.Succeeded ? 1 : 0), ("$error", delivery.Error));
-            return await command.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
+        return ExecuteAsync(
+            "INSERT INTO deliveries (channel, kind, dedup_key, at, attempts, succeeded, error) " +
+            "VALUES ($channel, $kind, $key, $at, $attempts, $succeeded, $error)",
+            cancellationToken,
+            ("$channel", delivery.Channel), ("$kind", Name(delivery.Kind)), ("$key", delivery.DedupKey), ("$at", Stamp(delivery.At)),
+            ("$attempts", delivery.Attempts), ("$succeeded", delivery.Succeeded ? 1 : 0), ("$error", delivery.Error));
     }
 
     /// <summary>The last <paramref name="limit"/> deliveries, newest first.</summary>
@@ -293,6 +280,14 @@ internal sealed class RunJournal : IAsyncDisposable, Runner.ISlotLedger
             _gate.Release();
         }
     }
+
+    /// <summary>Runs one statement under the lock.</summary>
+    private Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        LockedAsync(async () =>
+        {
+            await using var command = Command(sql, parameters);
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
 
     private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
     {
