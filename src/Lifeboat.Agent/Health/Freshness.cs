@@ -42,15 +42,13 @@ internal static class Freshness
         var overdue = now > dueBy;
         var reason = (lastSuccess, overdue) switch
         {
-            (null, true) => $"no successful run yet: the run due at {Time(due)} has not succeeded within its grace of {Describe(grace)}",
-            (null, false) => $"no successful run yet; the first is due at {Time(due)}",
-            (_, true) => $"the run due at {Time(due)} has not succeeded within its grace of {Describe(grace)}; the last success started at {Time(lastSuccess.Value)}",
-            _ => $"the last success started at {Time(lastSuccess.Value)}; the next run is due at {Time(due)}",
+            (null, true) => $"no successful run yet: the run due at {UtcTime.Format(due)} has not succeeded within its grace of {Describe(grace)}",
+            (null, false) => $"no successful run yet; the first is due at {UtcTime.Format(due)}",
+            (_, true) => $"the run due at {UtcTime.Format(due)} has not succeeded within its grace of {Describe(grace)}; the last success started at {UtcTime.Format(lastSuccess.Value)}",
+            _ => $"the last success started at {UtcTime.Format(lastSuccess.Value)}; the next run is due at {UtcTime.Format(due)}",
         };
         return new FreshnessVerdict(overdue, dueBy, reason);
     }
-
-    private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
 
     private static string Describe(TimeSpan span) => span switch
     {

@@ -45,11 +45,9 @@ internal static class MissedRuns
         // only a run that starts late is late; a skipped slot shows as overdue if no later run succeeds in time
         var late = runMissed && now - latest > maxDelay;
         var upcoming = next(now);
-        var what = missed == 1 ? $"the slot of {Time(latest)} was missed" : $"{missed} slots were missed, the latest at {Time(latest)}";
+        var what = missed == 1 ? $"the slot of {UtcTime.Format(latest)} was missed" : $"{missed} slots were missed, the latest at {UtcTime.Format(latest)}";
         return runMissed
             ? new SlotDecision(true, latest, late, upcoming, $"{what}: running once now{(late ? $", later than the max delay of {maxDelay}" : "")}", missed)
-            : new SlotDecision(false, null, late, upcoming, $"{what}: skipped (missed: skip); {(upcoming is { } u ? $"next slot {Time(u)}" : "the schedule has no later slot")}", missed);
+            : new SlotDecision(false, null, late, upcoming, $"{what}: skipped (missed: skip); {(upcoming is { } u ? $"next slot {UtcTime.Format(u)}" : "the schedule has no later slot")}", missed);
     }
-
-    private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -83,7 +83,7 @@ internal sealed class Scheduler(JobQueue queue, TimeProvider time, ISlotLedger l
             var late = now - slot > work.MaxDelay;
             if (queue.IsActive(work.Key))
             {
-                report(new SlotEvent(work.Key, slot, SlotAction.Skipped, false, $"the run for the previous slot is still going: the slot of {Time(slot)} is skipped"));
+                report(new SlotEvent(work.Key, slot, SlotAction.Skipped, false, $"the run for the previous slot is still going: the slot of {UtcTime.Format(slot)} is skipped"));
             }
             else
             {
@@ -118,8 +118,6 @@ internal sealed class Scheduler(JobQueue queue, TimeProvider time, ISlotLedger l
             report(new SlotEvent(key, slot, SlotAction.Queued, false, $"the run ended, but the journal could not record it ({e.Message}): after a restart this slot may run again"));
         }
     }
-
-    private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
 
     private static string Describe(TimeSpan span) => span.TotalMinutes >= 2 ? $"{span.TotalMinutes:0} minutes" : $"{span.TotalSeconds:0} seconds";
 }
