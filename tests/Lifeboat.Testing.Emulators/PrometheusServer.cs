@@ -50,7 +50,18 @@ public sealed class PrometheusServer : IAsyncDisposable
                     "--web.listen-address=127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture),
                 ], directory),
                 TimeSpan.FromSeconds(30), cancellationToken);
-            return new PrometheusServer(process, port, directory);
+            var server = new PrometheusServer(process, port, directory);
+            try
+            {
+                await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            }
+            catch
+            {
+                await server.DisposeAsync();
+                throw;
+            }
+
+            return server;
         }
         catch
         {
@@ -59,10 +70,47 @@ public sealed class PrometheusServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits for <c>/-/ready</c> to answer 200: Prometheus listens before its storage is open, and answers its API with 503
+    /// until then.
+    /// </summary>
+    private async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                using var response = await _http.GetAsync("/-/ready", cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException($"Prometheus was not ready within {timeout}\n{_process.Output}");
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
     /// <summary>The scrape target's health as Prometheus reports it (<c>up</c>, <c>down</c>, <c>unknown</c>) and its last error.</summary>
     public async Task<(string Health, string LastError)> TargetAsync(CancellationToken cancellationToken = default)
     {
-        using var document = JsonDocument.Parse(await _http.GetStringAsync("/api/v1/targets", cancellationToken));
+        using var response = await _http.GetAsync("/api/v1/targets", cancellationToken);
+        if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
+        {
+            return ("unknown", "Prometheus is not ready");
+        }
+
+        response.EnsureSuccessStatusCode();
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
         var targets = document.RootElement.GetProperty("data").GetProperty("activeTargets");
         if (targets.GetArrayLength() == 0)
         {
