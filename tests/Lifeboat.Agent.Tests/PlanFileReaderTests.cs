@@ -184,7 +184,7 @@ public sealed class PlanFileReaderTests
         Errors(text).Select(e => e.Message).Should().Equal(
             "unknown channel type 'slak' in channels.s; did you mean 'slack'? (types: email, slack, webhook, pagerduty, ntfy, ping)",
             "unknown key 'url' in channels.m (valid keys: type, events, smtp, tls, username, password, from, to)",
-            "unknown event 'failur' in channels.m; did you mean 'failure'? (events: failure, overdue, recovered, objective, copy_lag, storage, anomaly, reminder)");
+            "unknown event 'failur' in channels.m; did you mean 'failure'? (events: failure, overdue, recovered, objective, copy_lag, storage, anomaly, late, reminder)");
     }
 
     [Theory]

@@ -32,6 +32,9 @@ internal enum AlertCondition
 
     /// <summary>A backup's size or duration is an outlier against the plan's recent good runs (<see cref="OutlierRule"/>).</summary>
     Anomaly,
+
+    /// <summary>A run started later after its slot than the job's <c>max_delay</c> allows (the machine slept, the queue was full).</summary>
+    StartedLate,
 }
 
 /// <summary>The names the plan file uses for conditions and events (a channel's <c>events:</c> filter).</summary>
@@ -39,7 +42,7 @@ internal static class AlertConditionNames
 {
     /// <summary>
     /// The event name of a condition in a channel's <c>events:</c> list: <c>failure</c> (backup, copy, check, drill),
-    /// <c>overdue</c>, <c>objective</c>, <c>copy_lag</c>, <c>storage</c>, <c>anomaly</c>.
+    /// <c>overdue</c>, <c>objective</c>, <c>copy_lag</c>, <c>storage</c>, <c>anomaly</c>, <c>late</c>.
     /// </summary>
     public static string EventName(this AlertCondition condition) => condition switch
     {
@@ -49,6 +52,7 @@ internal static class AlertConditionNames
         AlertCondition.CopyLag => "copy_lag",
         AlertCondition.StorageAboveQuota => "storage",
         AlertCondition.Anomaly => "anomaly",
+        AlertCondition.StartedLate => "late",
         _ => throw new ArgumentOutOfRangeException(nameof(condition), condition, null),
     };
 
@@ -64,6 +68,7 @@ internal static class AlertConditionNames
         AlertCondition.CopyLag => "copy_lag",
         AlertCondition.StorageAboveQuota => "storage_above_quota",
         AlertCondition.Anomaly => "anomaly",
+        AlertCondition.StartedLate => "started_late",
         _ => throw new ArgumentOutOfRangeException(nameof(condition), condition, null),
     };
 

@@ -15,7 +15,7 @@ internal sealed class AlertPipeline : IDisposable
 {
     private readonly AlertTracker _tracker;
     private readonly RunJournal _journal;
-    private readonly NotificationDispatcher _dispatcher;
+    private volatile NotificationDispatcher _dispatcher;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     private AlertPipeline(AlertTracker tracker, RunJournal journal, NotificationDispatcher dispatcher)
@@ -78,6 +78,13 @@ internal sealed class AlertPipeline : IDisposable
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>Sends through <paramref name="dispatcher"/> from the next notification on (the channels of a reloaded plan file).</summary>
+    public void Use(NotificationDispatcher dispatcher)
+    {
+        ArgumentNullException.ThrowIfNull(dispatcher);
+        _dispatcher = dispatcher;
     }
 
     /// <summary>Releases the gate (the journal and the dispatcher belong to the caller).</summary>

@@ -31,6 +31,19 @@ internal interface IAgentView
     bool Ready { get; }
 }
 
+/// <summary>The agent's API (<c>/api/</c>), for <c>lifeboat plans</c>, <c>lifeboat run</c> and pipelines: every call needs the bearer token.</summary>
+internal interface IAgentApi
+{
+    /// <summary>The bearer token the API wants (random per start; in the state file beside the journal, 0600).</summary>
+    string Token { get; }
+
+    /// <summary>Every plan with its last run, result, next run and alerts.</summary>
+    PlansView Plans();
+
+    /// <summary>Queues a backup of <paramref name="plan"/> now; a <see cref="KeyNotFoundException"/> when there is no such plan.</summary>
+    Task<RunAnswer> RunAsync(string plan, RunRequest request, CancellationToken cancellationToken);
+}
+
 /// <summary>A listen address the agent could not use.</summary>
 internal sealed class ListenException(string message, Exception inner) : Exception(message, inner);
 
@@ -53,7 +66,11 @@ internal sealed class AgentEndpoint : IAsyncDisposable
     public Uri Address { get; }
 
     /// <summary>Starts listening on <paramref name="listen"/>; a <see cref="ListenException"/> when the address cannot be used.</summary>
-    public static async Task<AgentEndpoint> StartAsync(IPEndPoint listen, IAgentView view, CancellationToken cancellationToken)
+    public static Task<AgentEndpoint> StartAsync(IPEndPoint listen, IAgentView view, CancellationToken cancellationToken) =>
+        StartAsync(listen, view, null, cancellationToken);
+
+    /// <summary>Starts listening on <paramref name="listen"/>, with the API of <paramref name="api"/> when given.</summary>
+    public static async Task<AgentEndpoint> StartAsync(IPEndPoint listen, IAgentView view, IAgentApi? api, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().ConfigureKestrel(options =>
@@ -75,6 +92,11 @@ internal sealed class AgentEndpoint : IAsyncDisposable
         app.MapGet("/readyz", (RequestDelegate)(context => view.Ready
             ? WriteAsync(context, 200, "text/plain; charset=utf-8", "ready\n")
             : WriteAsync(context, 503, "text/plain; charset=utf-8", "starting: the plans are not loaded yet\n")));
+        if (api is not null)
+        {
+            AgentApiRoutes.Map(app, api);
+        }
+
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -12,6 +12,9 @@ internal sealed record RunOptions(IReadOnlyList<string> ExtraTags, DateTimeOffse
 {
     /// <summary>A scheduled run, the first of its kind.</summary>
     public static readonly RunOptions Scheduled = new([], null, 0);
+
+    /// <summary>Why the hold of <see cref="HoldUntil"/> is placed (<c>lifeboat run --reason</c>); null: a default naming the plan.</summary>
+    public string? HoldReason { get; init; }
 }
 
 /// <summary>One copy a backup made to one of its plan's <c>copies</c> repositories.</summary>

@@ -57,6 +57,9 @@ internal static class JournalSchema
             recorded_at TEXT NOT NULL
         );
         """,
+        """
+        ALTER TABLE runs ADD COLUMN pid INTEGER;
+        """,
     ];
 
     /// <summary>Brings the open file at <paramref name="path"/> to <see cref="RunJournal.SchemaVersion"/>.</summary>

@@ -14,7 +14,7 @@ namespace Lifeboat.Agent.Journal;
 internal sealed class RunJournal : IAsyncDisposable, Runner.ISlotLedger
 {
     /// <summary>The schema version this code writes (SQLite's <c>user_version</c>).</summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     /// <summary>The error of a run that was still running when the agent stopped.</summary>
     public const string InterruptedMessage = "interrupted: the agent stopped during the run";
@@ -65,13 +65,49 @@ internal sealed class RunJournal : IAsyncDisposable, Runner.ISlotLedger
         }
     }
 
+    /// <summary>
+    /// Opens the journal at <paramref name="path"/> to read it beside a running agent (<c>lifeboat plans</c>): nothing is
+    /// created, migrated or marked. Null when there is no file yet (no run so far).
+    /// </summary>
+    /// <exception cref="JournalException">The file is not a journal, or a newer Lifeboat wrote it.</exception>
+    public static async Task<RunJournal?> OpenReadOnlyAsync(string path, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, Mode = SqliteOpenMode.ReadOnly }.ToString());
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            var version = await JournalSchema.VersionAsync(connection, cancellationToken);
+            if (version > SchemaVersion)
+            {
+                throw new JournalException($"The journal {path} has schema version {version}, newer than this Lifeboat's {SchemaVersion}: run the newer Lifeboat.");
+            }
+
+            return new RunJournal(connection, time, []);
+        }
+        catch (SqliteException e)
+        {
+            await connection.DisposeAsync();
+            throw new JournalException($"The journal {path} cannot be read: {e.Message}", e);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>Journals the start of a run and returns its id.</summary>
     public Task<long> StartRunAsync(string plan, RunKind kind, CancellationToken cancellationToken) =>
         LockedAsync(async () =>
         {
             await using var command = Command(
-                "INSERT INTO runs (plan, kind, started_at, result) VALUES ($plan, $kind, $at, 'running') RETURNING id",
-                ("$plan", plan), ("$kind", Name(kind)), ("$at", Stamp(_time.GetUtcNow())));
+                "INSERT INTO runs (plan, kind, started_at, result, pid) VALUES ($plan, $kind, $at, 'running', $pid) RETURNING id",
+                ("$plan", plan), ("$kind", Name(kind)), ("$at", Stamp(_time.GetUtcNow())), ("$pid", Environment.ProcessId));
             return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
         }, cancellationToken);
 
@@ -133,6 +169,15 @@ internal sealed class RunJournal : IAsyncDisposable, Runner.ISlotLedger
             "SELECT id, plan, kind, started_at, ended_at, result, error FROM runs WHERE plan = $plan AND ($kind IS NULL OR kind = $kind) ORDER BY id DESC LIMIT $limit",
             [("$plan", plan), ("$kind", kind is { } k ? Name(k) : null), ("$limit", limit)],
             cancellationToken), cancellationToken);
+
+    /// <summary>How many runs of <paramref name="kind"/> of <paramref name="plan"/> ended (succeeded or failed): a check's subset rotation.</summary>
+    public Task<long> CountEndedRunsAsync(string plan, RunKind kind, CancellationToken cancellationToken) =>
+        LockedAsync(async () =>
+        {
+            await using var command = Command(
+                "SELECT count(*) FROM runs WHERE plan = $plan AND kind = $kind AND result IN ('succeeded', 'failed')", ("$plan", plan), ("$kind", Name(kind)));
+            return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }, cancellationToken);
 
     /// <summary>Saves the state of an alert that is not resolved (inserted, or replaced when it changed).</summary>
     public Task SaveAlertAsync(AlertState state, CancellationToken cancellationToken)
@@ -210,22 +255,66 @@ internal sealed class RunJournal : IAsyncDisposable, Runner.ISlotLedger
         _gate.Dispose();
     }
 
+    /// <summary>
+    /// Marks failed the runs left running by a process that is gone: one whose pid no longer runs, this process's own
+    /// (it just started), or one journaled before pids were. A run of a live process (a foreground <c>lifeboat run</c>
+    /// while the agent starts) is left alone.
+    /// </summary>
     private static async Task<IReadOnlyList<RunRecord>> MarkInterruptedAsync(SqliteConnection connection, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE runs SET result = 'failed', ended_at = $at, error = $error WHERE result = 'running'";
-        command.Parameters.AddWithValue("$at", Stamp(now));
-        command.Parameters.AddWithValue("$error", InterruptedMessage);
-        if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+        var gone = new List<long>();
+        await using (var running = connection.CreateCommand())
+        {
+            running.CommandText = "SELECT id, pid FROM runs WHERE result = 'running'";
+            await using var reader = await running.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (reader.IsDBNull(1) || !Alive(reader.GetInt32(1)))
+                {
+                    gone.Add(reader.GetInt64(0));
+                }
+            }
+        }
+
+        if (gone.Count == 0)
         {
             return [];
         }
 
+        var ids = string.Join(", ", gone);
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"UPDATE runs SET result = 'failed', ended_at = $at, error = $error WHERE id IN ({ids})";
+            command.Parameters.AddWithValue("$at", Stamp(now));
+            command.Parameters.AddWithValue("$error", InterruptedMessage);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         return await ReadRunsAsync(
-            connection,
-            "SELECT id, plan, kind, started_at, ended_at, result, error FROM runs WHERE result = 'failed' AND ended_at = $at AND error = $error ORDER BY id",
-            [("$at", Stamp(now)), ("$error", InterruptedMessage)],
-            cancellationToken);
+            connection, $"SELECT id, plan, kind, started_at, ended_at, result, error FROM runs WHERE id IN ({ids}) ORDER BY id", [], cancellationToken);
+    }
+
+    /// <summary>Whether process <paramref name="pid"/> runs, and is not this one.</summary>
+    private static bool Alive(int pid)
+    {
+        if (pid == Environment.ProcessId)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private static async Task<IReadOnlyList<RunRecord>> ReadRunsAsync(

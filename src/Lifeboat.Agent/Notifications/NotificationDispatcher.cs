@@ -1,5 +1,6 @@
 using Lifeboat.Agent.Alerts;
 using Lifeboat.Agent.Journal;
+using Lifeboat.Agent.PlanFile;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
@@ -9,9 +10,12 @@ namespace Lifeboat.Agent.Notifications;
 /// <summary>A channel by its plan-file name, with the events it takes (a channel's <c>events:</c>, or its type's default).</summary>
 internal sealed record ChannelRoute(string Name, INotificationChannel Channel, IReadOnlySet<string> Events)
 {
+    /// <summary>The plans whose notifications the channel takes (the plans that name it in <c>notify:</c>); null: every plan.</summary>
+    public IReadOnlySet<string>? Plans { get; init; }
+
     /// <summary>The events an alert channel takes when its <c>events:</c> names none: every alert event.</summary>
     public static readonly IReadOnlySet<string> AlertEvents =
-        new HashSet<string>(["failure", "overdue", "recovered", "objective", "copy_lag", "storage", "anomaly", "reminder"], StringComparer.Ordinal);
+        new HashSet<string>(ChannelSettings.KnownEvents, StringComparer.Ordinal);
 
     /// <summary>
     /// The events a ping channel takes by default: runs starting and succeeding, and failures (once each: not their
@@ -24,7 +28,8 @@ internal sealed record ChannelRoute(string Name, INotificationChannel Channel, I
     public bool Takes(Notification notification)
     {
         ArgumentNullException.ThrowIfNull(notification);
-        return notification.Kind == NotificationKind.Test || Events.Contains(notification.EventName);
+        return notification.Kind == NotificationKind.Test
+            || ((Plans is null || Plans.Contains(notification.Plan)) && Events.Contains(notification.EventName));
     }
 }
 

@@ -100,7 +100,7 @@ public abstract record ChannelSettings(string Name, IReadOnlyList<string> Events
 {
     /// <summary>The events a channel may subscribe to.</summary>
     public static readonly IReadOnlyList<string> KnownEvents =
-        ["failure", "overdue", "recovered", "objective", "copy_lag", "storage", "anomaly", "reminder"];
+        ["failure", "overdue", "recovered", "objective", "copy_lag", "storage", "anomaly", "late", "reminder"];
 
     /// <summary>The <c>type:</c> of the channel as written in the file.</summary>
     public abstract string Type { get; }

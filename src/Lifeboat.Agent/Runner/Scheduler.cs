@@ -54,7 +54,12 @@ internal sealed class Scheduler(JobQueue queue, TimeProvider time, ISlotLedger l
     {
         var last = await ledger.LastRunSlotAsync(work.Key, cancellationToken).ConfigureAwait(false);
         var decision = MissedRuns.Decide(work.Next, last, watchedSince, time.GetUtcNow(), work.RunMissed, work.MaxDelay);
-        if (decision.RunNow)
+        if (decision.RunNow && queue.IsActive(work.Key))
+        {
+            // the plans were reloaded while the run for that slot still goes: it is not missed, and not run twice
+            report(new SlotEvent(work.Key, decision.Slot, SlotAction.Skipped, false, "a run for it is still going"));
+        }
+        else if (decision.RunNow)
         {
             Queue(work, decision.Slot!.Value, decision.Late, decision.Reason);
         }
