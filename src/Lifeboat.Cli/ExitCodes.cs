@@ -30,6 +30,9 @@ public static class ExitCodes
     public const int DrillFailed = 30;
     public const int PlanFileInvalid = 40;
     public const int NotificationFailed = 41;
+    public const int ListenFailed = 42;
+    public const int JournalUnusable = 43;
+    public const int AgentUnreachable = 44;
     public const int Interrupted = 130;
 
     /// <summary>The exit code for a failure, and whether the message alone says enough.</summary>
@@ -37,6 +40,11 @@ public static class ExitCodes
     {
         RestoreAbandonedException { InnerException: { } cause } => For(cause),
         Agent.PlanFile.PlanFileException => PlanFileInvalid,
+        Agent.Http.ListenException => ListenFailed,
+        Agent.Journal.JournalException => JournalUnusable,
+        Agent.Host.AgentUnreachableException => AgentUnreachable,
+        Agent.Notifications.ChannelConfigurationException => NotificationFailed,
+        Agent.Jobs.PlanSecretException => Usage,
         OperationCanceledException => Interrupted,
         RepositoryNotFoundException => RepositoryMissing,
         RepositoryExistsException => Usage,

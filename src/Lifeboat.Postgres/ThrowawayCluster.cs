@@ -96,6 +96,8 @@ public sealed class ThrowawayCluster : IAsyncDisposable
         }
     }
 
+    private string _serverOptions = string.Empty;
+
     private async Task InitAsync(CancellationToken cancellationToken)
     {
         var pwFile = Path.Combine(RootDir, "pwfile");
@@ -108,10 +110,19 @@ public sealed class ThrowawayCluster : IAsyncDisposable
         var options = string.Join(' ',
             $"-p {Port}", $"-k {RootDir}", "-c listen_addresses=127.0.0.1", "-c fsync=off", "-c full_page_writes=off",
             "-c synchronous_commit=off", "-c max_connections=100", "-c shared_buffers=32MB", "-c max_wal_size=1GB");
-        await RunAsync(Path.Combine(BinDir, "pg_ctl"),
-            ["-D", _dataDir, "-l", Path.Combine(RootDir, "server.log"), "-w", "-t", "60", "-o", options, "start"],
-            asServerUser: true, cancellationToken);
+        _serverOptions = options;
+        await StartServerAsync(cancellationToken);
     }
+
+    /// <summary>Starts the server again after <see cref="StopServerAsync"/> (same data, same port).</summary>
+    public Task StartServerAsync(CancellationToken cancellationToken = default) =>
+        RunAsync(Path.Combine(BinDir, "pg_ctl"),
+            ["-D", _dataDir, "-l", Path.Combine(RootDir, "server.log"), "-w", "-t", "60", "-o", _serverOptions, "start"],
+            asServerUser: true, cancellationToken);
+
+    /// <summary>Stops the server (fast mode: sessions are ended), keeping its data: the database "goes down".</summary>
+    public Task StopServerAsync(CancellationToken cancellationToken = default) =>
+        RunAsync(Path.Combine(BinDir, "pg_ctl"), ["-D", _dataDir, "-m", "fast", "-w", "-t", "60", "stop"], asServerUser: true, cancellationToken);
 
     /// <summary>A key/value connection string for Npgsql.</summary>
     public string ConnectionString(string database = "postgres", string user = SuperUser, string? password = null)

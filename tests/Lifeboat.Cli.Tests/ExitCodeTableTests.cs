@@ -22,24 +22,11 @@ public sealed partial class ExitCodeTableTests
 
     private static List<int> ReadmeTable()
     {
-        var readme = File.ReadAllLines(Path.Combine(RepositoryRoot(), "README.md"));
+        var readme = File.ReadAllLines(Path.Combine(Lifeboat.Testing.Emulators.TestEnvironment.RepositoryRoot, "README.md"));
         var start = Array.IndexOf(readme, "## Exit codes");
         start.Should().BeGreaterThan(0, "README.md has an '## Exit codes' section");
         return [.. readme.Skip(start + 1).TakeWhile(line => !line.StartsWith("## ", StringComparison.Ordinal))
             .Select(line => TableRow().Match(line)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))];
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Lifeboat.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no Lifeboat.slnx above {AppContext.BaseDirectory}");
     }
 
     [GeneratedRegex(@"^\|\s*(\d+)\s*\|")]

@@ -45,6 +45,23 @@ public static class TestEnvironment
         }
     }
 
+    /// <summary>The checkout's root (the folder of Lifeboat.slnx), found upwards from the test assembly.</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Lifeboat.slnx")))
+                {
+                    return dir.FullName;
+                }
+            }
+
+            throw new InvalidOperationException($"no Lifeboat.slnx above {AppContext.BaseDirectory}");
+        }
+    }
+
     /// <summary>
     /// The <c>tests/emulators</c> folder with its installed <c>node_modules</c>
     /// (LIFEBOAT_EMULATORS_DIR overrides the search upwards from the test assembly).

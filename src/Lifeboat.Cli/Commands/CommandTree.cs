@@ -27,6 +27,7 @@ internal static class CommandTree
         .. RetentionCommands.All(),
         ConfigCommand.Create(),
         NotifyCommand.Create(),
+        .. AgentCommands.All(),
     ];
 
     /// <summary>Sets a command's action: runs it, turns every failure into a message and an exit code.</summary>
