@@ -157,42 +157,10 @@ internal sealed class CliContext(ParseResult parseResult, CancellationToken canc
         }
     }
 
-    /// <summary>Opens the repository at <paramref name="location"/> with the global storage settings.</summary>
+    /// <summary>Opens the repository at <paramref name="location"/> with the global storage settings; disposed with this context.</summary>
     public async Task<BackupRepository> OpenRepositoryAsync(string location, string password)
     {
-        var storage = StorageFactory.Create(location, StorageSettings);
-        RepositoryConfig config;
-        byte[] configBytes;
-        StorageSettings settings;
-        try
-        {
-            (config, configBytes) = await BackupRepository.ReadConfigAsync(storage, CancellationToken);
-            settings = StorageSetup.WithRemembered(StorageSettings, config.Storage, storage.Location);
-        }
-        catch
-        {
-            await storage.DisposeAsync();
-            throw;
-        }
-
-        if (!ReferenceEquals(settings, StorageSettings))
-        {
-            // the store needs settings init found out (e.g. s3.checksum=when_required): reopen with them
-            await storage.DisposeAsync();
-            storage = StorageFactory.Create(location, settings);
-        }
-
-        BackupRepository repository;
-        try
-        {
-            repository = await BackupRepository.OpenAsync(storage, configBytes, password, RepositoryContext, CancellationToken);
-        }
-        catch
-        {
-            await storage.DisposeAsync();
-            throw;
-        }
-
+        var repository = await StorageSetup.OpenRepositoryAsync(location, StorageSettings, password, RepositoryContext, CancellationToken);
         Own(repository);
         return repository;
     }

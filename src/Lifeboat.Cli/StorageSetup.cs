@@ -114,6 +114,47 @@ internal static class StorageSetup
         return settings with { Options = merged };
     }
 
+    /// <summary>
+    /// Opens the repository at <paramref name="location"/> with <paramref name="settings"/> plus those it remembers
+    /// (reopening the storage when they differ). The repository is the caller's to dispose; when opening fails the
+    /// storage is disposed here.
+    /// </summary>
+    public static async Task<BackupRepository> OpenRepositoryAsync(
+        string location, StorageSettings settings, string password, RepositoryContext context, CancellationToken cancellationToken)
+    {
+        var storage = StorageFactory.Create(location, settings);
+        RepositoryConfig config;
+        byte[] configBytes;
+        StorageSettings remembered;
+        try
+        {
+            (config, configBytes) = await BackupRepository.ReadConfigAsync(storage, cancellationToken);
+            remembered = WithRemembered(settings, config.Storage, storage.Location);
+        }
+        catch
+        {
+            await storage.DisposeAsync();
+            throw;
+        }
+
+        if (!ReferenceEquals(remembered, settings))
+        {
+            // the store needs settings init found out (e.g. s3.checksum=when_required): reopen with them
+            await storage.DisposeAsync();
+            storage = StorageFactory.Create(location, remembered);
+        }
+
+        try
+        {
+            return await BackupRepository.OpenAsync(storage, configBytes, password, context, cancellationToken);
+        }
+        catch
+        {
+            await storage.DisposeAsync();
+            throw;
+        }
+    }
+
     private static async Task<ObjectInfo?> StatOrDisposeAsync(IStorage storage, CancellationToken cancellationToken)
     {
         try

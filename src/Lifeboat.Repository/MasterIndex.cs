@@ -67,6 +67,9 @@ public sealed class MasterIndex
         return result;
     }
 
+    /// <summary>The bytes the indexed packs take in the storage, as their entries imply (no listing of the packs).</summary>
+    public long PackBytes() => EntriesByPack().Values.Sum(entries => Check.Checker.ExpectedPackSize(entries));
+
     /// <summary>Loads every index file. A damaged one is an integrity error naming it.</summary>
     public static async Task<MasterIndex> LoadAsync(BackupRepository repository, CancellationToken cancellationToken)
     {

@@ -45,7 +45,7 @@ internal static class BackupCommand
                 }
 
                 var source = DatabaseOptions.Connection(connection, "--db");
-                var options = new CaptureOptions
+                var options = new DatabaseSelection
                 {
                     Jobs = DatabaseOptions.ValidJobs(context.Get(jobs)),
                     Schemas = context.Get(schema) ?? [],
@@ -53,15 +53,11 @@ internal static class BackupCommand
                     Tables = context.Get(table) ?? [],
                     ExcludeTables = context.Get(excludeTable) ?? [],
                     ExcludeTableData = context.Get(excludeData) ?? [],
+                    Profile = context.Get(profile),
                     Globals = context.Get(globals),
                     PhysicalOrder = context.Get(physicalOrder),
                     PgBinDirectory = context.Get(DatabaseOptions.PgBin),
-                };
-                if (context.Get(profile) == SupabaseProfile.Name)
-                {
-                    options = SupabaseProfile.Apply(options);
-                }
-
+                }.ToCaptureOptions();
                 return await BackupDatabaseAsync(context, source, options, tagList, when);
             }
 

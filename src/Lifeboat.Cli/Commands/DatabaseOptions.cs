@@ -9,7 +9,7 @@ internal static class DatabaseOptions
     public static Option<int> Jobs() => new("--jobs", "-j")
     {
         Description = "Parallel database connections (tables copied at once)",
-        DefaultValueFactory = _ => Math.Clamp(Environment.ProcessorCount, 2, 8),
+        DefaultValueFactory = _ => Operations.DatabaseSelection.DefaultJobs,
     };
 
     public static readonly Option<string?> PgBin = new("--pg-bin")

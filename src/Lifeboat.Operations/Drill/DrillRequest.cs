@@ -9,6 +9,9 @@ public sealed record DrillRequest
     /// <summary>A snapshot id prefix, or <c>latest</c> (the latest database snapshot).</summary>
     public string Snapshot { get; init; } = "latest";
 
+    /// <summary>With <c>latest</c>: the latest snapshot of this source (<see cref="DatabaseBackup.SourceName"/>); null: of any database.</summary>
+    public string? Source { get; init; }
+
     /// <summary>The scratch server (its database is only used to reach the server; the drill creates its own).</summary>
     public required PgConnectionInfo Scratch { get; init; }
 

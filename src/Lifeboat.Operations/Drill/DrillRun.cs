@@ -36,7 +36,7 @@ public sealed class DrillRun(IRepositoryOpener opener, IDrillObserver? observer 
 
         await using var held = await Locks.AcquireAsync(repository, exclusive: false, "drill", cancellationToken);
         reporter.Enter("opening the snapshot");
-        var record = await ResolveAsync(repository, request.Snapshot, cancellationToken);
+        var record = await ResolveAsync(repository, request.Snapshot, request.Source, cancellationToken);
         var (_, source, manifest) = await DatabaseRestore.OpenAsync(repository, record.Id.ToString(), reporter.BytesRead, cancellationToken);
         timings.Lap("open snapshot");
 
@@ -207,7 +207,7 @@ public sealed class DrillRun(IRepositoryOpener opener, IDrillObserver? observer 
         return catalog.ServerVersion;
     }
 
-    private static async Task<SnapshotRecord> ResolveAsync(BackupRepository repository, string reference, CancellationToken cancellationToken)
+    private static async Task<SnapshotRecord> ResolveAsync(BackupRepository repository, string reference, string? sourceName, CancellationToken cancellationToken)
     {
         if (!string.Equals(reference, "latest", StringComparison.OrdinalIgnoreCase))
         {
@@ -216,8 +216,11 @@ public sealed class DrillRun(IRepositoryOpener opener, IDrillObserver? observer 
 
         // as 'latest' everywhere: while a snapshot cannot be read it may be the newest database snapshot, so the
         // drill refuses (naming it and the newest readable one) rather than quietly proving an older backup
-        return await SnapshotStore.LatestReadableAsync(repository, s => s.Kind == DatabaseBackup.Kind, "database snapshot", cancellationToken)
-            ?? throw new NotFoundException("the repository has no database snapshot to drill: back one up with 'lifeboat backup --db ...'");
+        return await SnapshotStore.LatestReadableAsync(
+                repository, s => s.Kind == DatabaseBackup.Kind && (sourceName is null || s.Source == sourceName), "database snapshot", cancellationToken)
+            ?? throw new NotFoundException(sourceName is null
+                ? "the repository has no database snapshot to drill: back one up with 'lifeboat backup --db ...'"
+                : $"the repository has no snapshot of {sourceName} to drill: back it up first");
     }
 
     /// <summary><c>lifeboat_drill_&lt;snapshot&gt;_&lt;yyyyMMdd_HHmmss&gt;_&lt;4 random hex&gt;</c>: unique, and recognisable as the drill's own.</summary>

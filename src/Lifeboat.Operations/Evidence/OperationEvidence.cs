@@ -121,13 +121,18 @@ public static class OperationEvidence
             },
             Checks =
             [
-                new EvidenceCheck("integrity", "Repository integrity (keys, index, snapshots, audit log, evidence, packs" + (options.ReadDataPercent > 0 ? ", data" : "") + ")",
+                new EvidenceCheck("integrity", "Repository integrity (keys, index, snapshots, audit log, evidence, packs" + (options.ReadDataPercent > 0 || options.Subset is not null ? ", data" : "") + ")",
                     check.Ok, check.Ok ? "no errors" : $"{check.Problems.Count} error(s)",
                     [.. check.Problems.Select(p => new EvidenceItem(p.Object, false, null, null,
                         p.Message + (p.AffectedSnapshots.Count > 0 ? $" (affects {string.Join(", ", p.AffectedSnapshots)})" : "")))]),
             ],
             Notes = check.Notes,
         };
+        if (options.Subset is (var part, var of))
+        {
+            report.Figures["readDataSubset"] = $"{part}/{of}";
+        }
+
         var saved = await EvidenceRecorder.SaveAsync(repository, report, cancellationToken);
         return new AuditFacts
         {

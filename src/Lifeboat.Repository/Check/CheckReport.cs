@@ -39,4 +39,10 @@ public sealed record CheckOptions
 {
     /// <summary>Percentage of packs to download and verify completely (0: structure only, 100: all).</summary>
     public double ReadDataPercent { get; init; }
+
+    /// <summary>
+    /// Instead of a random share, the packs of one fixed part of N: part K of N reads the packs whose id, as a number,
+    /// leaves K - 1 divided by N, so reading parts 1 to N in turn reads every pack once (the agent's rotation).
+    /// </summary>
+    public (int Part, int Of)? Subset { get; init; }
 }

@@ -39,9 +39,9 @@ public sealed class Checker(BackupRepository repository, IProgress<CheckProgress
         var reader = new BlobReader(repository, index);
         var usage = await CheckSnapshotsAsync(report, reader, snapshots, cancellationToken);
         var badPacks = await CheckPacksAsync(report, index, cancellationToken);
-        if (options.ReadDataPercent > 0)
+        if (options.ReadDataPercent > 0 || options.Subset is not null)
         {
-            badPacks.UnionWith(await ReadPacksAsync(report, index, options.ReadDataPercent, cancellationToken));
+            badPacks.UnionWith(await ReadPacksAsync(report, index, options, cancellationToken));
         }
 
         foreach (var pack in badPacks)
@@ -181,11 +181,22 @@ public sealed class Checker(BackupRepository repository, IProgress<CheckProgress
         return bad;
     }
 
-    private async Task<HashSet<BlobId>> ReadPacksAsync(CheckReport report, MasterIndex index, double percent, CancellationToken cancellationToken)
+    private async Task<HashSet<BlobId>> ReadPacksAsync(CheckReport report, MasterIndex index, CheckOptions options, CancellationToken cancellationToken)
     {
         var byPack = index.EntriesByPack();
         var packs = byPack.Keys.ToList();
-        if (percent < 100)
+        var percent = options.ReadDataPercent;
+        if (options.Subset is (var part, var of))
+        {
+            if (of < 1 || part < 1 || part > of)
+            {
+                throw new InvalidRequestException($"read-data subset {part}/{of}: the part must be between 1 and the number of parts");
+            }
+
+            // ids are uniformly distributed hashes: the packs of part K of N are those whose first 8 bytes leave K - 1
+            packs = [.. packs.Where(pack => pack.A % (ulong)of == (ulong)(part - 1))];
+        }
+        else if (percent < 100)
         {
             var count = (int)Math.Ceiling(packs.Count * percent / 100.0);
             packs = [.. packs.OrderBy(_ => Random.Shared.Next()).Take(count)];

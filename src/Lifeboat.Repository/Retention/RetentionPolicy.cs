@@ -97,6 +97,10 @@ public sealed record ForgetOptions
     /// <summary>Refuse when a group would keep fewer than this many snapshots (0 allows emptying one).</summary>
     public int MinKeep { get; init; } = 1;
 
+    /// <summary>Only snapshots of this source apply (the agent's retention of one plan); null: every source.</summary>
+    public string? Source { get; init; }
+
     public bool Selects(Snapshot snapshot) =>
-        Select.Count == 0 || Select.Any(all => all.All(tag => snapshot.Tags.Contains(tag, StringComparer.Ordinal)));
+        (Source is null || string.Equals(snapshot.Source, Source, StringComparison.Ordinal))
+        && (Select.Count == 0 || Select.Any(all => all.All(tag => snapshot.Tags.Contains(tag, StringComparer.Ordinal))));
 }
