@@ -43,4 +43,6 @@ namespace Lifeboat.Cli;
 [JsonSerializable(typeof(ConfigCheckOutput))]
 [JsonSerializable(typeof(ConfigErrorOutput))]
 [JsonSerializable(typeof(NotifyTestOutput))]
+[JsonSerializable(typeof(Lifeboat.Agent.Http.PlansView))]
+[JsonSerializable(typeof(Lifeboat.Agent.Http.RunAnswer))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

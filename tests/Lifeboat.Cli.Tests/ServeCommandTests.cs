@@ -43,10 +43,9 @@ public sealed class ServeCommandTests : IClassFixture<DatabaseFixture>, IDisposa
         await InitAsync();
         await using var mail = await MaildevServer.StartAsync();
         await using var hook = LoopbackReceiver.Start();
-        WritePlanFile("*/4 * * * * *", maxAge: "14s", $$"""
-              mail: { type: email, smtp: "127.0.0.1:{{mail.SmtpPort}}", tls: none, from: lifeboat@example.com, to: [ops@example.com] }
-              hook: { type: webhook, url: "{{hook.Url("/lifeboat")}}" }
-            """, notify: "[mail, hook]");
+        WritePlanFile("*/4 * * * * *", maxAge: "14s", string.Join('\n',
+            $"  mail: {{ type: email, smtp: \"127.0.0.1:{mail.SmtpPort}\", tls: none, from: lifeboat@example.com, to: [ops@example.com] }}",
+            $"  hook: {{ type: webhook, url: \"{hook.Url("/lifeboat")}\" }}"), notify: "[mail, hook]");
         await using var agent = await AgentProcess.StartAsync(_cli, Config);
 
         await agent.WaitUntilAsync(async () => (await SnapshotsAsync()).Count >= 1, "a scheduled backup made a snapshot");
@@ -67,9 +66,10 @@ public sealed class ServeCommandTests : IClassFixture<DatabaseFixture>, IDisposa
         var failure = (await mail.WaitForEmailsAsync(1, TimeSpan.FromSeconds(30))).Single();
         failure.Subject.Should().Be("[lifeboat] app: backup failed");
         failure.Text.Should().Contain("127.0.0.1").And.NotContain(_db.Cluster.SuperPassword);
-        await agent.WaitUntilAsync(async () => (await agent.Http.GetAsync("/healthz")).StatusCode == HttpStatusCode.ServiceUnavailable, "healthz turned 503 (overdue)");
-        var unhealthy = await (await agent.Http.GetAsync("/healthz")).Content.ReadAsStringAsync();
-        unhealthy.Should().Contain("app: overdue").And.Contain("app: backup failed");
+        await agent.WaitUntilAsync(async () => (await HealthAsync(agent)).Body.Contains("app: overdue", StringComparison.Ordinal), "healthz said overdue");
+        var unhealthy = await HealthAsync(agent);
+        unhealthy.Status.Should().Be(HttpStatusCode.ServiceUnavailable);
+        unhealthy.Body.Should().Contain("app: backup failed: Cannot connect to").And.NotContain(_db.Cluster.SuperPassword);
         await agent.WaitUntilAsync(async () => await MetricAsync(agent, "lifeboat_runs_total{plan=\"app\",source=\"app\",repository=\"main\",kind=\"backup\",status=\"failure\"}") >= 3, "three backups failed");
         Alerts(hook).Count(a => a == ("firing", "backup_failed")).Should().Be(1, "a failure that goes on is one alert, not one per run");
 
@@ -188,7 +188,7 @@ public sealed class ServeCommandTests : IClassFixture<DatabaseFixture>, IDisposa
         await File.WriteAllTextAsync(Config, "plans: [");
         var malformed = await _cli.RunAsync("serve", "--config", Config);
         malformed.ExitCode.Should().Be(ExitCodes.PlanFileInvalid, malformed.ToString());
-        malformed.Stderr.Should().Contain(Config + ":1:");
+        malformed.Stderr.Should().Contain(Config + ":2:1: error: malformed YAML");
     }
 
     [Fact]
@@ -214,31 +214,49 @@ public sealed class ServeCommandTests : IClassFixture<DatabaseFixture>, IDisposa
         init.ExitCode.Should().Be(0, init.ToString());
     }
 
-    private void WritePlanFile(string schedule, string? maxAge = null, string channels = "", string notify = "[]") =>
-        File.WriteAllText(Config, $"""
-            agent:
-              journal: journal.db
-              remind_every: 1h
-            repositories:
-              main: {{ url: "{Repository}", password_file: "{PasswordFile}" }}
-            sources:
-              app: {{ db: "{_db.Url("app")}" }}
-            plans:
-              app:
-                source: app
-                repository: main
-                notify: {notify}
-                backup:
-                  schedule: "{schedule}"
-            {(maxAge is null ? "" : $"      max_age: {maxAge}")}
-            channels:
-            {channels}
-            """.Replace("\nchannels:\n\n", "\n", StringComparison.Ordinal));
+    private void WritePlanFile(string schedule, string? maxAge = null, string channels = "", string notify = "[]")
+    {
+        var lines = new List<string>
+        {
+            "agent:",
+            "  journal: journal.db",
+            "  remind_every: 1h",
+            "repositories:",
+            $"  main: {{ url: \"{Repository}\", password_file: \"{PasswordFile}\" }}",
+            "sources:",
+            $"  app: {{ db: \"{_db.Url("app")}\" }}",
+            "plans:",
+            "  app:",
+            "    source: app",
+            "    repository: main",
+            $"    notify: {notify}",
+            "    backup:",
+            $"      schedule: \"{schedule}\"",
+        };
+        if (maxAge is not null)
+        {
+            lines.Add($"      max_age: {maxAge}");
+        }
+
+        if (channels.Length > 0)
+        {
+            lines.Add("channels:");
+            lines.Add(channels.TrimEnd());
+        }
+
+        File.WriteAllText(Config, string.Join('\n', lines) + "\n");
+    }
 
     private async Task<List<JsonElement>> SnapshotsAsync()
     {
         var result = await _cli.RunAsync("snapshots", "--repo", Repository, "--password-file", PasswordFile, "--json");
         return result.ExitCode == 0 ? [.. JsonDocument.Parse(result.Stdout).RootElement.Clone().EnumerateArray()] : [];
+    }
+
+    private static async Task<(HttpStatusCode Status, string Body)> HealthAsync(AgentProcess agent)
+    {
+        using var response = await agent.Http.GetAsync("/healthz");
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
     private static async Task<double> MetricAsync(AgentProcess agent, string series)

@@ -44,11 +44,12 @@ internal static class PlanBackup
         var warnings = new List<string>(result.Warnings);
         if (run.HoldUntil is { } until)
         {
-            job.Status.Phase($"holding snapshot {record.ShortId} until {UtcTime.Format(until)}");
+            var forever = until == DateTimeOffset.MaxValue; // lifeboat run --hold-until forever
+            job.Status.Phase($"holding snapshot {record.ShortId} {(forever ? "forever" : $"until {UtcTime.Format(until)}")}");
             await job.WhenUnlockedAsync(
                 plan.Repository, exclusive: false,
-                async ct => new RetentionQueries(await job.Repositories.OpenAsync(plan.Repository, ct).ConfigureAwait(false))
-                    .HoldAsync(record.Id.ToString(), until, $"plan {plan.Name}: on-demand run", ct),
+                async ct => await new RetentionQueries(await job.Repositories.OpenAsync(plan.Repository, ct).ConfigureAwait(false))
+                    .HoldAsync(record.Id.ToString(), forever ? null : until, run.HoldReason ?? $"plan {plan.Name}: on-demand run", ct),
                 cancellationToken).ConfigureAwait(false);
         }
 

@@ -51,7 +51,8 @@ internal static class AgentCommands
                 ParseGrace(context.Get(grace)),
                 ProgramInfo.Version);
             var log = new TextAgentLog(Console.Error, TimeProvider.System, context.Json);
-            await using var agent = await AgentHost.StartAsync(file, options, Jobs(context), Environment.GetEnvironmentVariable, log, TimeProvider.System, context.CancellationToken);
+            var jobs = Jobs(context, line => log.Write(LogLevel.Info, null, line));
+            await using var agent = await AgentHost.StartAsync(file, options, jobs, Environment.GetEnvironmentVariable, log, TimeProvider.System, context.CancellationToken);
             await AgentHosting.RunAsync(agent, options.StopGrace, context.CancellationToken);
             return ExitCodes.Ok;
         });
@@ -136,7 +137,7 @@ internal static class AgentCommands
             else
             {
                 context.Info($"no agent serves {file.Path}: backing up plan {name} in the foreground");
-                var run = await Standalone.RunAsync(file, name, request with { Wait = true }, Jobs(context), path, context.Quiet ? TextWriter.Null : Console.Error, TimeProvider.System, context.CancellationToken);
+                var run = await Standalone.RunAsync(file, name, request with { Wait = true }, Jobs(context, context.Info), path, context.Quiet ? TextWriter.Null : Console.Error, TimeProvider.System, context.CancellationToken);
                 (answer, error) = (run.Answer, run.Error);
             }
 
@@ -165,9 +166,12 @@ internal static class AgentCommands
         _ => $"{answer.Plan}: backup {answer.Result}: {answer.Run?.Error ?? answer.Summary}",
     };
 
-    /// <summary>The job bodies, with repositories opened as <c>--repo</c> opens them (the storage options of this command line).</summary>
-    private static PlanJobs Jobs(CliContext context) =>
-        new(new PlanRepositories(context.StorageSettings, context.RepositoryContext), new PlanJobsOptions { Connections = context.Connections });
+    /// <summary>
+    /// The job bodies, with repositories opened as <c>--repo</c> opens them (the storage options of this command line);
+    /// the repositories' notices go to <paramref name="notice"/> (the agent's log).
+    /// </summary>
+    private static PlanJobs Jobs(CliContext context, Action<string> notice) =>
+        new(new PlanRepositories(context.StorageSettings, context.RepositoryContext with { Notice = notice }), new PlanJobsOptions { Connections = context.Connections });
 
     private static System.Net.IPEndPoint ParseListen(string text)
     {
