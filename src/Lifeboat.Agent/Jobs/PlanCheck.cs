@@ -30,7 +30,8 @@ internal static class PlanCheck
         };
         var read = part is null ? "" : $", part {part} of the data read ({report.PacksRead} pack(s))";
         var summary = $"checked {report.Snapshots} snapshot(s), {report.Packs} pack(s){read}: {(report.Ok ? "no errors" : $"{report.Problems.Count} error(s)")}";
-        return new JobReport(summary, figures, [], report.Notes, report.Ok ? null : Damage(report));
+        // the notes (e.g. packs left by an interrupted backup) are harmless: no warnings
+        return new JobReport(summary, figures, [], [], report.Ok ? null : Damage(report));
     }
 
     /// <summary>The problems found, the first few named with the snapshots they affect.</summary>

@@ -4,6 +4,7 @@ using Lifeboat.Agent.PlanFile;
 using Lifeboat.Operations;
 using Lifeboat.Postgres;
 using Lifeboat.Repository;
+using Lifeboat.Repository.Backup;
 using Lifeboat.Repository.Chunking;
 using Lifeboat.Repository.Crypto;
 using Lifeboat.Storage;
@@ -134,6 +135,18 @@ internal sealed class JobsWorld : IAsyncDisposable
 
     public Task<BackupRepository> OpenOffsiteAsync() =>
         BackupRepository.OpenAsync(new LocalFileStorage(OffsiteDirectory), OffsitePassword, RepositoryContext.Default, CancellationToken.None);
+
+    /// <summary>Snapshots of another source (streams named "other") in <c>main</c>.</summary>
+    public async Task AddOtherSnapshotsAsync(int count)
+    {
+        await using var main = await OpenMainAsync();
+        for (var i = 0; i < count; i++)
+        {
+            var writer = new BackupWriter(main, await MasterIndex.LoadAsync(main, CancellationToken.None), new BackupWriterOptions());
+            await writer.AddStreamAsync("other.dump", new MemoryStream([1, 2, 3, (byte)i]), CancellationToken.None);
+            await writer.CommitAsync(new SnapshotDescription("stream", "other", [], "test"), CancellationToken.None);
+        }
+    }
 
     public static async Task<List<SnapshotRecord>> SnapshotsAsync(BackupRepository repository) =>
         [.. (await SnapshotStore.LoadAllAsync(repository, null, CancellationToken.None)).OrderBy(r => r.Snapshot.Time)];

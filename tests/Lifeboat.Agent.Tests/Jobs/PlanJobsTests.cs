@@ -18,6 +18,7 @@ public sealed class PlanJobsTests(JobsFixture fixture)
         var file = world.Plan("retention: { keep_last: 2 }");
         var plan = file.Plans.Single();
         var jobs = world.Jobs();
+        await world.AddOtherSnapshotsAsync(3);
         var reports = new List<JobReport>();
         for (var i = 0; i < 3; i++)
         {
@@ -26,7 +27,9 @@ public sealed class PlanJobsTests(JobsFixture fixture)
         }
 
         await using var main = await world.OpenMainAsync();
-        var snapshots = await JobsWorld.SnapshotsAsync(main);
+        var all = await JobsWorld.SnapshotsAsync(main);
+        all.Where(s => s.Snapshot.Source == "other").Should().HaveCount(3, "the retention applies to the plan's source only");
+        var snapshots = all.Where(s => s.Snapshot.Source != "other").ToList();
         snapshots.Should().HaveCount(2, "keep_last: 2 is applied after each backup");
         snapshots[0].Snapshot.Tags.Should().Equal("scheduled");
         snapshots[1].Snapshot.Tags.Should().Equal("scheduled", "pre-migration");
