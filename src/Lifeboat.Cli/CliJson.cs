@@ -43,4 +43,6 @@ namespace Lifeboat.Cli;
 [JsonSerializable(typeof(ConfigCheckOutput))]
 [JsonSerializable(typeof(ConfigErrorOutput))]
 [JsonSerializable(typeof(NotifyTestOutput))]
+[JsonSerializable(typeof(Lifeboat.Operations.Subjects.SubjectFound))]
+[JsonSerializable(typeof(SubjectExportOutput))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -4,7 +4,7 @@ using Npgsql;
 namespace Lifeboat.Postgres;
 
 /// <summary>
-/// A database a drill creates on a scratch server for itself, restores into and drops afterwards. It is
+/// A database a drill (or a subject search: subject show and export) creates on a scratch server for itself, restores into and drops afterwards. It is
 /// created new (an existing database of that name is refused, so a drop can never take someone else's),
 /// and dropped with <c>WITH (FORCE)</c> (PostgreSQL 13 and newer; before that, its sessions are ended first).
 /// Its comment says which process drills into it: a drill killed outright leaves it behind, and the next

@@ -123,13 +123,17 @@ public sealed partial class SubjectRows : IAsyncDisposable
         return selfKeys.Count == 0 ? rows.Select(r => r.Statement).ToList() : ParentsFirst(rows, selfKeys.Count);
     }
 
-    /// <summary>The subject's rows of <paramref name="table"/> as CSV with a header line (COPY's CSV format), written to <paramref name="output"/>.</summary>
+    /// <summary>The subject's rows of <paramref name="table"/> as CSV with a header line (COPY's CSV format), written to <paramref name="output"/> in UTF-8.</summary>
     public async Task CopyCsvAsync(SubjectTable table, Stream output, CancellationToken cancellationToken)
     {
         var columns = table.Columns.Count == 0 ? "" : string.Join(", ", table.Columns.Select(c => "r." + Sql.Ident(c)));
-        await using var copy = await _connection.BeginRawBinaryCopyAsync(
+        using var copy = await _connection.BeginTextExportAsync(
             $"COPY (SELECT {columns} FROM {Rows(table)} ORDER BY r.tableoid, r.ctid) TO STDOUT (FORMAT csv, HEADER)", cancellationToken);
-        await copy.CopyToAsync(output, cancellationToken);
+        await using var writer = new StreamWriter(output, new System.Text.UTF8Encoding(false), 64 * 1024, leaveOpen: true);
+        var buffer = new char[32 * 1024];
+        int n;
+        while ((n = await copy.ReadAsync(buffer.AsMemory(), cancellationToken)) > 0)
+            await writer.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
     }
 
     /// <inheritdoc/>
