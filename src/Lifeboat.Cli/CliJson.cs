@@ -45,4 +45,6 @@ namespace Lifeboat.Cli;
 [JsonSerializable(typeof(NotifyTestOutput))]
 [JsonSerializable(typeof(Lifeboat.Agent.Http.PlansView))]
 [JsonSerializable(typeof(Lifeboat.Agent.Http.RunAnswer))]
+[JsonSerializable(typeof(Lifeboat.Operations.Subjects.SubjectFound))]
+[JsonSerializable(typeof(SubjectExportOutput))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -148,3 +148,6 @@ internal sealed record ConfigChannelOutput(string Name, string Type, IReadOnlyLi
 
 /// <summary><c>notify test --json</c>: the plan file, the host named in the message, the exit code and each channel's result.</summary>
 internal sealed record NotifyTestOutput(string File, string Host, int ExitCode, IReadOnlyList<Agent.Notifications.ChannelTestResult> Channels);
+
+/// <summary><c>subject export --json</c>: the file written, its format and size, and the subject found.</summary>
+internal sealed record SubjectExportOutput(string Output, string Format, long BytesWritten, Lifeboat.Operations.Subjects.SubjectFound Subject);

@@ -20,6 +20,7 @@ public static class ExitCodes
     public const int PolicyRefused = 15;
     public const int SnapshotHeld = 16;
     public const int EmptyInput = 17;
+    public const int SubjectNotFound = 18;
     public const int DatabaseUnreachable = 20;
     public const int DatabaseAuthentication = 21;
     public const int DatabaseMissing = 22;
@@ -66,6 +67,8 @@ public static class ExitCodes
         InsufficientPrivilegeException => DatabasePrivilege,
         PgToolNotFoundException => PostgresTools,
         TargetNotEmptyException => TargetNotEmpty,
+        Postgres.Subjects.SubjectNotFoundException => SubjectNotFound,
+        Postgres.Subjects.InvalidSubjectQueryException => Usage,
         PostgresLifeboatException => DatabaseFailed,
         StorageException { Kind: StorageErrorKind.OutOfSpace } => OutOfSpace,
         StorageException => Storage,

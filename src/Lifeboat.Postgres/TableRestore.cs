@@ -223,7 +223,7 @@ public sealed partial class PostgresRestore
         return new RowRestoreResult(matched, inserted, updated, matched - inserted - updated, changes);
     }
 
-    private static TableEntry FindTable(BackupManifest manifest, string name)
+    internal static TableEntry FindTable(BackupManifest manifest, string name)
     {
         var matches = manifest.Tables.Where(t => $"{t.Schema}.{t.Name}" == name).ToList();
         if (matches.Count == 0)
