@@ -43,4 +43,7 @@ namespace Lifeboat.Cli;
 [JsonSerializable(typeof(ConfigCheckOutput))]
 [JsonSerializable(typeof(ConfigErrorOutput))]
 [JsonSerializable(typeof(NotifyTestOutput))]
+[JsonSerializable(typeof(DirectoryBackupOutput))]
+[JsonSerializable(typeof(DirectoryListOutput))]
+[JsonSerializable(typeof(Lifeboat.Operations.Directories.DirectoryRestoreResult))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -20,6 +20,7 @@ public static class ExitCodes
     public const int PolicyRefused = 15;
     public const int SnapshotHeld = 16;
     public const int EmptyInput = 17;
+    public const int Partial = 18;
     public const int DatabaseUnreachable = 20;
     public const int DatabaseAuthentication = 21;
     public const int DatabaseMissing = 22;
@@ -58,6 +59,7 @@ public static class ExitCodes
         InsufficientPrivilegeException => DatabasePrivilege,
         PgToolNotFoundException => PostgresTools,
         TargetNotEmptyException => TargetNotEmpty,
+        Operations.Directories.DirectoryNotEmptyException => TargetNotEmpty,
         PostgresLifeboatException => DatabaseFailed,
         StorageException { Kind: StorageErrorKind.OutOfSpace } => OutOfSpace,
         StorageException => Storage,
