@@ -61,7 +61,7 @@ public sealed class DirectoryRestore(IRepositoryOpener repository)
             throw new DirectoryNotEmptyException($"{target} is not empty: restore into an empty or new directory, or give --overwrite to replace files of the same names");
         }
 
-        if (File.Exists(target) || (Path.Exists(target) && !Directory.Exists(target)))
+        if (NativeFiles.TypeAt(target) is { } type && type != EntryType.Directory)
         {
             throw new DirectoryNotEmptyException($"{target} exists and is not a directory");
         }
@@ -172,7 +172,7 @@ public sealed class DirectoryRestore(IRepositoryOpener repository)
     /// <summary>Creates a directory; with <paramref name="overwrite"/>, a file or link in its place is removed first (never followed).</summary>
     private static void MakeDirectory(string path, bool overwrite)
     {
-        if (Path.Exists(path) && NativeFiles.Stat(path).Type != EntryType.Directory)
+        if (NativeFiles.TypeAt(path) is { } type && type != EntryType.Directory)
         {
             if (!overwrite)
             {
@@ -189,6 +189,8 @@ public sealed class DirectoryRestore(IRepositoryOpener repository)
         StreamRestorer restorer, DirectoryEntry entry, SnapshotStream stream, string path, bool overwrite, bool owners, CancellationToken cancellationToken)
     {
         var temporary = TemporaryName(path);
+        // one left by a killed restore goes first (a link there would otherwise be followed)
+        File.Delete(temporary);
         try
         {
             await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
@@ -211,6 +213,8 @@ public sealed class DirectoryRestore(IRepositoryOpener repository)
     private static bool WriteSpecial(DirectoryEntry entry, string path, bool overwrite, bool owners)
     {
         var temporary = TemporaryName(path);
+        // one left by a killed restore goes first (a link there would otherwise be followed)
+        File.Delete(temporary);
         try
         {
             switch (entry.Type)
@@ -239,18 +243,19 @@ public sealed class DirectoryRestore(IRepositoryOpener repository)
     /// <summary>Renames the complete file to its name; one there already is replaced only with <paramref name="overwrite"/>.</summary>
     private static void Publish(string temporary, string path, bool overwrite)
     {
-        if (Path.Exists(path) && !overwrite)
+        var there = NativeFiles.TypeAt(path);
+        if (there is not null && !overwrite)
         {
             throw new DirectoryNotEmptyException($"{path} exists: give --overwrite to replace it");
         }
 
-        if (Directory.Exists(path) && NativeFiles.Stat(path).Type == EntryType.Directory)
+        if (there == EntryType.Directory)
         {
             throw new DirectoryNotEmptyException($"{path} is a directory in the target; a file of the snapshot has that name");
         }
 
-        // rename(2) replaces a file or link in one step
-        File.Move(temporary, path, overwrite: true);
+        // rename(2) replaces a file or link in one step and never follows one (File.Move refuses a link to a directory)
+        NativeFiles.Rename(temporary, path);
     }
 
     private static void SetAttributes(string path, DirectoryEntry entry, bool owners, bool mode)

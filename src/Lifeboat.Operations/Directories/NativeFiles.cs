@@ -18,6 +18,7 @@ internal static partial class NativeFiles
     private const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100;
     private const uint StatxBasicStats = 0x7ff;
+    private const int NoSuchEntry = 2;
 
     /// <summary>The status of <paramref name="path"/> (not following a link); an <see cref="IOException"/> naming the reason when it fails.</summary>
     public static unsafe FileStatus Stat(string path)
@@ -65,6 +66,28 @@ internal static partial class NativeFiles
         }
     }
 
+    /// <summary>The type of what is at <paramref name="path"/> (a link itself, not followed), or null when nothing is.</summary>
+    public static EntryType? TypeAt(string path)
+    {
+        try
+        {
+            return Stat(path).Type;
+        }
+        catch (IOException e) when (e.HResult == NoSuchEntry)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Renames <paramref name="from"/> to <paramref name="to"/> in one step (rename(2): replaces a file or link there, never follows a link).</summary>
+    public static void Rename(string from, string to)
+    {
+        if (RenameCall(from, to) != 0)
+        {
+            throw Failure();
+        }
+    }
+
     /// <summary>Creates a named pipe.</summary>
     public static void MakeFifo(string path, int mode)
     {
@@ -100,6 +123,9 @@ internal static partial class NativeFiles
 
     [LibraryImport("libc", EntryPoint = "utimensat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int Utimensat(int dirFd, string path, long* times, int flags);
+
+    [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int RenameCall(string from, string to);
 
     [LibraryImport("libc", EntryPoint = "mkfifo", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Mkfifo(string path, uint mode);
