@@ -97,6 +97,9 @@ public sealed class DirectoryCommandTests : IDisposable
         using var json = JsonDocument.Parse(backup.Stdout);
         json.RootElement.GetProperty("unreadable").GetArrayLength().Should().Be(1);
         json.RootElement.GetProperty("files").GetInt32().Should().Be(6);
+        using var reports = JsonDocument.Parse((await _repo.Cli.RunAsync("evidence", "list", "--json")).Stdout);
+        var report = await _repo.Cli.RunAsync("evidence", "show", reports.RootElement[reports.RootElement.GetArrayLength() - 1].GetProperty("id").GetString()!, "--format", "json");
+        report.Out.Should().Contain("\"unreadable\"").And.Contain("it is not in the snapshot");
         (await _repo.Cli.RunAsync("restore", "latest", "--to-dir", Path.Combine(_repo.Root, "restored"))).ExitCode.Should().Be(0);
     }
 

@@ -223,10 +223,11 @@ public sealed class DirectoryBackup(IRepositoryOpener repository, BackupWriterOp
         }
     }
 
-    private static List<string> Warnings(DirectoryManifest manifest) =>
+    /// <summary>The evidence report's warnings: each unreadable path (check <c>unreadable</c>), each file changed while read (<c>changed</c>).</summary>
+    private static List<EvidenceWarning> Warnings(DirectoryManifest manifest) =>
     [
-        .. manifest.Unreadable.Select(p => $"could not read {p.Path}: {p.Reason}"),
-        .. manifest.Changed.Select(p => $"{p.Path}: {p.Reason}"),
+        .. manifest.Unreadable.Select(p => new EvidenceWarning("unreadable", p.Path, $"could not read {p.Path}: {p.Reason.TrimEnd('.')}; it is not in the snapshot (of a directory: what is below it)")),
+        .. manifest.Changed.Select(p => new EvidenceWarning("changed", p.Path, $"{p.Path}: {p.Reason}")),
     ];
 
     /// <summary>The shared state of one backup's walker and readers, and its progress.</summary>
