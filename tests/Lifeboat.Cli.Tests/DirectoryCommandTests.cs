@@ -104,6 +104,36 @@ public sealed class DirectoryCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_written_to_while_it_is_read_is_reported_as_changed_and_stored_as_read()
+    {
+        await _repo.InitAsync();
+        DirectoryTree.Create(Source, 40_000_000);
+        var growing = Path.Combine(Source, DirectoryTree.BigFile);
+        using var stop = new CancellationTokenSource();
+        // appends all through the backup, so the file differs after its read from what it was before
+        var writer = Task.Run(async () =>
+        {
+            await using var file = new FileStream(growing, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+            while (!stop.IsCancellationRequested)
+            {
+                await file.WriteAsync(new byte[4096]);
+                await file.FlushAsync();
+                await Task.Delay(5);
+            }
+        });
+
+        var backup = await _repo.Cli.RunAsync("backup", "--path", Source, "--json");
+
+        await stop.CancelAsync();
+        await writer;
+        backup.ExitCode.Should().Be(0, backup.ToString());
+        backup.Stderr.Should().Contain("source/" + DirectoryTree.BigFile).And.Contain("changed while read");
+        using var json = JsonDocument.Parse(backup.Stdout);
+        json.RootElement.GetProperty("changed")[0].GetProperty("path").GetString().Should().Be("source/" + DirectoryTree.BigFile);
+        (await _repo.Cli.RunAsync("check", "--read-data")).ExitCode.Should().Be(0);
+    }
+
+    [Fact]
     public async Task Restore_refuses_a_directory_that_is_not_empty_and_overwrites_only_when_told()
     {
         await _repo.InitAsync();
