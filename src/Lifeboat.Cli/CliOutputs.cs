@@ -151,3 +151,16 @@ internal sealed record NotifyTestOutput(string File, string Host, int ExitCode, 
 
 /// <summary><c>subject export --json</c>: the file written, its format and size, and the subject found.</summary>
 internal sealed record SubjectExportOutput(string Output, string Format, long BytesWritten, Lifeboat.Operations.Subjects.SubjectFound Subject);
+
+/// <summary><c>backup --path --json</c>: the snapshot, its counts, and what could not be read or changed while read.</summary>
+internal sealed record DirectoryBackupOutput(
+    string Snapshot, DateTimeOffset Time, string Source, SnapshotSummary Summary, int Files, int Directories, int UnchangedFiles,
+    IReadOnlyList<Repository.Directories.DirectoryProblem> Unreadable, IReadOnlyList<Repository.Directories.DirectoryProblem> Changed,
+    IReadOnlyList<CopyOutcome>? Copies);
+
+/// <summary><c>ls --json</c> of a directory snapshot.</summary>
+internal sealed record DirectoryListOutput(string Id, DateTimeOffset Time, IReadOnlyList<DirectoryListItem> Entries);
+
+/// <summary>One entry of a directory snapshot; <c>mode</c> in octal.</summary>
+internal sealed record DirectoryListItem(
+    string Path, string Type, string Mode, uint Uid, uint Gid, string? User, string? Group, DateTimeOffset Mtime, long Size, string? Target);

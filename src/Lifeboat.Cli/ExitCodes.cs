@@ -21,6 +21,7 @@ public static class ExitCodes
     public const int SnapshotHeld = 16;
     public const int EmptyInput = 17;
     public const int SubjectNotFound = 18;
+    public const int Partial = 19;
     public const int DatabaseUnreachable = 20;
     public const int DatabaseAuthentication = 21;
     public const int DatabaseMissing = 22;
@@ -69,6 +70,7 @@ public static class ExitCodes
         TargetNotEmptyException => TargetNotEmpty,
         Postgres.Subjects.SubjectNotFoundException => SubjectNotFound,
         Postgres.Subjects.InvalidSubjectQueryException => Usage,
+        Operations.Directories.DirectoryNotEmptyException => TargetNotEmpty,
         PostgresLifeboatException => DatabaseFailed,
         StorageException { Kind: StorageErrorKind.OutOfSpace } => OutOfSpace,
         StorageException => Storage,

@@ -178,6 +178,12 @@ public sealed class DatabaseRestore(IRepositoryOpener opener)
         try
         {
             record = await SnapshotStore.FindAsync(repository, snapshot, cancellationToken);
+            if (record.Snapshot.Kind == Repository.Directories.DirectoryManifest.Kind)
+            {
+                throw new InvalidRequestException(
+                    $"snapshot {record.ShortId} holds directories ('{record.Snapshot.Source}'), not a database: use 'lifeboat restore {record.ShortId} --to-dir DIR'");
+            }
+
             if (record.Snapshot.Kind != DatabaseBackup.Kind)
             {
                 throw new InvalidRequestException(

@@ -27,16 +27,41 @@ internal static class BackupCommand
         var name = new Option<string?>("--name") { Description = "Name of the stream in the snapshot (with --stdin)" };
         var allowEmpty = new Option<bool>("--allow-empty") { Description = "With --stdin: save an empty input as an empty stream (by default it is refused, exit 17: the program piping in probably failed)" };
         var tags = Repeatable("--tag", "Tag the snapshot (repeatable)");
+        var paths = Repeatable("--path", "Back up this directory tree (repeatable; each is stored under its last name; symbolic links are stored, not followed)");
+        var excludes = Repeatable("--exclude", "With --path: leave out what matches this pattern (a name such as '*.tmp', or with a '/' an absolute path; repeatable)");
+        var crossFileSystems = new Option<bool>("--cross-file-systems") { Description = "With --path: also enter directories on other file systems (by default a mount point is stored empty)" };
         var time = new Option<string?>("--time") { Description = "Record this time (ISO 8601) instead of now, e.g. when importing old dumps" };
-        var command = new Command("backup", "Make a snapshot of a database (--db) or of standard input (--stdin)")
+        var command = new Command("backup", "Make a snapshot of a database (--db), of standard input (--stdin) or of directories (--path)")
         {
-            db, jobs, schema, excludeSchema, table, excludeTable, excludeData, profile, physicalOrder, globals, DatabaseOptions.PgBin, stdin, name, allowEmpty, tags, time,
+            db, jobs, schema, excludeSchema, table, excludeTable, excludeData, profile, physicalOrder, globals, DatabaseOptions.PgBin, stdin, name, allowEmpty, paths, excludes, crossFileSystems, tags, time,
             AlsoTo.Option, AlsoTo.PasswordFileOption,
         };
         return command.WithAction(async context =>
         {
             var when = ParseTime(context.Get(time));
             var tagList = context.Get(tags) ?? [];
+            var pathList = context.Get(paths) ?? [];
+            if (pathList.Length > 0)
+            {
+                if (context.Get(db) is not null || context.Get(stdin))
+                {
+                    throw new UsageException("choose one: --db, --stdin or --path");
+                }
+
+                return await DirectoryCommands.BackupAsync(context, new Operations.Directories.DirectoryBackupRequest(pathList)
+                {
+                    Excludes = context.Get(excludes) ?? [],
+                    CrossFileSystems = context.Get(crossFileSystems),
+                    Tags = tagList,
+                    Time = when,
+                });
+            }
+
+            if ((context.Get(excludes) ?? []).Length > 0 || context.Get(crossFileSystems))
+            {
+                throw new UsageException("--exclude and --cross-file-systems go with --path DIR");
+            }
+
             if (context.Get(db) is { } connection)
             {
                 if (context.Get(stdin))
@@ -68,7 +93,7 @@ internal static class BackupCommand
                     throw new UsageException("--allow-empty goes with --stdin: a database backup is never empty");
                 }
 
-                throw new UsageException("say what to back up: --db CONNECTION, or --stdin --name NAME");
+                throw new UsageException("say what to back up: --db CONNECTION, --stdin --name NAME, or --path DIR");
             }
 
             var streamName = context.Get(name) ?? throw new UsageException("--stdin needs --name NAME for the stream, e.g. --name db.dump");

@@ -10,17 +10,41 @@ internal static class RestoreCommand
     public static Command Create()
     {
         var inputs = new Inputs();
-        var command = new Command("restore", "Restore a database snapshot into PostgreSQL")
+        var command = new Command("restore", "Restore a database snapshot into PostgreSQL (--to), or a directory snapshot into a directory (--to-dir)")
         {
             inputs.Snapshot, inputs.To, inputs.Create, inputs.KeepFailed, inputs.Clean, inputs.Jobs, inputs.NoOwner, inputs.NoPrivileges,
             inputs.Globals, inputs.NoAnalyze, inputs.NoSplit, inputs.Verify, inputs.Table, inputs.AsName, inputs.IntoSchema, inputs.Swap,
-            inputs.Where, inputs.OnConflict, DatabaseOptions.PgBin,
+            inputs.Where, inputs.OnConflict, DatabaseOptions.PgBin, inputs.ToDir, inputs.Include, inputs.Overwrite,
         };
         return command.WithAction(context => RunAsync(context, inputs));
     }
 
     private static async Task<int> RunAsync(CliContext context, Inputs inputs)
     {
+        if (context.Get(inputs.ToDir) is { } directory)
+        {
+            if (context.Get(inputs.To) is not null || context.Get(inputs.Create) || context.Get(inputs.Clean) || context.Get(inputs.Table) is not null || context.Get(inputs.Verify))
+            {
+                throw new UsageException("--to-dir restores a directory snapshot: --to, --create, --clean, --table and --verify are for a database");
+            }
+
+            return await DirectoryCommands.RestoreAsync(context, new Operations.Directories.DirectoryRestoreRequest(context.Get(inputs.Snapshot)!, directory)
+            {
+                Includes = context.Get(inputs.Include) ?? [],
+                Overwrite = context.Get(inputs.Overwrite),
+            });
+        }
+
+        if ((context.Get(inputs.Include) ?? []).Length > 0 || context.Get(inputs.Overwrite))
+        {
+            throw new UsageException("--include and --overwrite go with --to-dir DIR");
+        }
+
+        if (context.Get(inputs.To) is null)
+        {
+            throw new UsageException("say where to restore: --to CONNECTION for a database snapshot, --to-dir DIR for a directory snapshot");
+        }
+
         var request = Request(context, inputs);
         var progress = new LatestProgress<RestoreProgress>();
         DatabaseRestoreResult result;
@@ -169,7 +193,13 @@ internal static class RestoreCommand
     {
         public Argument<string> Snapshot { get; } = new("SNAPSHOT") { Description = "A snapshot id (or its first digits), or 'latest'" };
 
-        public Option<string?> To { get; } = new("--to") { Description = "The target database: postgres://user@host:port/db or 'host=... dbname=...'", Required = true };
+        public Option<string?> To { get; } = new("--to") { Description = "The target database: postgres://user@host:port/db or 'host=... dbname=...'" };
+
+        public Option<string?> ToDir { get; } = new("--to-dir") { Description = "Restore a directory snapshot into this directory (empty or new, unless --overwrite)" };
+
+        public Option<string[]> Include { get; } = new("--include") { Description = "With --to-dir: only paths matching this pattern, with all below them (repeatable; see 'lifeboat ls SNAPSHOT')" };
+
+        public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "With --to-dir: restore into a non-empty directory, replacing files of the same names" };
 
         public Option<bool> Create { get; } = new("--create") { Description = "Create the target database first (it must not exist)" };
 

@@ -60,11 +60,16 @@ internal static class SnapshotCommands
 
     public static Command Ls()
     {
-        var command = new Command("ls", "List the streams in a snapshot") { SnapshotArgument };
+        var command = new Command("ls", "List the streams in a snapshot, or the files of a directory snapshot") { SnapshotArgument };
         return command.WithAction(async context =>
         {
             var repository = await context.OpenRepositoryAsync();
             var record = await SnapshotStore.FindAsync(repository, context.Get(SnapshotArgument)!, context.CancellationToken);
+            if (record.Snapshot.Kind == Repository.Directories.DirectoryManifest.Kind)
+            {
+                return DirectoryCommands.List(context, record);
+            }
+
             if (context.Json)
             {
                 context.WriteJson(new StreamListOutput(

@@ -14,8 +14,17 @@ public static class OperationEvidence
     /// Saves the evidence of a completed backup and returns its audit facts; <paramref name="warnings"/>
     /// (e.g. <see cref="SizeDrop"/>'s) go into the report's warnings and the audit record's details.
     /// </summary>
-    public static async Task<AuditFacts> ForBackupAsync(
+    public static Task<AuditFacts> ForBackupAsync(
         BackupRepository repository, SnapshotRecord record, BackupManifest? manifest, IReadOnlyList<string> warnings, DateTimeOffset started,
+        CancellationToken cancellationToken) =>
+        ForBackupAsync(repository, record, manifest, [.. warnings.Select(w => new EvidenceWarning("size", record.Snapshot.Source, w))], started, cancellationToken);
+
+    /// <summary>
+    /// Saves the evidence of a completed backup with <paramref name="warnings"/> of any check (e.g. a directory
+    /// backup's unreadable paths) and returns its audit facts.
+    /// </summary>
+    public static async Task<AuditFacts> ForBackupAsync(
+        BackupRepository repository, SnapshotRecord record, BackupManifest? manifest, IReadOnlyList<EvidenceWarning> warnings, DateTimeOffset started,
         CancellationToken cancellationToken)
     {
         var s = record.Snapshot;
@@ -65,7 +74,7 @@ public static class OperationEvidence
             Timings = [new EvidenceTiming("backup", s.Summary.Seconds)],
             Figures = figures,
             Checks = checks,
-            Warnings = [.. warnings.Select(w => new EvidenceWarning("size", s.Source, w))],
+            Warnings = [.. warnings],
         };
         var saved = await EvidenceRecorder.SaveAsync(repository, report, cancellationToken);
         var details = new Dictionary<string, string>
@@ -75,7 +84,7 @@ public static class OperationEvidence
         };
         if (warnings.Count > 0)
         {
-            details["warnings"] = string.Join("; ", warnings);
+            details["warnings"] = string.Join("; ", warnings.Select(w => w.Message));
         }
 
         return new AuditFacts

@@ -33,6 +33,7 @@ public sealed class BackupWriter
     private readonly BlobSaver _saver;
     private readonly BackupWriterOptions _options;
     private readonly List<SnapshotStream> _streams = [];
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private readonly DateTimeOffset _started;
 
     public BackupWriter(BackupRepository repository, MasterIndex index, BackupWriterOptions options)
@@ -51,12 +52,36 @@ public sealed class BackupWriter
     {
         lock (_streams)
         {
-            if (_streams.Any(s => s.Name == name))
+            // claimed now, so that two concurrent streams of one name fail before either is read
+            if (!_names.Add(name))
             {
                 throw new InvalidRequestException($"the snapshot has a stream named '{name}' already");
             }
         }
 
+        try
+        {
+            var stream = await StoreAsync(name, source, cancellationToken);
+            lock (_streams)
+            {
+                _streams.Add(stream);
+            }
+
+            return stream;
+        }
+        catch
+        {
+            lock (_streams)
+            {
+                _names.Remove(name);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task<SnapshotStream> StoreAsync(string name, Stream source, CancellationToken cancellationToken)
+    {
         using var reader = new ChunkReader(source, _repository.Chunker);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var chunks = new List<ChunkRef>();
@@ -97,13 +122,7 @@ public sealed class BackupWriter
             trees.Add(treeId.ToString());
         }
 
-        var stream = new SnapshotStream(name, reader.BytesRead, Convert.ToHexStringLower(hash.GetHashAndReset()), trees);
-        lock (_streams)
-        {
-            _streams.Add(stream);
-        }
-
-        return stream;
+        return new SnapshotStream(name, reader.BytesRead, Convert.ToHexStringLower(hash.GetHashAndReset()), trees);
     }
 
     /// <summary>
@@ -114,7 +133,7 @@ public sealed class BackupWriter
     {
         lock (_streams)
         {
-            if (_streams.Any(s => s.Name == stream.Name))
+            if (!_names.Add(stream.Name))
             {
                 throw new InvalidRequestException($"the snapshot has a stream named '{stream.Name}' already");
             }
