@@ -116,6 +116,77 @@ public sealed class ChangeRecordingTests(LogicalClusterFixture fixture) : IClass
         }
     }
 
+    [Fact]
+    public async Task A_recorder_stopped_with_transactions_pending_and_resumed_on_its_slot_loses_and_repeats_nothing()
+    {
+        var db = await DatabaseAsync("resume");
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var repository = await BackupRepository.InitAsync(
+            new InMemoryStorage(), TestRepositories.Password, TestRepositories.SmallOptions, new RepositoryContext(time, Identity.Current), CancellationToken.None);
+        var index = await MasterIndex.LoadAsync(repository, CancellationToken.None);
+        BackupManifest manifest;
+        SnapshotRecord snapshot;
+        ulong consistentPoint;
+        await using (var capture = await StartAsync(db, "resume"))
+        {
+            (manifest, snapshot) = await BaseAsync(repository, index, capture, db);
+            consistentPoint = capture.ConsistentPoint;
+            var writer = Writer(repository, index, capture, "resume", flushBytes: long.MaxValue);
+            var progress = new Latest();
+            using var stop = new CancellationTokenSource();
+            var recording = Task.Run(() => new ChangeRecorder(capture, writer) { Progress = progress, CheckEvery = TimeSpan.FromMilliseconds(50) }.RunAsync(stop.Token));
+            for (var i = 1; i <= 3; i++)
+                await Cluster.ExecuteAsync($"UPDATE accounts SET balance = balance + {i} WHERE id <= {10 * i}", db);
+            await WaitUntilAsync(() => progress.Value?.Transactions == 3);
+            time.Advance(TimeSpan.FromSeconds(5));
+            await WaitUntilAsync(() => progress.Value?.Segments == 1);
+            for (var i = 4; i <= 6; i++)
+                await Cluster.ExecuteAsync($"INSERT INTO accounts VALUES ({1000 + i}, {i}, 'pending when stopped')", db);
+            await WaitUntilAsync(() => progress.Value?.Transactions == 6);
+
+            // stopped like a crash: the three pending transactions were never flushed nor acknowledged
+            await stop.CancelAsync();
+            await recording.Invoking(r => r).Should().ThrowAsync<OperationCanceledException>();
+        }
+
+        await Cluster.ExecuteAsync("DELETE FROM accounts WHERE id BETWEEN 50 AND 60", db);
+        await Cluster.ExecuteAsync("UPDATE docs SET version = 9 WHERE id = 2", db);
+        var expected = await HashesAsync(db);
+        await using (var resumed = await ChangeCapture.ResumeAsync(
+            PgConnectionInfo.Parse(Cluster.Url(db)), new ChangeCaptureOptions { SlotName = "resume", PublicationName = "resume" }, CancellationToken.None))
+        {
+            var start = await ChangeLogStore.DurableEndAsync(repository, "resume", CancellationToken.None);
+            var writer = new ChangeLogWriter(repository, index, new ChangeLogWriterOptions { Source = "test", Slot = "resume", StartLsn = start!.Value, FlushBytes = 1 });
+            var progress = new Latest();
+            using var stop = new CancellationTokenSource();
+            var recording = Task.Run(() => new ChangeRecorder(resumed, writer) { Progress = progress }.RunAsync(stop.Token));
+            await WaitUntilAsync(() => progress.Value?.Transactions == 5);
+            await Task.Delay(500);
+            progress.Value!.Transactions.Should().Be(5, "the three lost when stopped and the two made meanwhile, none twice");
+            await stop.CancelAsync();
+            await recording.Invoking(r => r).Should().ThrowAsync<OperationCanceledException>();
+        }
+
+        await Cluster.CreateDatabaseAsync("resume_restored");
+        var target = PgConnectionInfo.Parse(Cluster.Url("resume_restored"));
+        await new PostgresRestore().RestoreAsync(
+            new SnapshotStreamSource(new BlobReader(repository, index), snapshot.Snapshot), manifest, target, new RestoreOptions { Jobs = 2 }, CancellationToken.None);
+        var result = await ChangeLogReplay.ReplayAsync(repository, index, new ChangeReplayRequest(target, "resume", consistentPoint), CancellationToken.None);
+
+        result.Transactions.Should().Be(8);
+        (await HashesAsync("resume_restored")).Should().Equal(expected);
+    }
+
+    [Fact]
+    public async Task Resuming_a_slot_that_is_gone_says_a_new_base_is_needed()
+    {
+        var db = await DatabaseAsync("gone");
+        var resume = () => ChangeCapture.ResumeAsync(
+            PgConnectionInfo.Parse(Cluster.Url(db)), new ChangeCaptureOptions { SlotName = "gone", PublicationName = "gone" }, CancellationToken.None);
+
+        (await resume.Should().ThrowAsync<ReplicationSlotLostException>()).Which.Message.Should().Contain("new base backup");
+    }
+
     private async Task<string> DatabaseAsync(string name)
     {
         await Cluster.CreateDatabaseAsync(name);

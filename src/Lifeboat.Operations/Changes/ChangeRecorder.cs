@@ -39,6 +39,11 @@ public sealed class ChangeRecorder(ChangeCapture capture, ChangeLogWriter writer
             {
                 using (transaction)
                 {
+                    if (transaction.EndLsn <= writer.DurableLsn)
+                    {
+                        continue; // sent again after a restart: the log holds it already
+                    }
+
                     await _gate.WaitAsync(stop.Token).ConfigureAwait(false);
                     try
                     {

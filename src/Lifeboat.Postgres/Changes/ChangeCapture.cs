@@ -27,7 +27,7 @@ public sealed partial class ChangeCapture : IAsyncDisposable
 
     private ChangeCapture(
         PgConnectionInfo source, ChangeCaptureOptions options, LogicalReplicationConnection connection, PgOutputReplicationSlot slot,
-        PgOutputProtocolVersion protocol, IReadOnlyList<string> tables)
+        PgOutputProtocolVersion protocol, IReadOnlyList<string> tables, ulong? resumedAt = null)
     {
         _source = source;
         _options = options;
@@ -35,6 +35,8 @@ public sealed partial class ChangeCapture : IAsyncDisposable
         _slot = slot;
         _protocol = protocol;
         PublishedTables = tables;
+        ConsistentPoint = resumedAt ?? (ulong)slot.ConsistentPoint;
+        _base = resumedAt is null ? BaseState.Pending : BaseState.Captured;
     }
 
     private enum BaseState
@@ -47,11 +49,14 @@ public sealed partial class ChangeCapture : IAsyncDisposable
     /// <summary>The slot's name.</summary>
     public string SlotName => _slot.Name;
 
-    /// <summary>The snapshot the slot exported (valid until the base backup is done).</summary>
-    public string SnapshotName => _slot.SnapshotName!;
+    /// <summary>The snapshot the slot exported (valid until the base backup is done); null for a resumed session.</summary>
+    public string? SnapshotName => _slot.SnapshotName;
 
-    /// <summary>The slot's consistent point: the base shows every transaction committed before it, the stream every one after.</summary>
-    public ulong ConsistentPoint => (ulong)_slot.ConsistentPoint;
+    /// <summary>
+    /// The slot's consistent point: the base shows every transaction committed before it, the stream every one after.
+    /// For a resumed session, the slot's <c>confirmed_flush_lsn</c>, where the stream starts again.
+    /// </summary>
+    public ulong ConsistentPoint { get; }
 
     /// <summary>The tables published, quoted and qualified.</summary>
     public IReadOnlyList<string> PublishedTables { get; }
@@ -84,6 +89,42 @@ public sealed partial class ChangeCapture : IAsyncDisposable
                 throw;
             }
         }
+    }
+
+    /// <summary>
+    /// Follows an existing slot again (after a restart): no base, the stream resumes where the slot was last
+    /// acknowledged (transactions after that may come again: the caller skips what it holds already). Throws
+    /// <see cref="ReplicationSlotLostException"/> when the slot is gone or invalidated: a new base backup is then needed.
+    /// </summary>
+    public static async Task<ChangeCapture> ResumeAsync(PgConnectionInfo source, ChangeCaptureOptions options, CancellationToken cancellationToken)
+    {
+        CheckName(options.SlotName, "slot");
+        CheckName(options.PublicationName, "publication");
+        ChangeCapturePrerequisites.RefusePooler(source);
+        ulong confirmed;
+        int version;
+        List<string> tables;
+        await using (var connection = await PgErrors.OpenAsync(source, cancellationToken))
+        {
+            await ChangeCapturePrerequisites.WaitUntilInactiveAsync(connection, options.SlotName, cancellationToken);
+            confirmed = await ChangeCapturePrerequisites.ConfirmedPositionAsync(connection, source, options.SlotName, cancellationToken);
+            version = await CatalogReader.ScalarAsync<int>(connection, "SELECT current_setting('server_version_num')::int", cancellationToken);
+            tables = await ChangeCapturePrerequisites.PublishedTablesAsync(connection, options.PublicationName, cancellationToken);
+        }
+
+        var replication = new LogicalReplicationConnection(source.ToConnectionStringBuilder().ConnectionString);
+        try
+        {
+            await replication.Open(cancellationToken);
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
+        {
+            await replication.DisposeAsync();
+            throw ChangeCapturePrerequisites.MapReplicationConnect(e, source);
+        }
+
+        var protocol = version >= 140000 ? PgOutputProtocolVersion.V2 : PgOutputProtocolVersion.V1;
+        return new ChangeCapture(source, options, replication, new PgOutputReplicationSlot(options.SlotName), protocol, tables, confirmed);
     }
 
     private static async Task<(LogicalReplicationConnection, PgOutputReplicationSlot)> CreateSlotAsync(
@@ -134,7 +175,7 @@ public sealed partial class ChangeCapture : IAsyncDisposable
         _base = BaseState.Failed;
         var capture = new PostgresCapture();
         await using var prepared = await capture.PrepareAsync(
-            _source, _options.Capture, new ImportedSnapshot(SnapshotName, Lsn.Format(ConsistentPoint)), cancellationToken);
+            _source, _options.Capture, new ImportedSnapshot(SnapshotName!, Lsn.Format(ConsistentPoint)), cancellationToken);
         var manifest = await capture.CaptureAsync(prepared, sink, progress, cancellationToken);
         _base = BaseState.Captured;
         return manifest;

@@ -24,3 +24,6 @@ public sealed class TablesWithoutReplicaIdentityException(IReadOnlyList<string> 
     /// <summary>The tables, quoted and qualified.</summary>
     public IReadOnlyList<string> Tables { get; } = tables;
 }
+
+/// <summary>The slot to follow is gone (dropped, or lost by a failover or a provider's operation) or invalidated: the log cannot continue; a new base is needed.</summary>
+public sealed class ReplicationSlotLostException(string message) : PostgresLifeboatException(message);

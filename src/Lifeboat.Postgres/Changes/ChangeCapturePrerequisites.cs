@@ -88,6 +88,71 @@ internal static class ChangeCapturePrerequisites
             "or leave them out of the capture (--exclude-table).");
     }
 
+    /// <summary>The slot's <c>confirmed_flush_lsn</c>; <see cref="ReplicationSlotLostException"/> when it is missing or lost.</summary>
+    public static async Task<ulong> ConfirmedPositionAsync(NpgsqlConnection connection, PgConnectionInfo source, string slot, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT confirmed_flush_lsn::text, wal_status FROM pg_catalog.pg_replication_slots WHERE slot_name = $1 AND database = current_database()", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = slot });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            throw new ReplicationSlotLostException(
+                $"The replication slot {slot} does not exist in {source.Redact()}: it was dropped, or lost in a failover. " +
+                "The change log cannot continue from it: take a new base backup (the log has a gap from where it ends).");
+        }
+
+        if (reader.IsDBNull(0) || (!reader.IsDBNull(1) && reader.GetString(1) == "lost"))
+        {
+            throw new ReplicationSlotLostException(
+                $"The replication slot {slot} in {source.Redact()} was invalidated (the server removed WAL it still needed, see max_slot_wal_keep_size). " +
+                "Drop it and take a new base backup (the log has a gap from where it ends).");
+        }
+
+        return Lsn.Parse(reader.GetString(0));
+    }
+
+    /// <summary>
+    /// Waits up to 30 s for a session still streaming from <paramref name="slot"/> to end (a follower that just stopped
+    /// leaves its WAL sender for a moment); then a <see cref="CaptureFailedException"/> naming the process that holds it.
+    /// </summary>
+    public static async Task WaitUntilInactiveAsync(NpgsqlConnection connection, string slot, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var command = new NpgsqlCommand("SELECT active_pid FROM pg_catalog.pg_replication_slots WHERE slot_name = $1 AND active", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = slot });
+            if (await command.ExecuteScalarAsync(cancellationToken) is not int pid)
+            {
+                return;
+            }
+
+            if (attempt >= 300)
+            {
+                throw new CaptureFailedException(
+                    $"The replication slot {slot} is in use by server process {pid}: another capture follows it. Stop that one first (or pg_terminate_backend({pid}) if it is stuck).");
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    /// <summary>The tables of a publication, quoted and qualified.</summary>
+    public static async Task<List<string>> PublishedTablesAsync(NpgsqlConnection connection, string publication, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_catalog.pg_publication_tables WHERE pubname = $1 ORDER BY 1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = publication });
+        var tables = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            tables.Add(reader.GetString(0));
+        }
+
+        return tables;
+    }
+
     /// <summary>Maps a failure to open the replication connection.</summary>
     public static Exception MapReplicationConnect(Exception e, PgConnectionInfo source)
     {

@@ -127,6 +127,13 @@ public static class ChangeLogStore
         return [.. records.OfType<ChangeSegmentRecord>().OrderBy(r => r.StartLsn).ThenBy(r => r.EndLsn).ThenBy(r => r.Id)];
     }
 
+    /// <summary>
+    /// Where the log of <paramref name="slot"/> is durable up to: the largest <c>endLsn</c> of its segments, or null when
+    /// it has none (a restarted writer starts there).
+    /// </summary>
+    public static async Task<ulong?> DurableEndAsync(BackupRepository repository, string slot, CancellationToken cancellationToken) =>
+        (await LoadAllAsync(repository, null, cancellationToken)).Where(r => r.Segment.Slot == slot).Select(r => (ulong?)r.EndLsn).Max();
+
     /// <summary>Opens a segment's stream for reading its transactions (each blob authenticated and checked on the way).</summary>
     public static ChangeSegmentReader OpenRead(StreamRestorer restorer, ChangeSegmentRecord record, CancellationToken cancellationToken) =>
         new(restorer.OpenRead(record.Segment.Stream, cancellationToken), $"{Prefix}{record.Id}");
