@@ -34,7 +34,15 @@ public sealed class PostgresCapture
     /// <see cref="CaptureAsync(PreparedCapture, IStreamSink, IProgress{CaptureProgress}, CancellationToken)"/>.
     /// Disposing the result ends the snapshot's transaction.
     /// </summary>
-    public async Task<PreparedCapture> PrepareAsync(PgConnectionInfo source, CaptureOptions options, CancellationToken cancellationToken)
+    public Task<PreparedCapture> PrepareAsync(PgConnectionInfo source, CaptureOptions options, CancellationToken cancellationToken) =>
+        PrepareAsync(source, options, null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="PrepareAsync(PgConnectionInfo, CaptureOptions, CancellationToken)"/> in a snapshot exported by someone
+    /// else (a replication slot's, see <see cref="ChangeCapture"/>) instead of one the coordinator exports: the
+    /// coordinator imports it, and the workers and pg_dump import the same one.
+    /// </summary>
+    internal async Task<PreparedCapture> PrepareAsync(PgConnectionInfo source, CaptureOptions options, ImportedSnapshot? imported, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Jobs, 1);
         var startedAt = _time.GetUtcNow();
@@ -49,7 +57,9 @@ public sealed class PostgresCapture
             var toolsTask = PgToolset.FindAsync(server.VersionNum / 10000, options.PgBinDirectory, cancellationToken);
             try
             {
-                var snapshot = await ExportSnapshotAsync(coordinator, cancellationToken);
+                var snapshot = imported is null
+                    ? await ExportSnapshotAsync(coordinator, cancellationToken)
+                    : await ImportSnapshotAsync(coordinator, imported, cancellationToken);
                 var catalog = await ReadCatalogAsync(coordinator, selection, options, cancellationToken);
                 CheckPrivileges(source, catalog.DataTables, catalog.Sequences);
                 await LockTablesAsync(coordinator, catalog.DataTables, cancellationToken);
@@ -97,6 +107,17 @@ public sealed class PostgresCapture
             "SELECT CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_last_wal_replay_lsn() ELSE pg_catalog.pg_current_wal_lsn() END::text", cancellationToken);
         var systemId = await CatalogReader.TryScalarInTransactionAsync(coordinator, "SELECT system_identifier::text FROM pg_catalog.pg_control_system()", cancellationToken);
         return new SnapshotFacts(snapshotId, snapshotTime, lsn, systemId);
+    }
+
+    /// <summary>Opens the coordinator's repeatable-read transaction in a snapshot exported elsewhere; its LSN is the exporter's.</summary>
+    private static async Task<SnapshotFacts> ImportSnapshotAsync(NpgsqlConnection coordinator, ImportedSnapshot imported, CancellationToken cancellationToken)
+    {
+        await CatalogReader.ExecuteAsync(coordinator,
+            "SET idle_in_transaction_session_timeout = 0; SET statement_timeout = 0; BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; " +
+            $"SET TRANSACTION SNAPSHOT {Sql.Literal(imported.Name)}", cancellationToken);
+        var snapshotTime = await CatalogReader.ScalarAsync<DateTime>(coordinator, "SELECT now()", cancellationToken);
+        var systemId = await CatalogReader.TryScalarInTransactionAsync(coordinator, "SELECT system_identifier::text FROM pg_catalog.pg_control_system()", cancellationToken);
+        return new SnapshotFacts(imported.Name, snapshotTime, imported.Lsn, systemId);
     }
 
     /// <summary>Reads tables, sequences and large objects in the snapshot and keeps what the selection includes.</summary>

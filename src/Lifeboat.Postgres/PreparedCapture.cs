@@ -8,13 +8,16 @@ internal sealed record ServerFacts(int VersionNum, string Version, string Encodi
 /// <summary>The exported snapshot and where in the WAL it stands (<see langword="null"/> where the role may not read it).</summary>
 internal sealed record SnapshotFacts(string Id, DateTime Time, string? Lsn, string? SystemId);
 
+/// <summary>A snapshot exported outside the capture (by a replication slot) and the LSN it stands at.</summary>
+internal sealed record ImportedSnapshot(string Name, string Lsn);
+
 /// <summary>What the catalog, read in the snapshot and filtered by the selection, says to copy.</summary>
 internal sealed record CaptureCatalog(
     List<CatalogTable> Tables, List<CatalogSequence> Sequences, bool IncludeLargeObjects, IReadOnlyList<uint> LargeObjects, List<CatalogTable> DataTables);
 
 /// <summary>
 /// A capture whose snapshot is exported and whose catalog is read (see
-/// <see cref="PostgresCapture.PrepareAsync"/>). Holds the coordinator connection, whose open
+/// <see cref="PostgresCapture.PrepareAsync(PgConnectionInfo, CaptureOptions, CancellationToken)"/>). Holds the coordinator connection, whose open
 /// transaction keeps the snapshot alive; disposing it ends that transaction.
 /// </summary>
 public sealed class PreparedCapture : IAsyncDisposable

@@ -27,8 +27,11 @@ public sealed class ThrowawayCluster : IAsyncDisposable
     private readonly string? _runAs;
     private int _stopped;
 
-    private ThrowawayCluster(string rootDir, string binDir, int port, string superPassword, string? runAs, int majorVersion)
+    private readonly ThrowawayClusterOptions _options;
+
+    private ThrowawayCluster(string rootDir, string binDir, int port, string superPassword, string? runAs, int majorVersion, ThrowawayClusterOptions options)
     {
+        _options = options;
         RootDir = rootDir;
         _dataDir = Path.Combine(rootDir, "data");
         BinDir = binDir;
@@ -73,7 +76,11 @@ public sealed class ThrowawayCluster : IAsyncDisposable
     }
 
     /// <summary>Creates and starts a new cluster.</summary>
-    public static async Task<ThrowawayCluster> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<ThrowawayCluster> StartAsync(CancellationToken cancellationToken = default) =>
+        StartAsync(new ThrowawayClusterOptions(), cancellationToken);
+
+    /// <summary>Creates and starts a new cluster with <paramref name="options"/>.</summary>
+    public static async Task<ThrowawayCluster> StartAsync(ThrowawayClusterOptions options, CancellationToken cancellationToken = default)
     {
         var binDir = FindBinDir() ?? throw new InvalidOperationException(
             "PostgreSQL server binaries not found (no /usr/lib/postgresql/*/bin/initdb). Install them: apt-get install postgresql, or set LIFEBOAT_PG_BIN.");
@@ -82,7 +89,7 @@ public sealed class ThrowawayCluster : IAsyncDisposable
         var root = Path.Combine(Path.GetTempPath(), "lifeboat-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
         var password = "pw-" + Guid.NewGuid().ToString("N");
-        var cluster = new ThrowawayCluster(root, binDir, FreePort(), password, runAs, major);
+        var cluster = new ThrowawayCluster(root, binDir, FreePort(), password, runAs, major, options);
         try
         {
             await cluster.InitAsync(cancellationToken);
@@ -110,6 +117,12 @@ public sealed class ThrowawayCluster : IAsyncDisposable
         var options = string.Join(' ',
             $"-p {Port}", $"-k {RootDir}", "-c listen_addresses=127.0.0.1", "-c fsync=off", "-c full_page_writes=off",
             "-c synchronous_commit=off", "-c max_connections=100", "-c shared_buffers=32MB", "-c max_wal_size=1GB");
+        if (_options.LogicalReplication)
+        {
+            // the smallest logical_decoding_work_mem, so a test's "big" transaction is streamed while in progress
+            options += " -c wal_level=logical -c max_replication_slots=10 -c max_wal_senders=10 -c logical_decoding_work_mem=64kB";
+        }
+
         _serverOptions = options;
         await StartServerAsync(cancellationToken);
     }
@@ -282,4 +295,14 @@ public sealed class ThrowawayCluster : IAsyncDisposable
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         await StopAsync(CancellationToken.None);
     }
+}
+
+/// <summary>How a <see cref="ThrowawayCluster"/> is configured beyond its defaults.</summary>
+public sealed record ThrowawayClusterOptions
+{
+    /// <summary>
+    /// <c>wal_level = logical</c> with room for replication slots and WAL senders, and
+    /// <c>logical_decoding_work_mem</c> at its minimum (64 kB), for change capture.
+    /// </summary>
+    public bool LogicalReplication { get; init; }
 }

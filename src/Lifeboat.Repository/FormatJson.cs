@@ -39,4 +39,5 @@ public static class FormatJson
 [JsonSerializable(typeof(AuditRecord))]
 [JsonSerializable(typeof(HoldRecord))]
 [JsonSerializable(typeof(EvidenceEnvelope))]
+[JsonSerializable(typeof(Changes.ChangeSegment))]
 internal sealed partial class FormatJsonContext : JsonSerializerContext;

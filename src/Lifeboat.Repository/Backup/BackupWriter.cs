@@ -149,13 +149,8 @@ public sealed class BackupWriter
     /// </summary>
     public async Task<SnapshotRecord> CommitAsync(SnapshotDescription description, CancellationToken cancellationToken)
     {
-        await _saver.FlushAsync(cancellationToken);
+        var streams = await FlushAsync(cancellationToken);
         var now = _repository.Context.Time.GetUtcNow();
-        List<SnapshotStream> streams;
-        lock (_streams)
-        {
-            streams = [.. _streams.OrderBy(s => s.Name, StringComparer.Ordinal)];
-        }
 
         var snapshot = new Snapshot
         {
@@ -174,12 +169,31 @@ public sealed class BackupWriter
         };
         _options.Lock?.ThrowIfLost();
         var id = await SnapshotStore.SaveAsync(_repository, snapshot, cancellationToken);
+        PublishPacks();
+        return new SnapshotRecord(id, snapshot);
+    }
+
+    /// <summary>
+    /// Uploads what is pending and writes the index (steps 1 and 2 of §9), without a snapshot: for an
+    /// object that commits the streams itself (a change segment). Returns the streams by name;
+    /// <see cref="PublishPacks"/> follows once that object is written.
+    /// </summary>
+    internal async Task<List<SnapshotStream>> FlushAsync(CancellationToken cancellationToken)
+    {
+        await _saver.FlushAsync(cancellationToken);
+        lock (_streams)
+        {
+            return [.. _streams.OrderBy(s => s.Name, StringComparer.Ordinal)];
+        }
+    }
+
+    /// <summary>Adds the packs this writer uploaded to the index it was given, so a next writer deduplicates against them.</summary>
+    internal void PublishPacks()
+    {
         foreach (var pack in _saver.UploadedPacks)
         {
             _index.Add(pack);
         }
-
-        return new SnapshotRecord(id, snapshot);
     }
 
     private async Task<ChunkRef> SaveChunkAsync(RentedChunk chunk, CancellationToken cancellationToken)

@@ -1,29 +1,33 @@
+using Lifeboat.Repository.Changes;
 using Lifeboat.Repository.Format;
 using Lifeboat.Repository.Restore;
 
 namespace Lifeboat.Repository.Prune;
 
 /// <summary>
-/// The blobs snapshots reference: their tree blobs and the chunks those list. Each distinct
+/// The blobs snapshots and change segments reference: their tree blobs and the chunks those list. Each distinct
 /// tree is read once (unchanged streams share trees). Memory: one set of blob ids.
 /// </summary>
 internal static class BlobUsage
 {
     /// <summary>
-    /// Every blob the snapshots need. Throws <see cref="IntegrityException"/> when one is in no
+    /// Every blob the snapshots and change segments need. Throws <see cref="IntegrityException"/> when one is in no
     /// index: a repository missing data must be repaired before anything is removed.
     /// </summary>
     public static async Task<HashSet<BlobId>> CollectAsync(
-        BackupRepository repository, MasterIndex index, IReadOnlyList<SnapshotRecord> snapshots, CancellationToken cancellationToken)
+        BackupRepository repository, MasterIndex index, IReadOnlyList<SnapshotRecord> snapshots, IReadOnlyList<ChangeSegmentRecord> segments,
+        CancellationToken cancellationToken)
     {
         var used = new HashSet<BlobId>();
-        var trees = new Dictionary<BlobId, SnapshotRecord>();
-        foreach (var record in snapshots)
+        var trees = new Dictionary<BlobId, string>();
+        var owners = snapshots.Select(r => ($"snapshot {r.ShortId}", r.Snapshot.Streams))
+            .Concat(segments.Select(r => ($"change segment {r.Id.Short}", (IReadOnlyList<SnapshotStream>)[r.Segment.Stream])));
+        foreach (var (owner, streams) in owners)
         {
-            foreach (var tree in record.Snapshot.Streams.SelectMany(s => s.Trees))
+            foreach (var tree in streams.SelectMany(s => s.Trees))
             {
                 var id = BlobId.Parse(tree);
-                trees.TryAdd(id, record);
+                trees.TryAdd(id, owner);
                 used.Add(id);
             }
         }
@@ -42,7 +46,7 @@ internal static class BlobUsage
                 catch (IntegrityException e)
                 {
                     throw new IntegrityException(
-                        $"snapshot {tree.Value.ShortId} cannot be read ({e.Message}): run 'lifeboat check'; nothing was removed", e);
+                        $"{tree.Value} cannot be read ({e.Message}): run 'lifeboat check'; nothing was removed", e);
                 }
 
                 // Merged at once, so memory holds one set of ids, not every tree's list.
@@ -60,7 +64,7 @@ internal static class BlobUsage
             if (!index.Contains(id))
             {
                 throw new IntegrityException(
-                    $"blob {id.Short}, which a snapshot needs, is in no index: the repository is damaged. Run 'lifeboat check'; nothing was removed");
+                    $"blob {id.Short}, which a snapshot or change segment needs, is in no index: the repository is damaged. Run 'lifeboat check'; nothing was removed");
             }
         }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Lifeboat.Repository.Changes;
 using Lifeboat.Repository.Format;
 using Lifeboat.Storage;
 
@@ -85,7 +86,9 @@ public sealed class Pruner(BackupRepository repository, IProgress<PruneProgress>
         EnterPhase("reading snapshots");
         var snapshots = await SnapshotStore.LoadAllOrRefuseAsync(repository, "prune", options.IgnoreSnapshots, cancellationToken);
         EnterPhase("finding used data");
-        var used = await BlobUsage.CollectAsync(repository, index, snapshots, cancellationToken);
+        // a change segment that cannot be read stops prune like a damaged snapshot: what it needs is unknown
+        var segments = await ChangeLogStore.LoadAllAsync(repository, null, cancellationToken);
+        var used = await BlobUsage.CollectAsync(repository, index, snapshots, segments, cancellationToken);
         var plan = PrunePlan.Create(index, stored, used, options);
         var toRepack = plan.ToRepack.ToList();
         var toDelete = plan.ToDelete.Where(p => p.StoredSize >= 0).ToList();
