@@ -99,9 +99,9 @@ internal sealed partial class AgentHost : IAsyncDisposable
         AgentHost? host = null;
         try
         {
-            var dispatcher = Dispatcher(file, environment, http, options.Delivery, time, null);
+            var routes = Routes(file, environment, http); // before the journal: a channel that cannot be made creates nothing
             journal = await RunJournal.OpenAsync(options.JournalPath, time, cancellationToken).ConfigureAwait(false);
-            dispatcher = Dispatcher(file, environment, http, options.Delivery, time, journal);
+            var dispatcher = new NotificationDispatcher(routes, options.Delivery, time, journal);
             var book = new PlanBook();
             await SeedAsync(book, file, journal, cancellationToken).ConfigureAwait(false);
             var pipeline = await AlertPipeline.StartAsync(journal, dispatcher, time, file.Agent.RemindEvery, cancellationToken).ConfigureAwait(false);
@@ -150,7 +150,7 @@ internal sealed partial class AgentHost : IAsyncDisposable
             try
             {
                 next = await PlanFileReader.LoadAsync(path, CancellationToken.None).ConfigureAwait(false);
-                dispatcher = Dispatcher(next, _environment, _http, _options.Delivery, _time, _journal);
+                dispatcher = new NotificationDispatcher(Routes(next, _environment, _http), _options.Delivery, _time, _journal);
             }
             catch (PlanFileException e)
             {
@@ -236,17 +236,13 @@ internal sealed partial class AgentHost : IAsyncDisposable
         _schedule.Dispose();
     }
 
-    /// <summary>One dispatcher for every channel a plan names (each channel taking its plans' notifications only).</summary>
-    private static NotificationDispatcher Dispatcher(
-        PlanFile.PlanFile file, Func<string, string?> environment, HttpClient http, DeliveryPolicy policy, TimeProvider time, RunJournal? journal)
-    {
-        var routes = file.Channels
+    /// <summary>A route for every channel a plan names (each channel taking its plans' notifications only).</summary>
+    private static ChannelRoute[] Routes(PlanFile.PlanFile file, Func<string, string?> environment, HttpClient http) =>
+        file.Channels
             .Select(c => (Channel: c, Plans: file.Plans.Where(p => p.Notify.Contains(c.Name)).Select(p => p.Name).ToHashSet(StringComparer.Ordinal)))
             .Where(c => c.Plans.Count > 0)
             .Select(c => ChannelFactory.Route(c.Channel, environment, http) with { Plans = c.Plans })
             .ToArray();
-        return new NotificationDispatcher(routes, policy, time, journal);
-    }
 
     private static async Task SeedAsync(PlanBook book, PlanFile.PlanFile file, RunJournal journal, CancellationToken cancellationToken)
     {
