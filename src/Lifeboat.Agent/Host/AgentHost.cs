@@ -84,7 +84,8 @@ internal sealed partial class AgentHost : IAsyncDisposable
     public PlanFile.PlanFile File => _file;
 
     /// <summary>
-    /// Opens the journal, restores the alert states, makes the channels, listens, and starts the schedules.
+    /// Opens the journal (rebuilt from the repositories when it holds no run: <see cref="JournalRebuild"/>), restores the
+    /// alert states, makes the channels, listens, and starts the schedules.
     /// <see cref="ChannelConfigurationException"/> (a channel's secret variable is unset), <see cref="JournalException"/>
     /// and <see cref="ListenException"/> say what stopped it; nothing is left open then.
     /// </summary>
@@ -102,6 +103,7 @@ internal sealed partial class AgentHost : IAsyncDisposable
             var routes = Routes(file, environment, http); // before the journal: a channel that cannot be made creates nothing
             journal = await RunJournal.OpenAsync(options.JournalPath, time, cancellationToken).ConfigureAwait(false);
             var dispatcher = new NotificationDispatcher(routes, options.Delivery, time, journal);
+            await JournalRebuild.RunAsync(file, journal, jobs, log, cancellationToken).ConfigureAwait(false);
             var book = new PlanBook();
             await SeedAsync(book, file, journal, cancellationToken).ConfigureAwait(false);
             var pipeline = await AlertPipeline.StartAsync(journal, dispatcher, time, file.Agent.RemindEvery, cancellationToken).ConfigureAwait(false);

@@ -105,7 +105,7 @@ internal static class PlansReport
     public static RunView View(RunRecord run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        return new RunView(run.Id, Name(run.Kind), run.StartedAt, run.EndedAt, Name(run.Result), run.Error, run.Figures);
+        return new RunView(run.Id, Name(run.Kind), run.StartedAt, run.EndedAt, Name(run.Result), run.Error, run.Figures, run.Origin);
     }
 
     /// <summary>The lower-case name of a kind or result (<c>backup</c>, <c>succeeded</c>).</summary>

@@ -26,7 +26,8 @@ public sealed record JobView(string Kind, string? Schedule, RunView? LastRun, Da
 
 /// <summary>One run of the journal.</summary>
 public sealed record RunView(
-    long Id, string Kind, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, string Result, string? Error, IReadOnlyDictionary<string, double> Figures);
+    long Id, string Kind, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, string Result, string? Error, IReadOnlyDictionary<string, double> Figures,
+    string? Origin = null);
 
 /// <summary>One alert that is not resolved.</summary>
 public sealed record AlertView(string Condition, string Status, DateTimeOffset Since, int Reminders, string? Detail);

@@ -17,6 +17,9 @@ internal sealed record RunOptions(IReadOnlyList<string> ExtraTags, DateTimeOffse
     public string? HoldReason { get; init; }
 }
 
+/// <summary>A snapshot of a plan's source found in its repository: its id, time, how long it took, how much it read and added.</summary>
+internal sealed record PastBackup(string ShortId, DateTimeOffset Time, double Seconds, long SizeBytes, long AddedBytes);
+
 /// <summary>One copy a backup made to one of its plan's <c>copies</c> repositories.</summary>
 /// <param name="Repository">The copy repository's name in the plan file.</param>
 /// <param name="Error">Why the copy failed (never a secret); null when it succeeded.</param>
@@ -50,6 +53,12 @@ internal sealed record JobReport(
 /// </summary>
 internal interface IPlanJobs
 {
+    /// <summary>
+    /// The snapshots of <paramref name="plan"/>'s source in its repository, oldest first: what a journal lost can be
+    /// rebuilt from (<see cref="Host.JournalRebuild"/>). Throws when the repository cannot be read.
+    /// </summary>
+    Task<IReadOnlyList<PastBackup>> HistoryAsync(PlanFile.PlanFile file, PlanSettings plan, CancellationToken cancellationToken);
+
     /// <summary>Runs the <paramref name="kind"/> job of <paramref name="plan"/> (one of <paramref name="file"/>'s plans).</summary>
     Task<JobReport> RunAsync(PlanFile.PlanFile file, PlanSettings plan, RunKind kind, RunOptions options, IProgress<string> status, CancellationToken cancellationToken);
 }

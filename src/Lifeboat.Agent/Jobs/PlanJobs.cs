@@ -56,6 +56,23 @@ internal sealed class PlanJobs(IRepositoryOpeners openers, PlanJobsOptions? opti
         };
     }
 
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<PastBackup>> HistoryAsync(PlanFile.PlanFile file, PlanSettings plan, CancellationToken cancellationToken)
+    {
+        await using var repositories = new JobRepositories(openers, file, _options.Environment);
+        var job = new JobContext(
+            file, plan, repositories, new StatusLine(new Progress<string>(), _options.StatusInterval, _options.Time),
+            new LockWait(_options.FirstLockWait, _options.MaxLockWait, _options.Time), _options);
+        var repository = await repositories.OpenAsync(plan.Repository, cancellationToken).ConfigureAwait(false);
+        var (records, _) = await SnapshotStore.LoadReadableAsync(repository, cancellationToken).ConfigureAwait(false);
+        var source = job.SourceName;
+        return records
+            .Where(r => r.Snapshot.Kind == DatabaseBackup.Kind && r.Snapshot.Source == source)
+            .OrderBy(r => r.Snapshot.Time)
+            .Select(r => new PastBackup(r.ShortId, r.Snapshot.Time, r.Snapshot.Summary.Seconds, r.Snapshot.Summary.BytesRead, r.Snapshot.Summary.StoredBytes))
+            .ToArray();
+    }
+
     private static InvalidOperationException Missing(PlanSettings plan, string kind) => new($"plan {plan.Name} has no {kind} job");
 }
 

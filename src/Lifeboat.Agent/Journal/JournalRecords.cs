@@ -33,6 +33,8 @@ internal enum RunResult
 /// <param name="Result">How it ended.</param>
 /// <param name="Figures">Its figures by name (<c>size_bytes</c>, <c>added_bytes</c>, <c>duration_seconds</c>, <c>rto_seconds</c>...).</param>
 /// <param name="Error">Why it failed; null otherwise. Never a secret.</param>
+/// <param name="Origin">Null for a run this agent (or <c>lifeboat run</c>) made; for a run rebuilt from the repository after
+/// the journal was lost, what it was rebuilt from (<c>snapshot 1234abcd in repository main</c>).</param>
 internal sealed record RunRecord(
     long Id,
     string Plan,
@@ -41,7 +43,8 @@ internal sealed record RunRecord(
     DateTimeOffset? EndedAt,
     RunResult Result,
     IReadOnlyDictionary<string, double> Figures,
-    string? Error);
+    string? Error,
+    string? Origin = null);
 
 /// <summary>
 /// One delivery of a notification through a channel: after all its attempts, whether it got through.

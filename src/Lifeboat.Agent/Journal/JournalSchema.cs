@@ -60,6 +60,9 @@ internal static class JournalSchema
         """
         ALTER TABLE runs ADD COLUMN pid INTEGER;
         """,
+        """
+        ALTER TABLE runs ADD COLUMN origin TEXT;
+        """,
     ];
 
     /// <summary>Brings the open file at <paramref name="path"/> to <see cref="RunJournal.SchemaVersion"/>.</summary>

@@ -14,7 +14,7 @@ namespace Lifeboat.Agent.Journal;
 internal sealed class RunJournal : IAsyncDisposable, Runner.ISlotLedger
 {
     /// <summary>The schema version this code writes (SQLite's <c>user_version</c>).</summary>
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 4;
 
     /// <summary>The error of a run that was still running when the agent stopped.</summary>
     public const string InterruptedMessage = "interrupted: the agent stopped during the run";
@@ -23,8 +23,12 @@ internal sealed class RunJournal : IAsyncDisposable, Runner.ISlotLedger
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    private RunJournal(SqliteConnection connection, TimeProvider time, IReadOnlyList<RunRecord> interrupted)
+    /// <summary>The column of <see cref="RunRecord.Origin"/>; NULL in a file of schema 3 read beside an older agent.</summary>
+    private readonly string _origin;
+
+    private RunJournal(SqliteConnection connection, TimeProvider time, IReadOnlyList<RunRecord> interrupted, bool hasOrigin = true)
     {
+        _origin = hasOrigin ? "origin" : "NULL";
         _connection = connection;
         _time = time;
         Interrupted = interrupted;
@@ -87,7 +91,7 @@ internal sealed class RunJournal : IAsyncDisposable, Runner.ISlotLedger
                 throw new JournalException($"The journal {path} has schema version {version}, newer than this Lifeboat's {SchemaVersion}: run the newer Lifeboat.");
             }
 
-            return new RunJournal(connection, time, []);
+            return new RunJournal(connection, time, [], hasOrigin: version >= 4);
         }
         catch (SqliteException e)
         {
@@ -145,6 +149,49 @@ internal sealed class RunJournal : IAsyncDisposable, Runner.ISlotLedger
         }, cancellationToken);
     }
 
+    /// <summary>True when the journal holds no run at all: new, or lost and made again (<see cref="Host.JournalRebuild"/>).</summary>
+    public Task<bool> IsEmptyAsync(CancellationToken cancellationToken) =>
+        LockedAsync(async () =>
+        {
+            await using var command = Command("SELECT EXISTS (SELECT 1 FROM runs) OR EXISTS (SELECT 1 FROM slots)");
+            return (long)(await command.ExecuteScalarAsync(cancellationToken))! == 0;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Journals runs that ended before this journal existed (rebuilt from the repository's snapshots), in one transaction,
+    /// each with its <see cref="RunRecord.Origin"/>; the records' ids are ignored (the journal gives new ones).
+    /// </summary>
+    public Task ImportRunsAsync(IReadOnlyList<RunRecord> runs, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        return LockedAsync(async () =>
+        {
+            await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync(cancellationToken);
+            foreach (var run in runs)
+            {
+                if (run.Result == RunResult.Running || run.EndedAt is null)
+                {
+                    throw new ArgumentException("An imported run has ended.", nameof(runs));
+                }
+
+                await using var insert = Command(
+                    "INSERT INTO runs (plan, kind, started_at, ended_at, result, error, origin) VALUES ($plan, $kind, $start, $end, $result, $error, $origin) RETURNING id",
+                    ("$plan", run.Plan), ("$kind", Name(run.Kind)), ("$start", Stamp(run.StartedAt)), ("$end", Stamp(run.EndedAt.Value)),
+                    ("$result", Name(run.Result)), ("$error", run.Error), ("$origin", run.Origin));
+                var id = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+                foreach (var (name, value) in run.Figures)
+                {
+                    await using var figure = Command(
+                        "INSERT INTO run_figures (run_id, name, value) VALUES ($id, $name, $value)", ("$id", id), ("$name", name), ("$value", value));
+                    await figure.ExecuteNonQueryAsync(cancellationToken);
+                }
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return true;
+        }, cancellationToken);
+    }
+
     /// <inheritdoc />
     public Task<DateTimeOffset?> LastRunSlotAsync(string key, CancellationToken cancellationToken) =>
         LockedAsync(async () =>
@@ -166,7 +213,7 @@ internal sealed class RunJournal : IAsyncDisposable, Runner.ISlotLedger
     public Task<IReadOnlyList<RunRecord>> RecentRunsAsync(string plan, RunKind? kind, int limit, CancellationToken cancellationToken) =>
         LockedAsync(() => ReadRunsAsync(
             _connection,
-            "SELECT id, plan, kind, started_at, ended_at, result, error FROM runs WHERE plan = $plan AND ($kind IS NULL OR kind = $kind) ORDER BY id DESC LIMIT $limit",
+            $"SELECT id, plan, kind, started_at, ended_at, result, error, {_origin} FROM runs WHERE plan = $plan AND ($kind IS NULL OR kind = $kind) ORDER BY id DESC LIMIT $limit",
             [("$plan", plan), ("$kind", kind is { } k ? Name(k) : null), ("$limit", limit)],
             cancellationToken), cancellationToken);
 
@@ -291,7 +338,7 @@ internal sealed class RunJournal : IAsyncDisposable, Runner.ISlotLedger
         }
 
         return await ReadRunsAsync(
-            connection, $"SELECT id, plan, kind, started_at, ended_at, result, error FROM runs WHERE id IN ({ids}) ORDER BY id", [], cancellationToken);
+            connection, $"SELECT id, plan, kind, started_at, ended_at, result, error, origin FROM runs WHERE id IN ({ids}) ORDER BY id", [], cancellationToken);
     }
 
     /// <summary>Whether process <paramref name="pid"/> runs, and is not this one.</summary>
@@ -335,7 +382,7 @@ internal sealed class RunJournal : IAsyncDisposable, Runner.ISlotLedger
                 runs.Add(new RunRecord(
                     reader.GetInt64(0), reader.GetString(1), Enum.Parse<RunKind>(reader.GetString(2), ignoreCase: true), Parse(reader.GetString(3)),
                     reader.IsDBNull(4) ? null : Parse(reader.GetString(4)), Enum.Parse<RunResult>(reader.GetString(5), ignoreCase: true),
-                    new Dictionary<string, double>(), reader.IsDBNull(6) ? null : reader.GetString(6)));
+                    new Dictionary<string, double>(), reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7)));
             }
         }
 

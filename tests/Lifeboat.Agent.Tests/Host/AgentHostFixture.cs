@@ -21,6 +21,12 @@ internal sealed class ScriptedJobs : IPlanJobs
 
     public IReadOnlyList<(string Plan, RunKind Kind, RunOptions Options)> Calls => [.. _calls];
 
+    /// <summary>The snapshots each plan's repository holds (for a journal rebuilt at start); none by default.</summary>
+    public Func<PlanSettings, IReadOnlyList<PastBackup>> History { get; set; } = _ => [];
+
+    public Task<IReadOnlyList<PastBackup>> HistoryAsync(PlanFile.PlanFile file, PlanSettings plan, CancellationToken cancellationToken) =>
+        Task.FromResult(History(plan));
+
     public static JobReport Report(double size, string? failure = null) =>
         new("snapshot 1234abcd", new Dictionary<string, double> { ["size_bytes"] = size, ["added_bytes"] = size / 10 }, [], [], failure);
 

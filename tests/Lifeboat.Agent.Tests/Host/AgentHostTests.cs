@@ -196,6 +196,48 @@ public sealed class AgentHostTests
     }
 
     [Fact]
+    public async Task A_lost_journal_is_rebuilt_from_the_repositorys_snapshots_so_the_plan_is_fresh_and_the_covered_slot_is_not_run_again()
+    {
+        await using var fixture = new AgentHostFixture();
+        var now = DateTimeOffset.UtcNow;
+        fixture.Jobs.History = _ => [new("0ld0ld00", now.AddDays(-2), 12, 5000, 4000), new("1234abcd", now, 30, 6000, 100)];
+        await fixture.StartAsync(PlanText("0 * * * *"));
+
+        var plan = (await fixture.PlansAsync()).Plans.Single();
+        var last = plan.Jobs.Single(j => j.Kind == "backup").LastRun!;
+        last.Result.Should().Be("succeeded");
+        last.Origin.Should().Be("snapshot 1234abcd in repository main");
+        last.Figures.Should().Contain(new KeyValuePair<string, double>("size_bytes", 6000)).And.Contain(new KeyValuePair<string, double>("duration_seconds", 30));
+        last.EndedAt.Should().BeCloseTo(now.AddSeconds(30), TimeSpan.FromMilliseconds(1));
+        plan.Overdue.Should().BeFalse();
+        (await fixture.Http.GetStringAsync("/metrics")).Should().Contain("lifeboat_last_run_duration_seconds{plan=\"app\",source=\"app\",repository=\"main\",kind=\"backup\"} 30")
+            .And.Contain("lifeboat_last_success_timestamp_seconds{plan=\"app\",source=\"app\",repository=\"main\",kind=\"backup\"} 1");
+        await Task.Delay(1500);
+        fixture.Jobs.Calls.Should().BeEmpty("the newest snapshot covers the last slot: the missed-run policy has nothing to run");
+        fixture.Log.Lines.Should().Contain(l => l.Contains("the journal is new: 2 backups rebuilt from repository main, the newest snapshot 1234abcd", StringComparison.Ordinal));
+
+        await fixture.Agent!.DisposeAsync();
+        await using var journal = await RunJournal.OpenReadOnlyAsync(fixture.JournalPath, TimeProvider.System, CancellationToken.None);
+        (await journal!.RecentRunsAsync("app", null, 10, CancellationToken.None)).Should().HaveCount(2).And.OnlyContain(r => r.Origin != null);
+    }
+
+    [Fact]
+    public async Task A_rebuilt_journal_whose_newest_snapshot_is_older_than_the_last_slot_runs_the_missed_slot_once_and_an_unreadable_repository_is_said()
+    {
+        await using var fixture = new AgentHostFixture();
+        fixture.Jobs.History = plan => plan.Name == "app"
+            ? [new("0ld0ld00", DateTimeOffset.UtcNow.AddHours(-3), 12, 5000, 4000)]
+            : throw new IOException("the storage at /srv/other does not answer");
+        var other = "  other:\n    source: app\n    repository: main\n    backup:\n      schedule: \"0 0 1 1 *\"";
+        await fixture.StartAsync(PlanText("0 * * * *", morePlans: other));
+
+        await EventuallyAsync(() => fixture.Jobs.Calls.Count(c => c.Plan == "app") == 1, "the missed slot ran once");
+        await Task.Delay(1000);
+        fixture.Jobs.Calls.Should().ContainSingle(c => c.Plan == "app");
+        fixture.Log.Lines.Should().Contain(l => l.Contains("other/backup: the journal is new, and repository main could not be read to rebuild the plan's history (the storage at /srv/other does not answer): the plan starts as new", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_channel_whose_secret_variable_is_unset_stops_the_start_with_its_name_and_leaves_the_journal_closed()
     {
         await using var fixture = new AgentHostFixture();
