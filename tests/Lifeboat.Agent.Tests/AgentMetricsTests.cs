@@ -38,6 +38,7 @@ public sealed class AgentMetricsTests
         text.Should().Contain("lifeboat_alerts_firing{plan=\"app-6h\",source=\"db.example.com:5432/app\",repository=\"main\",condition=\"failure\"} 1\n");
         text.Should().Contain("lifeboat_repository_stored_bytes{repository=\"main\"} 5000000000\n");
         text.Should().Contain("lifeboat_build_info{version=\"1.4.0\"} 1\n");
+        text.Should().Contain("lifeboat_copy_lag_seconds{plan=\"app-6h\",source=\"db.example.com:5432/app\",repository=\"offsite\"} 90\n", "a copy's lag is labelled with the copy's repository");
     }
 
     [Fact]
@@ -47,7 +48,7 @@ public sealed class AgentMetricsTests
 
         text.Should().NotContain("kind=\"drill\"} 0");
         text.Split('\n').Where(l => l.StartsWith("lifeboat_last_success_timestamp_seconds{", StringComparison.Ordinal)).Should().ContainSingle();
-        text.Should().NotContain("repository=\"offsite\"} ");
+        text.Should().NotContain("lifeboat_repository_stored_bytes{repository=\"offsite\"}").And.NotContain("lifeboat_repository_quota_bytes{repository=\"offsite\"}");
     }
 
     [Fact]

@@ -61,11 +61,25 @@ internal static class AlertRules
             : AlertObservation.Healthy(plan, AlertCondition.ObjectiveMissed, at);
     }
 
-    /// <summary>Broken when copy repository <paramref name="copy"/> is more than <paramref name="maxLag"/> behind the primary.</summary>
-    public static AlertObservation CopyLag(string plan, string copy, TimeSpan lag, TimeSpan maxLag, DateTimeOffset at) =>
-        lag > maxLag
-            ? AlertObservation.Failing(plan, AlertCondition.CopyLag, at, $"the copy in {copy} is {Durations.Format(lag)} behind the primary (allowed: {Durations.Format(maxLag)})")
+    /// <summary>
+    /// Broken when a copy repository is more than <paramref name="maxLag"/> behind the primary (the newest snapshot of the
+    /// source there against the one just made); a copy whose lag is unknown (its repository could not be read) says
+    /// nothing here: its failure is the <c>copy_failed</c> condition's.
+    /// </summary>
+    public static AlertObservation? CopyLag(string plan, IReadOnlyList<Jobs.CopyReport> copies, TimeSpan maxLag, DateTimeOffset at)
+    {
+        var known = copies.Where(c => c.LagSeconds is not null).ToArray();
+        if (known.Length == 0)
+        {
+            return null;
+        }
+
+        var behind = known.Where(c => TimeSpan.FromSeconds(c.LagSeconds!.Value) > maxLag).ToArray();
+        return behind.Length > 0
+            ? AlertObservation.Failing(plan, AlertCondition.CopyLag, at, string.Join("; ", behind.Select(c =>
+                $"the copy in {c.Repository} is {Durations.Format(TimeSpan.FromSeconds(c.LagSeconds!.Value))} behind the primary (allowed: {Durations.Format(maxLag)})")))
             : AlertObservation.Healthy(plan, AlertCondition.CopyLag, at);
+    }
 
     /// <summary>
     /// The anomaly observation of a successful backup <paramref name="run"/> against <paramref name="history"/>, the

@@ -161,10 +161,26 @@ internal sealed class RunExecutor(IPlanJobs jobs, RunJournal journal, PlanBook b
             log.Write(copy.Succeeded ? LogLevel.Info : LogLevel.Error, $"{plan.Name}/copy", copy.Succeeded ? $"copied to {copy.Repository}" : error!);
         }
 
+        Observe(AlertRules.CopyLag(plan.Name, report.Copies, CopyMaxLag(plan, at), at));
         var failed = report.Copies.Where(c => !c.Succeeded).ToArray();
         Observe(failed.Length > 0
             ? AlertObservation.Failing(plan.Name, AlertCondition.CopyFailed, at, string.Join("; ", failed.Select(c => $"copy to {c.Repository}: {c.Error}")))
             : AlertObservation.Healthy(plan.Name, AlertCondition.CopyFailed, at));
+    }
+
+    /// <summary>
+    /// The plan's <c>copy_max_lag</c>; without it, one interval of the backup's schedule (the gap to the slot after next)
+    /// plus the freshness grace: a copy that missed one backup is a failed copy, one that missed two is behind.
+    /// </summary>
+    internal static TimeSpan CopyMaxLag(PlanSettings plan, DateTimeOffset at)
+    {
+        if (plan.CopyMaxLag is { } configured)
+        {
+            return configured;
+        }
+
+        var next = plan.Backup.Schedule.Schedule.Next;
+        return next(at) is { } first && next(first) is { } second ? second - first + Health.Freshness.DefaultGrace : TimeSpan.MaxValue;
     }
 
     private void Observe(AlertObservation? observation)

@@ -85,18 +85,53 @@ internal static class PlanBackup
 
         job.Status.Phase($"copying snapshot {result.Record.ShortId} to {string.Join(", ", job.Plan.Copies)}");
         var copying = job.Status.Every<CopyProgress>(p => $"copy to {p.Target}: {JobContext.Size(p.BytesRead)} read");
-        var outcomes = await result.Copies.RunAsync(
-            new CopyOptions { Writer = new BackupWriterOptions { UploadConcurrency = job.Options.Connections } }, copying, cancellationToken).ConfigureAwait(false);
+        var options = new CopyOptions { Writer = new BackupWriterOptions { UploadConcurrency = job.Options.Connections } };
+        var outcomes = await result.Copies.RunAsync(options, copying, cancellationToken).ConfigureAwait(false);
         var reports = new List<CopyReport>();
         for (var i = 0; i < outcomes.Count; i++)
         {
             var name = job.Plan.Copies[i];
-            reports.Add(outcomes[i].Succeeded
+            var error = outcomes[i].Failure is RepositoryLockedException && job.Repositories.Opened(name) is { } target
+                ? await CopyWhenUnlockedAsync(job, name, target, result.Record, options, copying, cancellationToken).ConfigureAwait(false)
+                : outcomes[i].Message;
+            reports.Add(error is null
                 ? new CopyReport(name, null, 0)
-                : new CopyReport(name, outcomes[i].Message, await LagAsync(job.Repositories.Opened(name), result.Record, cancellationToken).ConfigureAwait(false)));
+                : new CopyReport(name, error, await LagAsync(job.Repositories.Opened(name), result.Record, cancellationToken).ConfigureAwait(false)));
         }
 
         return reports;
+    }
+
+    /// <summary>
+    /// The copy to <paramref name="name"/>, which another process holds locked: waited for (said through the status, as
+    /// for the primary) for at most <see cref="PlanJobsOptions.CopyLockPatience"/>, so one locked copy does not hold the
+    /// plan's repository and source for ever. Null when the copy was made, else why not.
+    /// </summary>
+    private static async Task<string?> CopyWhenUnlockedAsync(
+        JobContext job, string name, BackupRepository target, SnapshotRecord record, CopyOptions options, IProgress<CopyProgress> copying,
+        CancellationToken cancellationToken)
+    {
+        var primary = await job.Repositories.OpenAsync(job.Plan.Repository, cancellationToken).ConfigureAwait(false);
+        using var patience = new CancellationTokenSource(job.Options.CopyLockPatience, job.Options.Time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, patience.Token);
+        try
+        {
+            var copy = await job.WhenUnlockedAsync(
+                name, exclusive: false, ct => new RepositoryCopy(primary, target, options with { Snapshots = [record.Id.ToString()] }, copying).RunAsync(ct),
+                linked.Token).ConfigureAwait(false);
+            return copy.Snapshots.Count > 0
+                ? null
+                : $"snapshot {record.ShortId} is saved in {primary.Storage.Location}, but it could not be read back to copy it to {target.Storage.Location}: {copy.Damaged[0].Error}";
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return $"snapshot {record.ShortId} is saved in {primary.Storage.Location}, but repository {name} stayed locked by another process for " +
+                $"{Operations.Durations.Format(job.Options.CopyLockPatience)}: the copy was given up (the next backup copies its own snapshot; `lifeboat copy` copies this one)";
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return $"snapshot {record.ShortId} is saved in {primary.Storage.Location}, but copying it to {target.Storage.Location} failed: {e.Message}";
+        }
     }
 
     /// <summary>How far the newest snapshot of the source in <paramref name="copy"/> is behind <paramref name="newest"/>; null when it cannot be told.</summary>

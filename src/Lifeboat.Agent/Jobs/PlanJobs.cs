@@ -19,6 +19,9 @@ internal sealed record PlanJobsOptions
     /// <summary>The longest wait between two tries of a locked repository.</summary>
     public TimeSpan MaxLockWait { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How long a copy repository another process holds locked is waited for before that copy is given up.</summary>
+    public TimeSpan CopyLockPatience { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>At most one progress line per this interval (phases are said at once).</summary>
     public TimeSpan StatusInterval { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -103,7 +103,7 @@ internal static class AgentMetrics
         {
             foreach (var (copy, lag) in plan.CopyLagSeconds.OrderBy(c => c.Key, StringComparer.Ordinal))
             {
-                text.Sample(lag, [.. Labels(plan), ("copy", copy)]);
+                text.Sample(lag, [("plan", plan.Plan), ("source", plan.Source), ("repository", copy)]); // the copy's repository
             }
         }
 

@@ -59,6 +59,9 @@ public sealed record PlanSettings(
     DrillJob? Drill,
     PruneJob? Prune)
 {
+    /// <summary>How far a copy may be behind the primary before the <c>copy_lag</c> alert; null: from the backup's schedule.</summary>
+    public TimeSpan? CopyMaxLag { get; init; }
+
     /// <summary>Every scheduled job of the plan, with its kind (backup, check, drill, prune), in that order.</summary>
     public IEnumerable<(string Kind, JobSchedule Schedule)> Jobs()
     {

@@ -7,7 +7,7 @@ namespace Lifeboat.Agent.PlanFile;
 /// <summary>Reads one entry of <c>plans:</c>, its jobs and their schedules, and checks the names it refers to.</summary>
 internal static class PlanReader
 {
-    public static readonly string[] Keys = ["source", "repository", "copies", "notify", "backup", "retention", "check", "drill", "prune"];
+    public static readonly string[] Keys = ["source", "repository", "copies", "copy_max_lag", "notify", "backup", "retention", "check", "drill", "prune"];
     private static readonly string[] ScheduleKeys = ["schedule", "time_zone", "missed", "max_delay", "jitter"];
     private static readonly string[] BackupKeys = [.. ScheduleKeys, "tags", "max_age"];
     private static readonly string[] CheckKeys = [.. ScheduleKeys, "read_data_subset"];
@@ -43,7 +43,7 @@ internal static class PlanReader
         var prune = plan.Section("prune", ScheduleKeys) is { } p && ReadSchedule(p, zone) is { } s3 ? new PruneJob(s3) : null;
         return source is null || repository is null || backup is null
             ? null
-            : new PlanSettings(name, source, repository, copies, notify, backup, retention, check, drill, prune);
+            : new PlanSettings(name, source, repository, copies, notify, backup, retention, check, drill, prune) { CopyMaxLag = plan.Duration("copy_max_lag") };
     }
 
     private static string? Reference(YamlSection plan, YamlScalarNode? node, string kind, IReadOnlySet<string> names)

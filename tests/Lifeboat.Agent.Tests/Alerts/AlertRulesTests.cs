@@ -1,4 +1,5 @@
 using Lifeboat.Agent.Alerts;
+using Lifeboat.Agent.Jobs;
 using Lifeboat.Agent.Journal;
 
 namespace Lifeboat.Agent.Tests.Alerts;
@@ -43,9 +44,13 @@ public sealed class AlertRulesTests
     }
 
     [Fact]
-    public void A_copy_behind_by_more_than_allowed_breaks_copy_lag() =>
-        AlertRules.CopyLag("p", "offsite", TimeSpan.FromHours(13), TimeSpan.FromHours(12), At).Detail
-            .Should().Be("the copy in offsite is 13h behind the primary (allowed: 12h)");
+    public void A_copy_behind_by_more_than_allowed_breaks_copy_lag_and_one_within_it_or_of_unknown_lag_does_not()
+    {
+        CopyReport[] copies = [new("offsite", "locked", 13 * 3600), new("usb", null, 0), new("cold", "unreachable", null)];
+        AlertRules.CopyLag("p", copies, TimeSpan.FromHours(12), At)!.Detail.Should().Be("the copy in offsite is 13h behind the primary (allowed: 12h)");
+        AlertRules.CopyLag("p", copies, TimeSpan.FromHours(14), At)!.Broken.Should().BeFalse();
+        AlertRules.CopyLag("p", [new("cold", "unreachable", null)], TimeSpan.FromHours(1), At).Should().BeNull("an unknown lag is the copy_failed condition's");
+    }
 
     [Fact]
     public void A_backup_that_wrote_almost_nothing_is_an_anomaly_against_the_journal_history()

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Lifeboat.Agent.Host;
 using Lifeboat.Agent.Http;
+using Lifeboat.Agent.Jobs;
 using Lifeboat.Agent.Journal;
 using Lifeboat.Agent.Notifications;
 using Lifeboat.Agent.Tests.Notifications;
@@ -193,6 +194,27 @@ public sealed class AgentHostTests
         var last = (await fixture.PlansAsync()).Plans[0].Jobs[0].LastRun!;
         last.Result.Should().Be("failed");
         fixture.Log.Lines.Should().Contain(l => l.Contains("was interrupted (the agent stopped during it): journaled as failed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_copy_behind_its_primary_by_more_than_copy_max_lag_fires_copy_lag_once_and_recovers_when_a_copy_catches_up()
+    {
+        await using var receiver = LoopbackReceiver.Start();
+        await using var fixture = new AgentHostFixture();
+        fixture.Jobs.Behaviour = (n, _) => Task.FromResult(ScriptedJobs.Report(1000) with
+        {
+            Copies = n < 3 ? [new CopyReport("offsite", "repository offsite stayed locked", 7200 + n)] : [new CopyReport("offsite", null, 0)],
+        });
+        var text = PlanText(EveryTwoSeconds, receiver.Url("/hook"))
+            .Replace("repositories:\n", "repositories:\n  offsite: { url: /tmp/not-opened-either, password: \"${NO_SUCH_VARIABLE}\" }\n", StringComparison.Ordinal)
+            .Replace("    repository: main\n", "    repository: main\n    copies: [offsite]\n    copy_max_lag: 1h\n", StringComparison.Ordinal);
+        await fixture.StartAsync(text);
+
+        await EventuallyAsync(() => Bodies(receiver).Any(b => b.GetProperty("kind").GetString() == "recovered" && b.GetProperty("condition").GetString() == "copy_lag"), "copy_lag recovered");
+        var lag = Bodies(receiver).Where(b => b.GetProperty("condition").GetString() == "copy_lag").ToList();
+        lag.Select(b => b.GetProperty("kind").GetString()).Should().Equal("firing", "recovered");
+        lag[0].GetProperty("detail").GetString().Should().Be("the copy in offsite is 2h behind the primary (allowed: 1h)");
+        (await fixture.Http.GetStringAsync("/metrics")).Should().Contain("lifeboat_copy_lag_seconds{plan=\"app\",source=\"app\",repository=\"offsite\"} 0");
     }
 
     [Fact]

@@ -122,8 +122,9 @@ internal sealed class JobsWorld : IAsyncDisposable
     /// <summary>The scratch server of a drill: the cluster's Unix socket (trusted: no password).</summary>
     public string Scratch => $"\"host={Cluster.RootDir} port={Cluster.Port} user=postgres dbname=postgres\"";
 
-    public PlanJobs Jobs(TimeSpan? firstLockWait = null) => new(new LocalRepositories(), new PlanJobsOptions
+    public PlanJobs Jobs(TimeSpan? firstLockWait = null, TimeSpan? copyLockPatience = null) => new(new LocalRepositories(), new PlanJobsOptions
     {
+        CopyLockPatience = copyLockPatience ?? TimeSpan.FromMinutes(2),
         Environment = name => _environment.GetValueOrDefault(name),
         FirstLockWait = firstLockWait ?? TimeSpan.FromMilliseconds(200),
         MaxLockWait = TimeSpan.FromSeconds(1),

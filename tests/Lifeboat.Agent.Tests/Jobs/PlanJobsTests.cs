@@ -187,6 +187,49 @@ public sealed class PlanJobsTests(JobsFixture fixture)
     }
 
     [Fact]
+    public async Task A_locked_copy_repository_is_waited_for_and_the_copy_made_once_it_is_released()
+    {
+        await using var world = await JobsWorld.CreateAsync(fixture.Cluster);
+        var file = world.Plan();
+        await using var holder = await world.OpenOffsiteAsync();
+        var held = await Locks.AcquireAsync(holder, exclusive: true, "prune", CancellationToken.None);
+        var status = new StatusLines();
+        status.Said += line =>
+        {
+            if (line.StartsWith("waiting for the lock on repository offsite", StringComparison.Ordinal))
+            {
+                _ = held.DisposeAsync().AsTask();
+            }
+        };
+
+        var report = await world.Jobs().RunAsync(file, file.Plans.Single(), RunKind.Backup, Scheduled, status, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(120));
+
+        report.Copies.Should().ContainSingle().Which.Should().Be(new CopyReport("offsite", null, 0));
+        status.Lines.Should().Contain(l => l.StartsWith("waiting for the lock on repository offsite: the repository is locked: an exclusive lock for 'prune' held by", StringComparison.Ordinal));
+        (await JobsWorld.SnapshotsAsync(holder)).Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task A_copy_repository_locked_longer_than_the_patience_is_a_failed_copy_that_says_so_and_the_backup_stands()
+    {
+        await using var world = await JobsWorld.CreateAsync(fixture.Cluster);
+        var file = world.Plan();
+        var jobs = world.Jobs(copyLockPatience: TimeSpan.FromSeconds(2));
+        await jobs.RunAsync(file, file.Plans.Single(), RunKind.Backup, Scheduled, new StatusLines(), CancellationToken.None);
+        await using var holder = await world.OpenOffsiteAsync();
+        await using var held = await Locks.AcquireAsync(holder, exclusive: true, "prune", CancellationToken.None);
+
+        var report = await jobs.RunAsync(file, file.Plans.Single(), RunKind.Backup, Scheduled, new StatusLines(), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(120));
+
+        report.Failure.Should().BeNull();
+        var copy = report.Copies.Should().ContainSingle().Subject;
+        copy.Error.Should().Contain("repository offsite stayed locked by another process for 2.0 s: the copy was given up");
+        copy.LagSeconds.Should().BeGreaterThan(0, "the copy holds the previous snapshot only");
+        await using var main = await world.OpenMainAsync();
+        (await JobsWorld.SnapshotsAsync(main)).Should().HaveCount(2);
+    }
+
+    [Fact]
     public async Task A_cancelled_backup_commits_nothing()
     {
         await using var world = await JobsWorld.CreateAsync(fixture.Cluster);
