@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Lifeboat.Agent.Host;
 using Lifeboat.Agent.Tests.Notifications;
 using Lifeboat.Testing.Emulators;
 using Npgsql;
@@ -206,6 +207,91 @@ public sealed class ServeCommandTests : IClassFixture<DatabaseFixture>, IDisposa
         await process.WaitForExitAsync();
         process.ExitCode.Should().Be(0, output);
         output.Trim().Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Under_systemd_serve_notifies_ready_once_it_serves_and_stopping_on_sigterm()
+    {
+        WritePlanFile("0 3 1 1 *");
+        var notify = Path.Combine(_dir, "notify.sock");
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Unspecified);
+        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(notify));
+        var messages = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var receiving = Task.Run(async () =>
+        {
+            var buffer = new byte[4096];
+            while (true)
+            {
+                var n = await socket.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None);
+                messages.Enqueue(System.Text.Encoding.UTF8.GetString(buffer, 0, n));
+            }
+        });
+
+        // .NET's systemd integration (Type=notify) is on when the parent process is systemd: the agent is started by a
+        // parent named systemd (perl under that name, which forks, execs the agent and waits), with NOTIFY_SOCKET set.
+        var systemd = Path.Combine(_dir, "systemd");
+        File.CreateSymbolicLink(systemd, "/usr/bin/perl");
+        var info = new ProcessStartInfo(systemd) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in (string[])["-e", "$SIG{INT} = 'DEFAULT'; my $pid = fork(); if ($pid == 0) { exec { $ARGV[0] } @ARGV or die \"exec: $!\\n\"; } waitpid($pid, 0); exit($? >> 8);"])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.ArgumentList.Add(CliRunner.Executable ?? "dotnet");
+        if (CliRunner.Executable is null)
+        {
+            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "lifeboat.dll"));
+        }
+
+        foreach (var arg in (string[])["serve", "--config", Config, "--listen", $"127.0.0.1:{AgentProcess.FreePort()}"])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["NOTIFY_SOCKET"] = notify;
+        info.Environment["XDG_STATE_HOME"] = Path.Combine(_dir, "state");
+        using var parent = Process.Start(info)!;
+        var stderr = parent.StandardError.ReadToEndAsync();
+        var until = DateTime.UtcNow.AddSeconds(60);
+        while (!messages.Any(m => m.Contains("READY=1", StringComparison.Ordinal)) && DateTime.UtcNow < until && !parent.HasExited)
+        {
+            await Task.Delay(100);
+        }
+
+        messages.Should().Contain(m => m.Contains("READY=1", StringComparison.Ordinal), "the agent says it is ready once it serves");
+        var state = AgentStateFile.ReadLive(Journal + ".agent.json");
+        state.Should().NotBeNull("the agent serves (its state file is there) when it says ready");
+        using (var kill = Process.Start("kill", ["-TERM", state!.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await parent.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        parent.ExitCode.Should().Be(0, await stderr);
+        messages.Should().Contain(m => m.Contains("STOPPING=1", StringComparison.Ordinal));
+        socket.Close();
+        await receiving.ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    [Fact]
+    public async Task A_lost_journal_is_rebuilt_from_the_repository_when_serve_starts_and_the_covered_slot_is_not_run_again()
+    {
+        await InitAsync();
+        WritePlanFile("0 3 * * *");
+        var run = await _cli.RunAsync("run", "app", "--config", Config, "--foreground");
+        run.ExitCode.Should().Be(0, run.ToString());
+        var snapshot = (await SnapshotsAsync()).Single().GetProperty("shortId").GetString();
+        File.Delete(Journal);
+
+        await using var agent = await AgentProcess.StartAsync(_cli, Config);
+        var plans = await AgentProcess.JsonAsync(_cli, "plans", "--config", Config);
+        var last = plans.GetProperty("plans")[0].GetProperty("jobs")[0].GetProperty("lastRun");
+        last.GetProperty("result").GetString().Should().Be("succeeded");
+        last.GetProperty("origin").GetString().Should().Be($"snapshot {snapshot} in repository main");
+        plans.GetProperty("plans")[0].GetProperty("overdue").GetBoolean().Should().BeFalse();
+        agent.Log.Should().Contain($"the journal is new: 1 backup rebuilt from repository main, the newest snapshot {snapshot}");
+        await Task.Delay(2000);
+        (await SnapshotsAsync()).Should().ContainSingle("the snapshot covers the last slot: nothing is run again");
     }
 
     private async Task InitAsync()
