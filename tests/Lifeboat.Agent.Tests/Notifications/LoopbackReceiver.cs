@@ -82,8 +82,17 @@ internal sealed class LoopbackReceiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Stop();
-        _listener.Close();
+        try
+        {
+            _listener.Stop();
+            _listener.Close();
+        }
+        catch (HttpListenerException)
+        {
+            // the managed listener's prefix removal can race another listener on loopback ("address already in use"):
+            // the receiver is closed either way, and what it received was checked before
+        }
+
         await _loop;
     }
 }
