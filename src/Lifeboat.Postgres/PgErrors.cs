@@ -58,6 +58,42 @@ public static class PgErrors
         return new DatabaseUnreachableException($"Cannot connect to {where}: {reason}.", ex);
     }
 
+    /// <summary>
+    /// Maps a failure in the middle of work on an open connection (<paramref name="activity"/>: "the backup",
+    /// "the restore") to a typed exception that names the server: a lost connection (the server shut down or
+    /// restarted, SQLSTATE class 57, or the network failed) is <see cref="DatabaseUnreachableException"/>, another
+    /// server error <see cref="CaptureFailedException"/>, a client tool's failure keeps its type with the server
+    /// named. Returns null for what needs no mapping (cancellation, failures that already say where).
+    /// </summary>
+    public static Exception? MapDuring(Exception ex, PgConnectionInfo info, string activity)
+    {
+        var where = info.Redact();
+        switch (ex)
+        {
+            case OperationCanceledException or PostgresLifeboatException and not PgToolFailedException:
+                return null;
+            case PgToolFailedException tool when !tool.Message.Contains(where, StringComparison.Ordinal):
+                return new PgToolFailedException($"{Redacted(tool.Message, info)} (during {activity} of {where})", tool.ExitCode, tool.StandardError);
+            case PostgresException { SqlState: var state } pg when state.StartsWith("57", StringComparison.Ordinal) && state != "57014":
+                return new DatabaseUnreachableException(
+                    $"The server at {where} ended the connection during {activity}: {pg.SqlState} {pg.MessageText} (it was shut down or " +
+                    "restarted); run it again when the server is up.", ex);
+            case PostgresException pg:
+                return new CaptureFailedException($"{Capitalized(activity)} of {where} failed: {pg.SqlState} {pg.MessageText}", ex);
+            case NpgsqlException or IOException or SocketException or TimeoutException
+                when FindInner<IOException>(ex) is not null || FindInner<SocketException>(ex) is not null || FindInner<TimeoutException>(ex) is not null:
+                return new DatabaseUnreachableException(
+                    $"The connection to {where} was lost during {activity}: {Redacted(ex.Message, info)}; " +
+                    "run it again when the server is reachable.", ex);
+            case NpgsqlException:
+                return new CaptureFailedException($"{Capitalized(activity)} of {where} failed: {Redacted(ex.Message, info)}", ex);
+            default:
+                return null;
+        }
+    }
+
+    private static string Capitalized(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
+
     /// <summary>Maps a failure of a statement about <paramref name="objectName"/> (privileges in particular).</summary>
     public static Exception MapStatement(Exception ex, string what, string objectName, string grantHint)
     {

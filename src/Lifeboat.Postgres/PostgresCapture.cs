@@ -52,30 +52,38 @@ public sealed class PostgresCapture
         var coordinator = await PgErrors.OpenAsync(source, cancellationToken);
         try
         {
-            var server = await ReadServerAsync(coordinator, cancellationToken);
-            // probing pg_dump binaries runs beside the snapshot export and catalog reads
-            var toolsTask = PgToolset.FindAsync(server.VersionNum / 10000, options.PgBinDirectory, cancellationToken);
-            try
-            {
-                var snapshot = imported is null
-                    ? await ExportSnapshotAsync(coordinator, cancellationToken)
-                    : await ImportSnapshotAsync(coordinator, imported, cancellationToken);
-                var catalog = await ReadCatalogAsync(coordinator, selection, options, cancellationToken);
-                CheckPrivileges(source, catalog.DataTables, catalog.Sequences);
-                await LockTablesAsync(coordinator, catalog.DataTables, cancellationToken);
-                var tools = await toolsTask;
-                return new PreparedCapture(coordinator, source, options, selection, startedAt, started, server, tools, snapshot, catalog);
-            }
-            catch
-            {
-                // let the probe finish (it owns child processes), and report the first failure
-                await toolsTask.ContinueWith(_ => { }, TaskScheduler.Default);
-                throw;
-            }
+            return await PrepareOnAsync(coordinator, source, options, imported, selection, startedAt, started, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            await coordinator.DisposeAsync();
+            if (PgErrors.MapDuring(ex, source, "the backup") is { } mapped)
+                throw mapped;
+            throw;
+        }
+    }
+
+    private static async Task<PreparedCapture> PrepareOnAsync(NpgsqlConnection coordinator, PgConnectionInfo source, CaptureOptions options,
+        ImportedSnapshot? imported, TableSelection selection, DateTimeOffset startedAt, long started, CancellationToken cancellationToken)
+    {
+        var server = await ReadServerAsync(coordinator, cancellationToken);
+        // probing pg_dump binaries runs beside the snapshot export and catalog reads
+        var toolsTask = PgToolset.FindAsync(server.VersionNum / 10000, options.PgBinDirectory, cancellationToken);
+        try
+        {
+            var snapshot = imported is null
+                ? await ExportSnapshotAsync(coordinator, cancellationToken)
+                : await ImportSnapshotAsync(coordinator, imported, cancellationToken);
+            var catalog = await ReadCatalogAsync(coordinator, selection, options, cancellationToken);
+            CheckPrivileges(source, catalog.DataTables, catalog.Sequences);
+            await LockTablesAsync(coordinator, catalog.DataTables, cancellationToken);
+            var tools = await toolsTask;
+            return new PreparedCapture(coordinator, source, options, selection, startedAt, started, server, tools, snapshot, catalog);
         }
         catch
         {
-            await coordinator.DisposeAsync();
+            // let the probe finish (it owns child processes), and report the first failure
+            await toolsTask.ContinueWith(_ => { }, TaskScheduler.Default);
             throw;
         }
     }
@@ -138,6 +146,18 @@ public sealed class PostgresCapture
 
     /// <summary>Copies what <paramref name="prepared"/> found into <paramref name="sink"/>; returns (and stores as <c>manifest.json</c>) the manifest.</summary>
     public async Task<BackupManifest> CaptureAsync(PreparedCapture prepared, IStreamSink sink, IProgress<CaptureProgress>? progressSink, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CaptureCoreAsync(prepared, sink, progressSink, cancellationToken);
+        }
+        catch (Exception ex) when (PgErrors.MapDuring(ex, prepared.Source, "the backup") is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    private async Task<BackupManifest> CaptureCoreAsync(PreparedCapture prepared, IStreamSink sink, IProgress<CaptureProgress>? progressSink, CancellationToken cancellationToken)
     {
         var (source, options, selection, coordinator, tools) = (prepared.Source, prepared.Options, prepared.Selection, prepared.Coordinator, prepared.Tools);
         var (tables, sequences, includeLargeObjects, largeObjects, dataTables) = prepared.Catalog;

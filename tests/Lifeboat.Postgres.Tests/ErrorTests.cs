@@ -33,6 +33,17 @@ public sealed class ErrorTests(ClusterFixture fixture) : IClassFixture<ClusterFi
     }
 
     [Fact]
+    public async Task A_server_that_ends_the_connections_in_the_middle_of_a_backup_is_named_in_the_error()
+    {
+        await fixture.Cluster.CreateDatabaseAsync("ended");
+        await fixture.Cluster.ExecuteAsync("CREATE TABLE t AS SELECT g AS id, repeat('x', 200) AS pad FROM generate_series(1, 20000) g", "ended");
+        var conn = PgConnectionInfo.Parse(fixture.Cluster.Url("ended", password: fixture.Cluster.SuperPassword));
+        var act = () => new PostgresCapture().CaptureAsync(conn, new TerminatingSink(fixture.Cluster, "ended"), new CaptureOptions { Jobs = 2 }, default);
+        var error = (await act.Should().ThrowAsync<PostgresLifeboatException>()).Which;
+        error.Message.Should().Contain($"127.0.0.1:{fixture.Cluster.Port}/ended").And.NotContain(fixture.Cluster.SuperPassword);
+    }
+
+    [Fact]
     public async Task A_too_old_pg_dump_fails_before_any_work_and_says_what_to_install()
     {
         using var tools = new FakeTools("9.6.24");
@@ -88,5 +99,20 @@ public sealed class ErrorTests(ClusterFixture fixture) : IClassFixture<ClusterFi
         var act = () => new PostgresCapture().CaptureAsync(conn, new MemoryStreamStore(), options, default);
         var error = (await act.Should().ThrowAsync<InsufficientPrivilegeException>()).Which;
         error.Message.Should().Contain("BYPASSRLS").And.Contain("\"public\".\"t\"").And.NotContain("rls-pw");
+    }
+}
+
+/// <summary>A sink that, at the first stream, ends every other connection to the database, as a server shutdown would.</summary>
+internal sealed class TerminatingSink(ThrowawayCluster cluster, string database) : IStreamSink
+{
+    private readonly MemoryStreamStore _inner = new();
+    private int _terminated;
+
+    public async Task<StoredStream> WriteStreamAsync(string name, Stream content, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _terminated, 1) == 0)
+            await cluster.ExecuteAsync(
+                $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}' AND pid <> pg_backend_pid()", "postgres");
+        return await _inner.WriteStreamAsync(name, content, cancellationToken);
     }
 }
