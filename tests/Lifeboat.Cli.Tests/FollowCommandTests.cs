@@ -81,6 +81,16 @@ public sealed class FollowCommandTests(LogicalDatabaseFixture fixture) : IClassF
             (await HashesAsync(target)).Should().Equal(moments[i].Hashes, $"the restore to moment {i} ({moments[i].Lsn}) matches the source then");
         }
 
+        var coverage = await repo.Cli.RunAsync("snapshots", "--changes", "--json");
+        coverage.ExitCode.Should().Be(0, coverage.ToString());
+        using (var json = System.Text.Json.JsonDocument.Parse(coverage.Stdout))
+        {
+            var only = json.RootElement.EnumerateArray().Should().ContainSingle().Subject;
+            only.GetProperty("gaps").GetArrayLength().Should().Be(0);
+            Lifeboat.Repository.Changes.LogPosition.Parse(only.GetProperty("toLsn").GetString()!)
+                .Should().BeGreaterThanOrEqualTo(Lifeboat.Repository.Changes.LogPosition.Parse(moments[^1].Lsn));
+        }
+
         var beyond = await repo.Cli.RunAsync("restore", "latest", "--to", fixture.Url("bench_beyond"), "--create", "--to-lsn", "FF/0");
         beyond.ExitCode.Should().Be(55, beyond.ToString());
         beyond.Stderr.Should().Contain("covers");
