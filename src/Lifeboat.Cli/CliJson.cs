@@ -20,6 +20,7 @@ namespace Lifeboat.Cli;
 [JsonSerializable(typeof(DemoResult))]
 [JsonSerializable(typeof(CheckOutput))]
 [JsonSerializable(typeof(IReadOnlyList<SnapshotListItem>))]
+[JsonSerializable(typeof(IReadOnlyList<Lifeboat.Cli.Commands.ChangeLogListItem>))]
 [JsonSerializable(typeof(StreamListOutput))]
 [JsonSerializable(typeof(DrillOutput))]
 [JsonSerializable(typeof(PruneReport))]

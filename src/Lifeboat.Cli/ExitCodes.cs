@@ -35,6 +35,12 @@ public static class ExitCodes
     public const int ListenFailed = 42;
     public const int JournalUnusable = 43;
     public const int AgentUnreachable = 44;
+    public const int WalLevelNotLogical = 50;
+    public const int ReplicationNotPermitted = 51;
+    public const int ReplicationThroughPooler = 52;
+    public const int NoReplicaIdentity = 53;
+    public const int SlotLost = 54;
+    public const int ChangeLogShort = 55;
     public const int Interrupted = 130;
 
     /// <summary>The exit code for a failure, and whether the message alone says enough.</summary>
@@ -71,6 +77,13 @@ public static class ExitCodes
         Postgres.Subjects.SubjectNotFoundException => SubjectNotFound,
         Postgres.Subjects.InvalidSubjectQueryException => Usage,
         Operations.Directories.DirectoryNotEmptyException => TargetNotEmpty,
+        WalLevelNotLogicalException => WalLevelNotLogical,
+        ReplicationNotPermittedException => ReplicationNotPermitted,
+        ReplicationThroughPoolerException => ReplicationThroughPooler,
+        TablesWithoutReplicaIdentityException => NoReplicaIdentity,
+        ReplicationSlotLostException => SlotLost,
+        Operations.Changes.ChangeLogShortException => ChangeLogShort,
+        Operations.Changes.ChangeLogGapException => ChangeLogShort,
         PostgresLifeboatException => DatabaseFailed,
         StorageException { Kind: StorageErrorKind.OutOfSpace } => OutOfSpace,
         StorageException => Storage,

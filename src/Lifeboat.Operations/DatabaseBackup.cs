@@ -126,7 +126,7 @@ public sealed class DatabaseBackup(IRepositoryOpener repository, BackupWriterOpt
     public static string SourceName(PgConnectionInfo source) => $"{source.Host}:{source.Port}/{source.Database}";
 
     /// <summary>The facts status, drills and listings need without reading manifest.json.</summary>
-    private static JsonObject Summarize(BackupManifest manifest, string selection) => new()
+    internal static JsonObject Summarize(BackupManifest manifest, string selection) => new()
     {
         ["serverVersion"] = manifest.ServerVersion,
         ["systemIdentifier"] = manifest.SystemIdentifier,
@@ -146,7 +146,7 @@ public sealed class DatabaseBackup(IRepositoryOpener repository, BackupWriterOpt
     /// What the filters chose, as one string: only backups of the same selection are compared in size
     /// (one table's backup is not "far smaller" than the whole database's); empty for the whole database.
     /// </summary>
-    private static string Selection(CaptureOptions options) =>
+    internal static string Selection(CaptureOptions options) =>
         string.Join(" ", new[]
         {
             ("schema", options.Schemas), ("exclude-schema", options.ExcludeSchemas), ("table", options.Tables),

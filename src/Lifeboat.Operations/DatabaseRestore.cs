@@ -45,8 +45,9 @@ public sealed class DatabaseRestore(IRepositoryOpener opener)
         var (record, source, manifest) = await WhileCreatingAsync(creating, () => OpenSnapshotAsync(repository, request, reporter, cancellationToken));
         reporter.Enter(RestorePhase.Restoring, source.BytesRead, manifest.TotalDataBytes);
         var staged = await creating;
+        var replay = await Changes.PointInTimeRestore.PrepareAsync(repository, record, request, cancellationToken);
 
-        var loaded = await LoadAsync(request, source, manifest, staged, early, reporter, cancellationToken);
+        var loaded = await LoadAsync(request, source, manifest, staged, early, reporter, replay, cancellationToken);
         var elapsed = repository.Context.Time.GetElapsedTime(started);
         return new DatabaseRestoreResult(
             record.Id.ToString(),
@@ -59,7 +60,7 @@ public sealed class DatabaseRestore(IRepositoryOpener opener)
             loaded.Rows,
             loaded.Verification,
             loaded.Globals,
-            loaded.Aftermath);
+            loaded.Aftermath) { Replay = loaded.Replay };
     }
 
     private static async Task<StagedDatabase?> StageAsync(BackupRepository repository, DatabaseRestoreRequest request, CancellationToken cancellationToken) =>
@@ -81,7 +82,7 @@ public sealed class DatabaseRestore(IRepositoryOpener opener)
     /// </summary>
     private static async Task<Loaded> LoadAsync(
         DatabaseRestoreRequest request, SnapshotStreamSource source, BackupManifest manifest, StagedDatabase? staged, EarlyConnection? early,
-        Reporter reporter, CancellationToken cancellationToken)
+        Reporter reporter, Changes.PointInTimeRestore? replay, CancellationToken cancellationToken)
     {
         var restore = new PostgresRestore();
         try
@@ -90,6 +91,11 @@ public sealed class DatabaseRestore(IRepositoryOpener opener)
             if (loaded.Verification is { Ok: false })
             {
                 return loaded with { Aftermath = await RestoreFailure.AbandonAsync(staged, restore, request, manifest, "verification failed") };
+            }
+
+            if (replay is not null)
+            {
+                loaded = loaded with { Replay = await replay.ReplayAsync(staged?.Staging ?? request.Target, cancellationToken) };
             }
 
             if (staged is not null)
@@ -241,6 +247,8 @@ public sealed class DatabaseRestore(IRepositoryOpener opener)
         public GlobalsOutcome? Globals { get; init; }
 
         public RestoreAftermath? Aftermath { get; init; }
+
+        public Changes.ChangeReplayResult? Replay { get; init; }
     }
 
     /// <summary>Turns the phases and the source's byte count into <see cref="RestoreProgress"/> records.</summary>

@@ -23,6 +23,12 @@ public sealed record DatabaseRestoreRequest
     /// snapshot and the failure says so), instead of dropping the database it created or emptying the target again.
     /// </summary>
     public bool KeepFailed { get; init; }
+
+    /// <summary>
+    /// Restore to a point in time: the base snapshot (one of <c>follow</c>), then its change log replayed up to
+    /// this point, before the restore is committed (a whole restore only).
+    /// </summary>
+    public Changes.PointInTime? PointInTime { get; init; }
 }
 
 /// <summary>
@@ -68,7 +74,11 @@ public abstract record RestoreMode
 public sealed record DatabaseRestoreResult(
     string SnapshotId, string Target, int Tables, long Rows, long Bytes, double Seconds,
     TableRestoreResult? Table, RowRestoreResult? RowChanges, VerificationResult? Verification, GlobalsOutcome? Globals = null,
-    RestoreAftermath? Aftermath = null);
+    RestoreAftermath? Aftermath = null)
+{
+    /// <summary>What a point-in-time restore replayed from the change log.</summary>
+    public Changes.ChangeReplayResult? Replay { get; init; }
+}
 
 /// <summary>Where a restore is.</summary>
 public enum RestorePhase

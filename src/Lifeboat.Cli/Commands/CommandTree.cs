@@ -15,6 +15,7 @@ internal static class CommandTree
         SnapshotCommands.Ls(),
         SnapshotCommands.Dump(),
         RestoreCommand.Create(),
+        FollowCommand.Create(),
         SubjectCommands.Create(),
         DemoCommand.Create(),
         CheckCommand.Create(),

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lifeboat.Operations;
+using Lifeboat.Operations.Changes;
 using Lifeboat.Postgres;
 
 namespace Lifeboat.Cli.Commands;
@@ -15,6 +16,7 @@ internal static class RestoreCommand
             inputs.Snapshot, inputs.To, inputs.Create, inputs.KeepFailed, inputs.Clean, inputs.Jobs, inputs.NoOwner, inputs.NoPrivileges,
             inputs.Globals, inputs.NoAnalyze, inputs.NoSplit, inputs.Verify, inputs.Table, inputs.AsName, inputs.IntoSchema, inputs.Swap,
             inputs.Where, inputs.OnConflict, DatabaseOptions.PgBin, inputs.ToDir, inputs.Include, inputs.Overwrite,
+            inputs.ToTime, inputs.ToLsn, inputs.Exclusive,
         };
         return command.WithAction(context => RunAsync(context, inputs));
     }
@@ -77,7 +79,52 @@ internal static class RestoreCommand
             Create = context.Get(inputs.Create),
             KeepFailed = context.Get(inputs.KeepFailed),
             Mode = Mode(context, inputs),
+            PointInTime = PointInTimeOf(context, inputs),
         };
+    }
+
+    /// <summary>--to-time or --to-lsn (one of them), and --exclusive.</summary>
+    private static PointInTime? PointInTimeOf(CliContext context, Inputs inputs)
+    {
+        var time = context.Get(inputs.ToTime);
+        var lsn = context.Get(inputs.ToLsn);
+        if (time is null && lsn is null)
+        {
+            return context.Get(inputs.Exclusive) ? throw new UsageException("--exclusive goes with --to-time or --to-lsn") : null;
+        }
+
+        if (time is not null && lsn is not null)
+        {
+            throw new UsageException("choose one: --to-time or --to-lsn");
+        }
+
+        if (context.Get(inputs.Verify))
+        {
+            throw new UsageException("--verify compares with the base snapshot, so it does not go with --to-time/--to-lsn");
+        }
+
+        DateTimeOffset? at = null;
+        if (time is not null)
+        {
+            at = DateTimeOffset.TryParse(time, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed)
+                ? parsed
+                : throw new UsageException($"--to-time '{time}' is not a time: give ISO 8601, e.g. 2026-12-07T14:30:00Z");
+        }
+
+        ulong? position = null;
+        if (lsn is not null)
+        {
+            try
+            {
+                position = Lifeboat.Repository.Changes.LogPosition.Parse(lsn);
+            }
+            catch (Lifeboat.Repository.IntegrityException)
+            {
+                throw new UsageException($"--to-lsn '{lsn}' is not a WAL position: give it as PostgreSQL shows it, e.g. 0/16B3748");
+            }
+        }
+
+        return new PointInTime(position, at, context.Get(inputs.Exclusive));
     }
 
     /// <summary>The restore mode the options ask for: the one place that says which options go together.</summary>
@@ -221,6 +268,12 @@ internal static class RestoreCommand
         public Option<bool> NoAnalyze { get; } = new("--no-analyze") { Description = "Do not ANALYZE the restored tables (as pg_restore): the planner has no statistics until autovacuum gathers them" };
 
         public Option<bool> NoSplit { get; } = new("--no-split") { Description = "Load each table on one connection (a big table is otherwise loaded in parts at once; its rows then interleave on disk)" };
+
+        public Option<string?> ToTime { get; } = new("--to-time") { Description = "Restore to this time (ISO 8601): the base of 'follow', then its change log up to then" };
+
+        public Option<string?> ToLsn { get; } = new("--to-lsn") { Description = "Restore to this WAL position (e.g. 0/16B3748): the base, then its change log up to there" };
+
+        public Option<bool> Exclusive { get; } = new("--exclusive") { Description = "With --to-time/--to-lsn: stop just before the target rather than after it" };
 
         public Option<bool> Verify { get; } = new("--verify") { Description = "Afterwards, re-read every table and compare its rows and SHA-256 with the snapshot" };
 

@@ -12,10 +12,16 @@ internal static class SnapshotCommands
     public static Command List()
     {
         var tag = new Option<string[]>("--tag") { Description = "Only snapshots with this tag (repeatable: any of them)" };
-        var command = new Command("snapshots", "List the snapshots, oldest first") { tag };
+        var changes = new Option<bool>("--changes") { Description = "List the bases of 'follow' and what their change log covers (from, to, gaps)" };
+        var command = new Command("snapshots", "List the snapshots, oldest first") { tag, changes };
         return command.WithAction(async context =>
         {
             var repository = await context.OpenRepositoryAsync();
+            if (context.Get(changes))
+            {
+                return await ChangeLogListing.WriteAsync(context, repository);
+            }
+
             var tags = context.Get(tag) ?? [];
             // a damaged snapshot is listed as such (its tags are unknown, so with or without --tag) and the
             // command exits 3 after listing the others: one bad object must not hide the good ones

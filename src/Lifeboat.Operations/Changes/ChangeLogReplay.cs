@@ -16,6 +16,9 @@ public sealed record ChangeReplayRequest(PgConnectionInfo Target, string Slot, u
 
     /// <summary>Replay transactions that committed at or before this time; null = no limit.</summary>
     public DateTimeOffset? ToTime { get; init; }
+
+    /// <summary>Stop before a transaction at the target (commit record ending at <see cref="ToLsn"/>, committed at <see cref="ToTime"/>) rather than after it.</summary>
+    public bool Exclusive { get; init; }
 }
 
 /// <summary>What a replay applied, and how far the log went.</summary>
@@ -49,7 +52,7 @@ public static class ChangeLogReplay
         DateTimeOffset? lastTime = null;
         foreach (var segment in segments)
         {
-            if ((request.ToLsn is { } lsn && segment.FirstCommitLsn >= lsn) || (request.ToTime is { } time && segment.Segment.FirstCommitTime > time))
+            if ((request.ToLsn is { } lsn && segment.FirstCommitLsn >= lsn) || (request.ToTime is { } time && (request.Exclusive ? segment.Segment.FirstCommitTime >= time : segment.Segment.FirstCommitTime > time)))
             {
                 break;
             }
@@ -104,8 +107,9 @@ public static class ChangeLogReplay
         return (false, lastTime);
     }
 
-    private static bool Beyond(ChangeReplayRequest request, LoggedTransaction transaction) =>
-        (request.ToLsn is { } lsn && transaction.EndLsn > lsn) || (request.ToTime is { } time && transaction.CommitTime > time);
+    private static bool Beyond(ChangeReplayRequest request, LoggedTransaction transaction) => request.Exclusive
+        ? (request.ToLsn is { } lsn && transaction.EndLsn >= lsn) || (request.ToTime is { } time && transaction.CommitTime >= time)
+        : (request.ToLsn is { } end && transaction.EndLsn > end) || (request.ToTime is { } at && transaction.CommitTime > at);
 
     private static async IAsyncEnumerable<CapturedChange> ReadChangesAsync(
         ChangeSegmentReader reader, long count, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
