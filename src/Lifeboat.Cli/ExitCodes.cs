@@ -35,6 +35,8 @@ public static class ExitCodes
     public const int ListenFailed = 42;
     public const int JournalUnusable = 43;
     public const int AgentUnreachable = 44;
+    public const int SubjectConflict = 56;
+    public const int SubjectTargetMismatch = 57;
     public const int Interrupted = 130;
 
     /// <summary>The exit code for a failure, and whether the message alone says enough.</summary>
@@ -70,6 +72,8 @@ public static class ExitCodes
         TargetNotEmptyException => TargetNotEmpty,
         Postgres.Subjects.SubjectNotFoundException => SubjectNotFound,
         Postgres.Subjects.InvalidSubjectQueryException => Usage,
+        Postgres.Subjects.SubjectConflictException => SubjectConflict,
+        Postgres.Subjects.SubjectTargetMismatchException => SubjectTargetMismatch,
         Operations.Directories.DirectoryNotEmptyException => TargetNotEmpty,
         PostgresLifeboatException => DatabaseFailed,
         StorageException { Kind: StorageErrorKind.OutOfSpace } => OutOfSpace,
