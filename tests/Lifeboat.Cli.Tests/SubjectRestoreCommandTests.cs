@@ -82,7 +82,8 @@ public sealed class SubjectRestoreCommandTests : IClassFixture<DatabaseFixture>,
         restore.ExitCode.Should().Be(0, restore.ToString());
         using var json = JsonDocument.Parse(restore.Out);
         json.RootElement.GetProperty("tables").EnumerateArray().Select(t => (t.GetProperty("table").GetString(), t.GetProperty("inserted").GetInt64()))
-            .Should().Equal(("app_auth.users", 1), ("public.profiles", 1), ("public.journal_entries", 2), ("public.voice_notes", 1));
+            .Should().BeEquivalentTo(new (string?, long)[] { ("app_auth.users", 1), ("public.profiles", 1), ("public.journal_entries", 2), ("public.voice_notes", 1) });
+        json.RootElement.GetProperty("tables")[0].GetProperty("table").GetString().Should().Be("app_auth.users", "parents are inserted first");
         json.RootElement.GetProperty("rtoSeconds").GetDouble().Should().BeGreaterThan(0);
         (await TablesAsync()).Should().Be(
             $"{Alice} alice@example.com, {Bob} bob@example.com | {Alice} Alice MARKER-ALICE, {Bob} Bob | 1 dear diary MARKER-ALICE, 2 bob 1, 3 day 2 | " +
