@@ -48,6 +48,7 @@ namespace Lifeboat.Cli;
 [JsonSerializable(typeof(Lifeboat.Agent.Http.RunAnswer))]
 [JsonSerializable(typeof(Lifeboat.Operations.Subjects.SubjectFound))]
 [JsonSerializable(typeof(SubjectExportOutput))]
+[JsonSerializable(typeof(Lifeboat.Operations.Subjects.SubjectRestoreResult))]
 [JsonSerializable(typeof(DirectoryBackupOutput))]
 [JsonSerializable(typeof(DirectoryListOutput))]
 [JsonSerializable(typeof(Lifeboat.Operations.Directories.DirectoryRestoreResult))]

@@ -41,6 +41,8 @@ public static class ExitCodes
     public const int NoReplicaIdentity = 53;
     public const int SlotLost = 54;
     public const int ChangeLogShort = 55;
+    public const int SubjectConflict = 56;
+    public const int SubjectTargetMismatch = 57;
     public const int Interrupted = 130;
 
     /// <summary>The exit code for a failure, and whether the message alone says enough.</summary>
@@ -76,6 +78,8 @@ public static class ExitCodes
         TargetNotEmptyException => TargetNotEmpty,
         Postgres.Subjects.SubjectNotFoundException => SubjectNotFound,
         Postgres.Subjects.InvalidSubjectQueryException => Usage,
+        Postgres.Subjects.SubjectConflictException => SubjectConflict,
+        Postgres.Subjects.SubjectTargetMismatchException => SubjectTargetMismatch,
         Operations.Directories.DirectoryNotEmptyException => TargetNotEmpty,
         WalLevelNotLogicalException => WalLevelNotLogical,
         ReplicationNotPermittedException => ReplicationNotPermitted,

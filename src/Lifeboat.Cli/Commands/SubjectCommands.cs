@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Lifeboat.Operations;
 using Lifeboat.Operations.Subjects;
+using Lifeboat.Postgres;
 using Lifeboat.Postgres.Subjects;
 using Lifeboat.Repository;
 
@@ -14,20 +15,28 @@ internal static class SubjectCommands
     {
         Show(),
         Export(),
+        SubjectRestoreCommand.Create(),
     };
 
     /// <summary>The options both subcommands take.</summary>
-    private sealed class Options
+    internal sealed class Options
     {
         public readonly Argument<string> Snapshot = new("SNAPSHOT") { Description = "A snapshot id (or its first digits), or 'latest'" };
         public readonly Option<string> Root = new("--root") { Description = "The root table, e.g. auth.users", Required = true };
         public readonly Option<string> Where = new("--where") { Description = "An SQL predicate selecting the root rows, e.g. \"id = '…'\"", Required = true };
         public readonly Option<string?> Links = new("--links") { Description = "A subject file (YAML): links for columns without a foreign key, and foreign keys followed both ways" };
-        public readonly Option<string?> Scratch = new("--scratch") { Description = "The scratch server: postgres://user@host:port/db (a database is created there for the search and dropped)", Required = true };
+        public readonly Option<string?> Scratch;
+
+        public Options(bool scratchRequired = true) =>
+            Scratch = new("--scratch")
+            {
+                Description = "The scratch server: postgres://user@host:port/db (a database is created there for the search and dropped)" + (scratchRequired ? "" : "; default: the --to server"),
+                Required = scratchRequired,
+            };
 
         public IEnumerable<Symbol> All => [Snapshot, Root, Where, Links, Scratch, DatabaseOptions.PgBin];
 
-        public async Task<SubjectRequest> RequestAsync(CliContext context)
+        public async Task<SubjectRequest> RequestAsync(CliContext context, PgConnectionInfo? defaultScratch = null)
         {
             var links = context.Get(Links) is { } file ? await SubjectFile.LoadAsync(file, context.CancellationToken) : new SubjectFile();
             var where = context.Get(Where) ?? "";
@@ -36,7 +45,7 @@ internal static class SubjectCommands
             return new SubjectRequest
             {
                 Snapshot = context.Get(Snapshot) ?? "latest",
-                Scratch = DatabaseOptions.Connection(context.Get(Scratch), "--scratch"),
+                Scratch = context.Get(Scratch) is null && defaultScratch is not null ? defaultScratch : DatabaseOptions.Connection(context.Get(Scratch), "--scratch"),
                 Query = new SubjectQuery
                 {
                     Root = context.Get(Root) ?? "",
@@ -93,7 +102,7 @@ internal static class SubjectCommands
         });
     }
 
-    private static void Add(Command command, Symbol symbol)
+    internal static void Add(Command command, Symbol symbol)
     {
         if (symbol is Argument argument)
             command.Arguments.Add(argument);
@@ -101,7 +110,7 @@ internal static class SubjectCommands
             command.Options.Add((Option)symbol);
     }
 
-    private static void Describe(SubjectFound found, TextWriter output)
+    internal static void Describe(SubjectFound found, TextWriter output)
     {
         var withRows = found.Tables.Count(t => t.Rows > 0);
         output.WriteLine($"subject in snapshot {found.Snapshot[..8]} ({found.Database}, {found.SnapshotTime.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC): " +
