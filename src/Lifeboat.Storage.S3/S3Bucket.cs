@@ -135,7 +135,10 @@ public sealed class S3Bucket : IObjectBucket
             UseChunkEncoding = UseChunkEncoding,
             IfNoneMatch = put.OnlyIfAbsent ? "*" : null,
         };
-        request.Headers.ContentLength = put.Size;
+        if (!content.CanSeek)
+        {
+            request.Headers.ContentLength = put.Size;
+        }
         foreach (var (name, value) in put.Metadata)
         {
             request.Metadata.Add(name, value);

@@ -43,6 +43,9 @@ public sealed class BucketObjectsDifferException(IReadOnlyList<string> keys, str
 /// </summary>
 public sealed class BucketRestore(IRepositoryOpener repository)
 {
+    /// <summary>Objects up to this size are held in memory while written; bigger ones go through a temporary file.</summary>
+    private const long InMemoryLimit = 8L * 1024 * 1024;
+
     public async Task<BucketRestoreResult> RunAsync(BucketRestoreRequest request, CancellationToken cancellationToken)
     {
         var opened = await repository.OpenAsync(cancellationToken);
@@ -54,6 +57,7 @@ public sealed class BucketRestore(IRepositoryOpener repository)
 
     private static async Task<BucketRestoreResult> RestoreAsync(BackupRepository repository, BucketRestoreRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         await using var held = await Locks.AcquireAsync(repository, exclusive: false, "restore", cancellationToken);
         var record = await SnapshotStore.FindAsync(repository, request.Snapshot, cancellationToken);
         var manifest = BucketManifest.Of(record);
@@ -94,7 +98,7 @@ public sealed class BucketRestore(IRepositoryOpener repository)
         var raced = new System.Collections.Concurrent.ConcurrentBag<string>();
         await Parallel.ForEachAsync(toWrite, parallel, async (o, ct) =>
         {
-            await using var content = restorer.OpenRead(o.Stream, ct);
+            await using var content = await SeekableAsync(restorer, o.Stream, ct);
             try
             {
                 await target.PutAsync(new BucketPut(o.Entry.Key, o.Stream.Size, o.Entry.ContentType, o.Entry.Metadata, OnlyIfAbsent: !request.Overwrite), content, ct);
@@ -110,6 +114,29 @@ public sealed class BucketRestore(IRepositoryOpener repository)
         }
 
         return new BucketRestoreResult(record.Id.ToString(), target.Location, toWrite.Count, same.Count, toWrite.Sum(o => o.Stream.Size));
+    }
+
+    /// <summary>
+    /// The stream's bytes in a seekable stream (S3 clients sign and frame a non-seekable body differently, and some
+    /// services store that framing): in memory up to <see cref="InMemoryLimit"/>, else in a temporary file deleted on close.
+    /// </summary>
+    private static async Task<Stream> SeekableAsync(StreamRestorer restorer, SnapshotStream stream, CancellationToken cancellationToken)
+    {
+        Stream buffer = stream.Size <= InMemoryLimit
+            ? new MemoryStream((int)stream.Size)
+            : new FileStream(Path.Combine(Path.GetTempPath(), $"lifeboat-bucket-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920,
+                FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        try
+        {
+            await restorer.WriteToAsync(stream, buffer, cancellationToken);
+            buffer.Position = 0;
+            return buffer;
+        }
+        catch
+        {
+            await buffer.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Null when the target lacks the object; true when it holds the same bytes, content type and metadata; false when it differs.</summary>
