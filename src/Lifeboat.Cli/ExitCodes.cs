@@ -35,6 +35,8 @@ public static class ExitCodes
     public const int ListenFailed = 42;
     public const int JournalUnusable = 43;
     public const int AgentUnreachable = 44;
+    public const int BucketUnlistable = 60;
+    public const int BucketObjectsDiffer = 61;
     public const int Interrupted = 130;
 
     /// <summary>The exit code for a failure, and whether the message alone says enough.</summary>
@@ -71,6 +73,8 @@ public static class ExitCodes
         Postgres.Subjects.SubjectNotFoundException => SubjectNotFound,
         Postgres.Subjects.InvalidSubjectQueryException => Usage,
         Operations.Directories.DirectoryNotEmptyException => TargetNotEmpty,
+        Lifeboat.Storage.Buckets.BucketUnlistableException => BucketUnlistable,
+        Operations.Buckets.BucketObjectsDifferException => BucketObjectsDiffer,
         PostgresLifeboatException => DatabaseFailed,
         StorageException { Kind: StorageErrorKind.OutOfSpace } => OutOfSpace,
         StorageException => Storage,
