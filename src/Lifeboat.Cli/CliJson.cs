@@ -52,4 +52,7 @@ namespace Lifeboat.Cli;
 [JsonSerializable(typeof(DirectoryBackupOutput))]
 [JsonSerializable(typeof(DirectoryListOutput))]
 [JsonSerializable(typeof(Lifeboat.Operations.Directories.DirectoryRestoreResult))]
+[JsonSerializable(typeof(Commands.BucketBackupOutput))]
+[JsonSerializable(typeof(Commands.BucketListOutput))]
+[JsonSerializable(typeof(Lifeboat.Operations.Buckets.BucketRestoreResult))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

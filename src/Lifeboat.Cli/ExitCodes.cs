@@ -43,6 +43,8 @@ public static class ExitCodes
     public const int ChangeLogShort = 55;
     public const int SubjectConflict = 56;
     public const int SubjectTargetMismatch = 57;
+    public const int BucketUnlistable = 60;
+    public const int BucketObjectsDiffer = 61;
     public const int Interrupted = 130;
 
     /// <summary>The exit code for a failure, and whether the message alone says enough.</summary>
@@ -88,6 +90,8 @@ public static class ExitCodes
         ReplicationSlotLostException => SlotLost,
         Operations.Changes.ChangeLogShortException => ChangeLogShort,
         Operations.Changes.ChangeLogGapException => ChangeLogShort,
+        Lifeboat.Storage.Buckets.BucketUnlistableException => BucketUnlistable,
+        Operations.Buckets.BucketObjectsDifferException => BucketObjectsDiffer,
         PostgresLifeboatException => DatabaseFailed,
         StorageException { Kind: StorageErrorKind.OutOfSpace } => OutOfSpace,
         StorageException => Storage,

@@ -55,6 +55,33 @@ internal static class StorageFactory
         return CreateBackend(location, settings.Options);
     }
 
+    /// <summary>
+    /// The bucket of <c>backup --bucket</c> / <c>restore --to-bucket</c>: an S3 URL (<c>s3:https://HOST/BUCKET[/prefix]</c>,
+    /// Supabase's <c>s3:https://REF.supabase.co/storage/v1/s3/BUCKET[/prefix]</c>), with the <c>-o s3.*</c> settings and
+    /// the credentials of the environment.
+    /// </summary>
+    public static Lifeboat.Storage.Buckets.IObjectBucket CreateBucket(string url, string option, StorageSettings settings)
+    {
+        foreach (var key in settings.Options.Keys.Where(k => !KnownOptions.ContainsKey(k)))
+        {
+            throw new UsageException($"unknown option -o {key}: known keys are {string.Join(", ", KnownOptions.Keys)}");
+        }
+
+        if (!S3RepositoryUrl.IsMatch(url))
+        {
+            throw new UsageException($"{option} {url}: a bucket is given as s3:https://HOST/BUCKET[/prefix] (Supabase Storage: s3:https://REF.supabase.co/storage/v1/s3/BUCKET)");
+        }
+
+        try
+        {
+            return new S3Bucket(ApplyS3(S3RepositoryUrl.Parse(url), settings.Options));
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"{option} {url}: {e.Message}");
+        }
+    }
+
     /// <summary>Wraps <paramref name="backend"/> (outermost first) in retries, a connection limit and optional bandwidth limits.</summary>
     public static IStorage Wrap(IStorage backend, StorageSettings settings)
     {

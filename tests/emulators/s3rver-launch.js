@@ -10,6 +10,8 @@
 //     upload directories, with the directory's time as Initiated.
 //   * GetObjectLockConfiguration (GET /bucket?object-lock), which s3rver lacks: Enabled for buckets created
 //     with x-amz-bucket-object-lock-enabled: true (remembered while it runs), else ObjectLockConfigurationNotFoundError.
+//   * If-Match on GetObject and HeadObject answers 412 PreconditionFailed when the object's ETag differs (s3rver ignores
+//     the header), as AWS S3 does: bucket backups GET with If-Match on the ETag they listed.
 // Run node with --openssl-legacy-provider: s3rver encrypts ListObjectsV2 continuation tokens
 // with DES, which OpenSSL 3 disables by default (without it every truncated listing is a 500).
 //
@@ -151,6 +153,31 @@ server.middleware.unshift(async (ctx, next) => {
   if (lockedCreation && ctx.status === 200) {
     objectLockBuckets.add(decodeURIComponent(bucketOnly[1]));
   }
+});
+
+server.middleware.unshift(async (ctx, next) => {
+  const withKey = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
+  const ifMatch = ctx.get('if-match');
+  if (!ifMatch || !withKey || (ctx.method !== 'GET' && ctx.method !== 'HEAD') || Object.keys(ctx.query).some(q => q === 'uploadId' || q === 'uploads')) {
+    return next();
+  }
+  let etag;
+  try {
+    etag = (await server.store.getMetadata(decodeURIComponent(withKey[1]), decodeURIComponent(withKey[2])))['etag'];
+  } catch (err) {
+    return next(); // missing: s3rver answers 404 itself
+  }
+  const wanted = ifMatch.split(',').map(t => t.trim());
+  if (!wanted.includes('*') && !wanted.includes(etag)) {
+    ctx.status = 412;
+    if (ctx.method === 'GET') {
+      ctx.type = 'application/xml';
+      ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code>' +
+        '<Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-Match</Condition></Error>';
+    }
+    return;
+  }
+  return next();
 });
 
 server.run().then(

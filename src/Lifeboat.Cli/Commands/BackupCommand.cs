@@ -30,10 +30,11 @@ internal static class BackupCommand
         var paths = Repeatable("--path", "Back up this directory tree (repeatable; each is stored under its last name; symbolic links are stored, not followed)");
         var excludes = Repeatable("--exclude", "With --path: leave out what matches this pattern (a name such as '*.tmp', or with a '/' an absolute path; repeatable)");
         var crossFileSystems = new Option<bool>("--cross-file-systems") { Description = "With --path: also enter directories on other file systems (by default a mount point is stored empty)" };
+        var bucket = new Option<string?>("--bucket") { Description = "Back up the objects of an S3 bucket: s3:https://HOST/BUCKET[/prefix] (Supabase Storage: s3:https://REF.supabase.co/storage/v1/s3/BUCKET; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)" };
         var time = new Option<string?>("--time") { Description = "Record this time (ISO 8601) instead of now, e.g. when importing old dumps" };
-        var command = new Command("backup", "Make a snapshot of a database (--db), of standard input (--stdin) or of directories (--path)")
+        var command = new Command("backup", "Make a snapshot of a database (--db), of standard input (--stdin), of directories (--path) or of a bucket (--bucket)")
         {
-            db, jobs, schema, excludeSchema, table, excludeTable, excludeData, profile, physicalOrder, globals, DatabaseOptions.PgBin, stdin, name, allowEmpty, paths, excludes, crossFileSystems, tags, time,
+            db, jobs, schema, excludeSchema, table, excludeTable, excludeData, profile, physicalOrder, globals, DatabaseOptions.PgBin, stdin, name, allowEmpty, paths, excludes, crossFileSystems, bucket, tags, time,
             AlsoTo.Option, AlsoTo.PasswordFileOption,
         };
         return command.WithAction(async context =>
@@ -41,6 +42,16 @@ internal static class BackupCommand
             var when = ParseTime(context.Get(time));
             var tagList = context.Get(tags) ?? [];
             var pathList = context.Get(paths) ?? [];
+            if (context.Get(bucket) is { } bucketUrl)
+            {
+                if (context.Get(db) is not null || context.Get(stdin) || pathList.Length > 0)
+                {
+                    throw new UsageException("choose one: --db, --stdin, --path or --bucket");
+                }
+
+                return await BucketCommands.BackupAsync(context, bucketUrl, tagList, when);
+            }
+
             if (pathList.Length > 0)
             {
                 if (context.Get(db) is not null || context.Get(stdin))
@@ -93,7 +104,7 @@ internal static class BackupCommand
                     throw new UsageException("--allow-empty goes with --stdin: a database backup is never empty");
                 }
 
-                throw new UsageException("say what to back up: --db CONNECTION, --stdin --name NAME, or --path DIR");
+                throw new UsageException("say what to back up: --db CONNECTION, --stdin --name NAME, --path DIR or --bucket s3:https://HOST/BUCKET");
             }
 
             var streamName = context.Get(name) ?? throw new UsageException("--stdin needs --name NAME for the stream, e.g. --name db.dump");

@@ -11,18 +11,34 @@ internal static class RestoreCommand
     public static Command Create()
     {
         var inputs = new Inputs();
-        var command = new Command("restore", "Restore a database snapshot into PostgreSQL (--to), or a directory snapshot into a directory (--to-dir)")
+        var command = new Command("restore", "Restore a database snapshot into PostgreSQL (--to), a directory snapshot into a directory (--to-dir), or a bucket snapshot into a bucket (--to-bucket)")
         {
             inputs.Snapshot, inputs.To, inputs.Create, inputs.KeepFailed, inputs.Clean, inputs.Jobs, inputs.NoOwner, inputs.NoPrivileges,
             inputs.Globals, inputs.NoAnalyze, inputs.NoSplit, inputs.Verify, inputs.Table, inputs.AsName, inputs.IntoSchema, inputs.Swap,
             inputs.Where, inputs.OnConflict, DatabaseOptions.PgBin, inputs.ToDir, inputs.Include, inputs.Overwrite,
             inputs.ToTime, inputs.ToLsn, inputs.Exclusive,
+            inputs.ToBucket, inputs.Prefix, inputs.Key,
         };
         return command.WithAction(context => RunAsync(context, inputs));
     }
 
     private static async Task<int> RunAsync(CliContext context, Inputs inputs)
     {
+        if (context.Get(inputs.ToBucket) is { } bucket)
+        {
+            if (context.Get(inputs.To) is not null || context.Get(inputs.ToDir) is not null || context.Get(inputs.Table) is not null || (context.Get(inputs.Include) ?? []).Length > 0)
+            {
+                throw new UsageException("--to-bucket restores a bucket snapshot: --to, --to-dir, --table and --include are for databases and directories");
+            }
+
+            return await BucketCommands.RestoreAsync(context, context.Get(inputs.Snapshot)!, bucket, context.Get(inputs.Prefix), context.Get(inputs.Key), context.Get(inputs.Overwrite));
+        }
+
+        if (context.Get(inputs.Prefix) is not null || context.Get(inputs.Key) is not null)
+        {
+            throw new UsageException("--prefix and --key go with --to-bucket URL");
+        }
+
         if (context.Get(inputs.ToDir) is { } directory)
         {
             if (context.Get(inputs.To) is not null || context.Get(inputs.Create) || context.Get(inputs.Clean) || context.Get(inputs.Table) is not null || context.Get(inputs.Verify))
@@ -39,7 +55,7 @@ internal static class RestoreCommand
 
         if ((context.Get(inputs.Include) ?? []).Length > 0 || context.Get(inputs.Overwrite))
         {
-            throw new UsageException("--include and --overwrite go with --to-dir DIR");
+            throw new UsageException("--include goes with --to-dir DIR, --overwrite with --to-dir DIR or --to-bucket URL");
         }
 
         if (context.Get(inputs.To) is null)
@@ -246,7 +262,13 @@ internal static class RestoreCommand
 
         public Option<string[]> Include { get; } = new("--include") { Description = "With --to-dir: only paths matching this pattern, with all below them (repeatable; see 'lifeboat ls SNAPSHOT')" };
 
-        public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "With --to-dir: restore into a non-empty directory, replacing files of the same names" };
+        public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "With --to-dir: restore into a non-empty directory, replacing files of the same names; with --to-bucket: replace objects that differ" };
+
+        public Option<string?> ToBucket { get; } = new("--to-bucket") { Description = "Restore a bucket snapshot into this bucket: s3:https://HOST/BUCKET[/prefix] (objects that differ are refused, exit 61, unless --overwrite)" };
+
+        public Option<string?> Prefix { get; } = new("--prefix") { Description = "With --to-bucket: only the objects whose keys start with this (e.g. one user's folder)" };
+
+        public Option<string?> Key { get; } = new("--key") { Description = "With --to-bucket: only this object" };
 
         public Option<bool> Create { get; } = new("--create") { Description = "Create the target database first (it must not exist)" };
 

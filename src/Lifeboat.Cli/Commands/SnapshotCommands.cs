@@ -66,7 +66,7 @@ internal static class SnapshotCommands
 
     public static Command Ls()
     {
-        var command = new Command("ls", "List the streams in a snapshot, or the files of a directory snapshot") { SnapshotArgument };
+        var command = new Command("ls", "List the streams in a snapshot, the files of a directory snapshot, or the objects of a bucket snapshot") { SnapshotArgument };
         return command.WithAction(async context =>
         {
             var repository = await context.OpenRepositoryAsync();
@@ -74,6 +74,11 @@ internal static class SnapshotCommands
             if (record.Snapshot.Kind == Repository.Directories.DirectoryManifest.Kind)
             {
                 return DirectoryCommands.List(context, record);
+            }
+
+            if (record.Snapshot.Kind == Repository.Buckets.BucketManifest.Kind)
+            {
+                return BucketCommands.List(context, record);
             }
 
             if (context.Json)
