@@ -32,7 +32,11 @@ if (parseResult.Errors.Count > 0)
         Console.Error.WriteLine($"lifeboat: {ParseErrors.Describe(error.Message)}");
     }
 
-    Console.Error.WriteLine($"Run 'lifeboat {string.Join(' ', parseResult.CommandResult.Command.Name == root.Name ? "" : parseResult.CommandResult.Command.Name)} --help' for usage.".Replace("  ", " ", StringComparison.Ordinal));
+    // the whole command path ("subject restore"), not only its last word
+    var path = new List<string>();
+    for (var result = parseResult.CommandResult; result is not null && result.Command != root; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+        path.Insert(0, result.Command.Name);
+    Console.Error.WriteLine($"Run 'lifeboat {string.Join(' ', [.. path, "--help"])}' for usage.");
     return ExitCodes.Usage;
 }
 
